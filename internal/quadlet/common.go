@@ -1,0 +1,348 @@
+package quadlet
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/berth-dev/berth/internal/unitfile"
+)
+
+// Podman CLI features that change what berth emits for older targets.
+var (
+	sdnotifyHealthy = v("4.7.0") // run --sdnotify=healthy
+	createIgnore    = v("4.4.0") // network create --ignore, volume create --ignore
+)
+
+// startsWithSpecifier reports whether p starts with a systemd specifier (but
+// not the %% escape): such paths are resolved by systemd, not here.
+func startsWithSpecifier(p string) bool {
+	return len(p) > 1 && p[0] == '%' && p[1] != '%' || p == "%"
+}
+
+// absPath makes a relative path absolute against the unit file's folder.
+func (c *ctx) absPath(p string) string {
+	if startsWithSpecifier(p) || filepath.IsAbs(p) {
+		return p
+	}
+	if c.unit.Path != "" {
+		return filepath.Join(filepath.Dir(c.unit.Path), p)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return abs
+}
+
+// requireUnit adds Requires= and After= on another quadlet's service.
+func (c *ctx) requireUnit(info *Info) {
+	c.svc.Add("Unit", "Requires", info.ServiceFile())
+	c.svc.Add("Unit", "After", info.ServiceFile())
+}
+
+// imageSource resolves Image=x.image / x.build to the image name.
+func (c *ctx) imageSource(image string) (string, error) {
+	for _, suffix := range []string{".build", ".image"} {
+		if strings.HasSuffix(image, suffix) {
+			info, ok := c.infos[image]
+			if !ok {
+				return "", fmt.Errorf("requested Quadlet image %s was not found", image)
+			}
+			c.requireUnit(info)
+			image = info.ResourceName
+		}
+	}
+	return image, nil
+}
+
+// storageSource resolves the source of a volume or mount: relative paths
+// become absolute, absolute paths get RequiresMountsFor=, quadlet volumes,
+// images and artifacts become their resource names and a dependency.
+func (c *ctx) storageSource(source string, checkImage bool) (string, error) {
+	if source == "" {
+		return "", errors.New("source cannot be empty")
+	}
+	if source[0] == '.' {
+		source = c.absPath(source)
+	}
+	switch {
+	case source[0] == '/':
+		c.svc.Add("Unit", "RequiresMountsFor", quoteIfNeeded(source))
+	case strings.HasSuffix(source, ".volume"), checkImage && strings.HasSuffix(source, ".image"),
+		strings.HasSuffix(source, ".artifact"):
+		info, ok := c.infos[source]
+		if !ok {
+			return "", fmt.Errorf("requested Quadlet source %s was not found", source)
+		}
+		c.requireUnit(info)
+		source = info.ResourceName
+	}
+	return source, nil
+}
+
+func quoteIfNeeded(s string) string { return unitfile.QuoteWord(s) }
+
+func emitNetworks(c *ctx, cmd *cmdline) error {
+	for _, l := range c.src.AllLines(c.kind.Group, "Network") {
+		network := l.Value
+		name, options, hasOptions := strings.Cut(network, ":")
+		isNetwork, isContainer := strings.HasSuffix(name, ".network"), strings.HasSuffix(name, ".container")
+		if isNetwork || isContainer {
+			info, ok := c.infos[name]
+			switch {
+			case !ok:
+				c.diags.Errorf(l.Pos, "dangling-reference", "requested Quadlet unit %s was not found", name)
+				continue
+			case info.ResourceName == "":
+				c.diags.Errorf(l.Pos, "unresolvable-name", "cannot get the resource name of %s", name)
+				continue
+			case hasOptions && isContainer:
+				c.diags.Errorf(l.Pos, "invalid-value", "extra options are not supported when joining another container's network")
+				continue
+			}
+			c.requireUnit(info)
+			switch {
+			case hasOptions:
+				network = info.ResourceName + ":" + options
+			case isContainer:
+				network = "container:" + info.ResourceName
+			default:
+				network = info.ResourceName
+			}
+		}
+		cmd.add("--network", network)
+	}
+	return nil
+}
+
+func emitVolumes(c *ctx, cmd *cmdline) error {
+	for _, l := range c.src.AllLines(c.kind.Group, "Volume") {
+		parts := strings.SplitN(l.Value, ":", 3)
+		source, dest, options := "", parts[0], ""
+		if len(parts) >= 2 {
+			source, dest = parts[0], parts[1]
+		}
+		if len(parts) == 3 {
+			options = ":" + parts[2]
+		}
+		if source != "" {
+			var err error
+			if source, err = c.storageSource(source, false); err != nil {
+				c.diags.Errorf(l.Pos, "dangling-reference", "%v", err)
+				continue
+			}
+		}
+		cmd.add("-v")
+		if source == "" {
+			cmd.add(dest)
+		} else {
+			cmd.add(source + ":" + dest + options)
+		}
+	}
+	return nil
+}
+
+// mountNeedsSource lists the --mount types whose source berth resolves.
+var mountNeedsSource = map[string]bool{"volume": true, "bind": true, "glob": true, "image": true, "artifact": true}
+
+func emitMounts(c *ctx, cmd *cmdline) error {
+	for _, l := range c.src.AllLines(c.kind.Group, "Mount") {
+		words, err := unitfile.SplitArgs(l.Value)
+		if err != nil {
+			c.warnAt(l.Pos, "bad-quoting", "Mount: %v; the value is ignored", err)
+			continue
+		}
+		for _, m := range words {
+			resolved, err := c.resolveMount(m)
+			if err != nil {
+				c.diags.Errorf(l.Pos, "invalid-value", "%v", err)
+				continue
+			}
+			cmd.add("--mount", resolved)
+		}
+	}
+	return nil
+}
+
+// resolveMount resolves the source of one --mount value, written as CSV.
+func (c *ctx) resolveMount(m string) (string, error) {
+	records, err := csv.NewReader(strings.NewReader(m)).ReadAll()
+	if err != nil {
+		return "", err
+	}
+	if len(records) != 1 {
+		return "", errors.New("incorrect mount format: should be --mount type=<bind|glob|tmpfs|volume>,[src=<host-dir|volume-name>,]target=<ctr-dir>[,options]")
+	}
+	mountType, found := "volume", false
+	var tokens []string
+	for _, tok := range records[0] {
+		kv := strings.Split(tok, "=")
+		if !found && len(kv) == 2 && kv[0] == "type" {
+			mountType, found = kv[1], true
+			continue
+		}
+		tokens = append(tokens, tok)
+	}
+	if !mountNeedsSource[mountType] {
+		return m, nil
+	}
+	srcIndex, src := -1, ""
+	for i, tok := range tokens {
+		k, val, hasVal := strings.Cut(tok, "=")
+		if k == "source" || k == "src" {
+			if !hasVal {
+				return "", errors.New("source parameter does not include a value")
+			}
+			srcIndex, src = i, val
+		}
+	}
+	resolved, err := c.storageSource(src, true)
+	if err != nil {
+		return "", err
+	}
+	tokens[srcIndex] = "source=" + resolved
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(append([]string{"type=" + mountType}, tokens...))
+	w.Flush()
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+func emitPod(c *ctx, cmd *cmdline) error {
+	pod := c.lookup("Pod")
+	if pod == "" {
+		return nil
+	}
+	if !strings.HasSuffix(pod, ".pod") {
+		return fmt.Errorf("pod %s is not Quadlet based", pod)
+	}
+	info, ok := c.infos[pod]
+	if !ok {
+		return fmt.Errorf("quadlet pod unit %s does not exist", pod)
+	}
+	cmd.add("--pod", info.ResourceName)
+	c.svc.Add("Unit", "BindsTo", info.ServiceFile())
+	c.svc.Add("Unit", "After", info.ServiceFile())
+	if c.boolean("StartWithPod", true) {
+		info.podStarts = append(info.podStarts, c.info.ServiceFile())
+	}
+	return nil
+}
+
+// userMappings emits UserNS=, UIDMap=, GIDMap=, SubUIDMap=, SubGIDMap= or the
+// deprecated Remap* keys.
+func (c *ctx) userMappings(cmd *cmdline, supportManual bool) error {
+	g := c.kind.Group
+	defined := false
+	if userns := c.lookup("UserNS"); userns != "" {
+		cmd.add("--userns", userns)
+		defined = true
+	}
+	for _, m := range c.src.Strv(g, "UIDMap") {
+		cmd.add("--uidmap", m)
+		defined = true
+	}
+	for _, m := range c.src.Strv(g, "GIDMap") {
+		cmd.add("--gidmap", m)
+		defined = true
+	}
+	if s := c.lookup("SubUIDMap"); s != "" {
+		cmd.add("--subuidname", s)
+		defined = true
+	}
+	if s := c.lookup("SubGIDMap"); s != "" {
+		cmd.add("--subgidname", s)
+		defined = true
+	}
+	if defined {
+		if c.src.Has(g, "RemapUid") || c.src.Has(g, "RemapGid") || c.src.Has(g, "RemapUsers") {
+			return errors.New("deprecated Remap keys are set along with explicit mapping keys")
+		}
+		return nil
+	}
+	return c.userRemap(cmd, supportManual)
+}
+
+func (c *ctx) userRemap(cmd *cmdline, supportManual bool) error {
+	g := c.kind.Group
+	uids, gids := c.src.Strv(g, "RemapUid"), c.src.Strv(g, "RemapGid")
+	mode := ""
+	if l := c.src.LastLine(g, "RemapUsers"); l != nil {
+		mode = l.Value
+	}
+	switch mode {
+	case "":
+		if len(uids) > 0 {
+			return errors.New("UidMap set without RemapUsers")
+		}
+		if len(gids) > 0 {
+			return errors.New("GidMap set without RemapUsers")
+		}
+	case "manual":
+		if !supportManual {
+			return errors.New("RemapUsers=manual is not supported")
+		}
+		for _, m := range uids {
+			cmd.add("--uidmap", m)
+		}
+		for _, m := range gids {
+			cmd.add("--gidmap", m)
+		}
+	case "auto":
+		var opts []string
+		for _, m := range uids {
+			opts = append(opts, "uidmapping="+m)
+		}
+		for _, m := range gids {
+			opts = append(opts, "gidmapping="+m)
+		}
+		if size := c.uint32("RemapUidSize"); size > 0 {
+			opts = append(opts, fmt.Sprintf("size=%d", size))
+		}
+		cmd.add("--userns", usernsOpts("auto", opts))
+	case "keep-id":
+		var opts []string
+		if len(uids) > 1 {
+			return errors.New("RemapUsers=keep-id supports only a single value for UID mapping")
+		}
+		if len(gids) > 1 {
+			return errors.New("RemapUsers=keep-id supports only a single value for GID mapping")
+		}
+		if len(uids) == 1 {
+			opts = append(opts, "uid="+uids[0])
+		}
+		if len(gids) == 1 {
+			opts = append(opts, "gid="+gids[0])
+		}
+		cmd.add("--userns", usernsOpts("keep-id", opts))
+	default:
+		return fmt.Errorf("unsupported RemapUsers option '%s'", mode)
+	}
+	return nil
+}
+
+func usernsOpts(kind string, opts []string) string {
+	if len(opts) == 0 {
+		return kind
+	}
+	return kind + ":" + strings.Join(opts, ",")
+}
+
+// healthGate makes Notify=healthy work on podman older than 4.7, which has no
+// --sdnotify=healthy: the service only becomes active once the health check
+// passes, bounded by TimeoutStartSec like the real thing.
+func (c *ctx) healthGate(name string) {
+	notify := c.lookup("Notify")
+	if !strings.EqualFold(notify, "healthy") || c.has(sdnotifyHealthy) {
+		return
+	}
+	if c.lookup("HealthCmd") == "" {
+		c.warnf("Notify", "health-gate", "Notify=healthy without HealthCmd= relies on the image's HEALTHCHECK")
+	}
+	script := fmt.Sprintf("until %s healthcheck run %s; do sleep 1; done", c.opts.podman(), name)
+	c.svc.Add("Service", "ExecStartPost", unitfile.JoinArgs([]string{"/bin/sh", "-c", script}))
+}

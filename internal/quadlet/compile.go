@@ -1,0 +1,354 @@
+// Package quadlet compiles quadlet units (.container .volume .network .pod
+// .kube .build .image .artifact) into systemd .service units, producing for the
+// same input what podman's own quadlet generator produces, for a chosen podman
+// version. It reads no files and runs no commands: loading is in load.go's
+// callers' hands, and the result is data.
+package quadlet
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/berth-dev/berth/internal/diag"
+	"github.com/berth-dev/berth/internal/unitfile"
+	"github.com/berth-dev/berth/internal/version"
+)
+
+// Unit is one quadlet source, drop-ins already merged.
+type Unit struct {
+	Name string // file name, e.g. "db.container" or "web@.container"
+	Path string // absolute path of the source file ("" for in-memory units)
+	File *unitfile.File
+}
+
+// Options select the compilation target.
+type Options struct {
+	User   bool      // compile for a user (rootless) systemd manager
+	Target version.V // podman version the units must run on; zero means latest
+	// Podman is the podman binary in Exec lines; default /usr/bin/podman.
+	Podman string
+	// Exists reports whether a host path exists (for AddDevice=-/dev/x). Nil
+	// means every path exists.
+	Exists func(path string) bool
+}
+
+func (o Options) podman() string {
+	if o.Podman == "" {
+		return "/usr/bin/podman"
+	}
+	return o.Podman
+}
+
+func (o Options) target() version.V {
+	if o.Target.IsZero() {
+		return version.Latest
+	}
+	return o.Target
+}
+
+// Service is a compiled unit.
+type Service struct {
+	Source *Unit
+	Name   string // "db.service"
+	File   *unitfile.File
+}
+
+// Info is what other units need to know about a unit to refer to it.
+type Info struct {
+	ServiceName  string   // without ".service"
+	ResourceName string   // podman name of the container, network, volume, image...
+	podStarts    []string // for pods: services of containers that start with it
+}
+
+// ServiceFile is the systemd unit name.
+func (i *Info) ServiceFile() string { return i.ServiceName + ".service" }
+
+// Result holds the compiled services (in input order, failed units left out)
+// and every diagnostic.
+type Result struct {
+	Services []*Service
+	Diags    diag.List
+	Infos    map[string]*Info
+}
+
+// Compile compiles units. Every unit is tried: one bad unit does not stop the
+// others, and each problem is reported with the file and line it comes from.
+func Compile(units []*Unit, opts Options) *Result {
+	res := &Result{Infos: map[string]*Info{}}
+	ordered := make([]*Unit, 0, len(units))
+	for _, u := range units {
+		if KindOf(u.Name) == nil {
+			res.Diags.Errorf(diag.Pos{File: u.displayPath()}, "unsupported-type", "unsupported file type %q", u.Name)
+			continue
+		}
+		ordered = append(ordered, u)
+	}
+	sort.SliceStable(ordered, func(i, j int) bool { return KindOf(ordered[i].Name).Order < KindOf(ordered[j].Name).Order })
+	for _, u := range ordered {
+		res.Infos[u.Name] = newInfo(u)
+	}
+	byName := map[string]*Service{}
+	for _, u := range ordered {
+		c := &ctx{unit: u, src: u.File, kind: KindOf(u.Name), opts: opts, infos: res.Infos, info: res.Infos[u.Name]}
+		svc := c.convert()
+		res.Diags = append(res.Diags, c.diags...)
+		if svc != nil {
+			byName[u.Name] = svc
+		}
+	}
+	for _, u := range units {
+		if svc := byName[u.Name]; svc != nil {
+			finishPod(svc, res.Infos[u.Name])
+			res.Services = append(res.Services, svc)
+		}
+	}
+	return res
+}
+
+func (u *Unit) displayPath() string {
+	if u.Path != "" {
+		return u.Path
+	}
+	return u.Name
+}
+
+// newInfo computes the names a unit is known by before any conversion.
+func newInfo(u *Unit) *Info {
+	k := KindOf(u.Name)
+	info := &Info{ServiceName: serviceName(u, k)}
+	switch k {
+	case &ContainerKind:
+		info.ResourceName = containerResourceName(u, info.ServiceName)
+	case &BuildKind:
+		if tags := u.File.All(k.Group, "ImageTag"); len(tags) > 0 {
+			info.ResourceName = tags[0]
+		}
+	case &PodKind:
+		info.ResourceName = resourceName(u, k.Group, "PodName")
+	}
+	return info
+}
+
+// serviceName is ServiceName= or the file's base name plus the kind's suffix,
+// "foo@.volume" becoming "foo-volume@".
+func serviceName(u *Unit, k *Kind) string {
+	if name, ok := u.File.Lookup(k.Group, "ServiceName"); ok {
+		return name
+	}
+	base, suffix := stem(u.Name), k.ServiceSuffix
+	if strings.HasSuffix(base, "@") {
+		base = strings.TrimSuffix(base, "@")
+		suffix += "@"
+	}
+	return base + suffix
+}
+
+// containerName is the unresolved container name, which may hold specifiers.
+func containerName(u *Unit) string {
+	if name, ok := u.File.Lookup("Container", "ContainerName"); ok && name != "" {
+		return name
+	}
+	if strings.Contains(u.Name, "@") {
+		return "systemd-%p_%i"
+	}
+	return "systemd-%N"
+}
+
+// containerResourceName resolves %N in the container name; a name with other
+// specifiers cannot be known before systemd runs, and is "".
+func containerResourceName(u *Unit, service string) string {
+	name := strings.ReplaceAll(containerName(u), "%N", service)
+	if strings.Contains(name, "%") {
+		return ""
+	}
+	return name
+}
+
+// resourceName is the value of key, or "systemd-" plus the base name, with
+// templates named per instance.
+func resourceName(u *Unit, group, key string) string {
+	if name, ok := u.File.Lookup(group, key); ok && name != "" {
+		return name
+	}
+	name := "systemd-" + stem(u.Name)
+	if strings.Contains(u.Name, "@") {
+		name = strings.TrimSuffix(name, "@") + "-%i"
+	}
+	return name
+}
+
+// ctx is the state of one unit's conversion.
+type ctx struct {
+	unit  *Unit
+	src   *unitfile.File
+	kind  *Kind
+	opts  Options
+	infos map[string]*Info
+	info  *Info
+	svc   *unitfile.File
+	diags diag.List
+}
+
+// pos is the position of the last assignment of key in the unit's group.
+func (c *ctx) pos(key string) diag.Pos {
+	if key != "" {
+		if l := c.src.LastLine(c.kind.Group, key); l != nil {
+			return l.Pos
+		}
+	}
+	if s := c.src.Section(c.kind.Group); s != nil {
+		return s.Pos
+	}
+	return diag.Pos{File: c.unit.displayPath()}
+}
+
+func (c *ctx) errorf(key, code, format string, args ...any) {
+	c.diags.Errorf(c.pos(key), code, format, args...)
+}
+
+func (c *ctx) warnf(key, code, format string, args ...any) {
+	c.diags.Warnf(c.pos(key), code, format, args...)
+}
+
+func (c *ctx) warnAt(pos diag.Pos, code, format string, args ...any) {
+	c.diags.Warnf(pos, code, format, args...)
+}
+
+// failed reports whether an error was recorded for this unit.
+func (c *ctx) failed() bool { return c.diags.HasErrors() }
+
+// convert runs the checks shared by all kinds, then the kind's converter.
+func (c *ctx) convert() *Service {
+	c.checkKeys()
+	if c.failed() {
+		return nil
+	}
+	c.initService()
+	if c.failed() {
+		return nil
+	}
+	convertFn := converters[c.kind.Ext]
+	if convertFn == nil {
+		c.errorf("", "unsupported-type", "unsupported file type %q", c.unit.Name)
+		return nil
+	}
+	convertFn(c)
+	if c.failed() {
+		return nil
+	}
+	return &Service{Source: c.unit, Name: c.info.ServiceFile(), File: c.svc}
+}
+
+// converters maps an extension to its converter; each type's file registers
+// itself in init() so the table and the converters can refer to each other.
+var converters = map[string]func(*ctx){}
+
+// checkKeys reports every key its group does not know, with a suggestion,
+// and every key or flag the target podman lacks.
+func (c *ctx) checkKeys() {
+	c.checkGroup(c.kind.Group, c.kind.keys)
+	c.checkGroup("Quadlet", QuadletTable)
+}
+
+func (c *ctx) checkGroup(group string, t *Table) {
+	for _, l := range c.src.Entries(group) {
+		k, ok := t.Lookup(l.Key)
+		if !ok {
+			d := diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: "unknown-key",
+				Message: fmt.Sprintf("unsupported key '%s' in group '%s' in %s", l.Key, group, c.unit.displayPath())}
+			if s := suggest(l.Key, t.Names()); s != "" {
+				d.Hint = fmt.Sprintf("did you mean %s?", s)
+			}
+			c.diags.Add(d)
+			continue
+		}
+		if !k.Needs.IsZero() && !c.opts.target().AtLeast(k.Needs) && l.Value != "" {
+			c.diags.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: "too-new",
+				Message: fmt.Sprintf("key %s needs podman %s or newer; the target is podman %s", l.Key, k.Needs, c.opts.target()),
+				Hint:    fmt.Sprintf("remove %s, or target a newer podman with --podman-version", l.Key)})
+		}
+	}
+}
+
+// initService starts the service as a copy of the source, as podman does:
+// [Unit], [Service] and [Install] pass through, the type's group is kept as
+// X-<Group> for reference.
+func (c *ctx) initService() {
+	c.svc = c.src.Clone()
+	c.svc.Path = c.info.ServiceFile()
+	c.translateDependencies()
+	c.defaultDependencies()
+	if c.unit.Path != "" {
+		c.svc.Add("Unit", "SourcePath", c.unit.Path)
+	}
+	c.svc.Add("Unit", "RequiresMountsFor", "%t/containers")
+	c.svc.RenameSection(c.kind.Group, c.kind.XGroup())
+	c.svc.RenameSection("Quadlet", "X-Quadlet")
+}
+
+// dependencyKeys are the [Unit] keys whose quadlet names are translated to
+// the services they become.
+var dependencyKeys = []string{"After", "Before", "BindsTo", "Conflicts", "OnFailure", "OnSuccess", "PartOf",
+	"PropagatesReloadTo", "PropagatesStopTo", "ReloadPropagatedFrom", "Requires", "Requisite",
+	"StopPropagatedFrom", "Upholds", "Wants"}
+
+func (c *ctx) translateDependencies() {
+	for _, key := range dependencyKeys {
+		deps := c.src.Strv("Unit", key)
+		translated := false
+		out := make([]string, 0, len(deps))
+		for _, dep := range deps {
+			if IsQuadlet(dep) {
+				info, ok := c.infos[dep]
+				if !ok {
+					pos := c.src.LastLine("Unit", key).Pos
+					c.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: "dangling-reference",
+						Message: fmt.Sprintf("unable to translate dependency for %s", dep),
+						Hint:    fmt.Sprintf("%s=%s names a quadlet that is not in the search path; add it or fix the name", key, dep)})
+					continue
+				}
+				dep = info.ServiceFile()
+				translated = true
+			}
+			out = append(out, dep)
+		}
+		if translated {
+			c.svc.Unset("Unit", key)
+			c.svc.Add("Unit", key, strings.Join(out, " "))
+		}
+	}
+}
+
+func (c *ctx) defaultDependencies() {
+	if b, ok := c.src.LookupBool("Quadlet", "DefaultDependencies"); ok && !b {
+		return
+	}
+	target := "network-online.target"
+	if c.opts.User {
+		target = "podman-user-wait-network-online.service"
+	}
+	c.svc.Prepend("Unit", &unitfile.Line{Key: "After", Value: target})
+	c.svc.Prepend("Unit", &unitfile.Line{Key: "Wants", Value: target})
+}
+
+// finishPod adds Wants=/Before= for the containers that start with a pod.
+func finishPod(svc *Service, info *Info) {
+	for _, s := range info.podStarts {
+		svc.File.Add("Unit", "Wants", s)
+		svc.File.Add("Unit", "Before", s)
+	}
+}
+
+// oneshot sets the defaults of resource-creating services.
+func (c *ctx) oneshot(remainAfterExit bool) {
+	c.svc.SetDefault("Service", "SyslogIdentifier", "%N")
+	c.svc.SetDefault("Service", "Type", "oneshot")
+	if remainAfterExit {
+		c.svc.SetDefault("Service", "RemainAfterExit", "yes")
+	}
+}
+
+func sortKeyVals(kvs []unitfile.KeyVal) {
+	sort.SliceStable(kvs, func(i, j int) bool { return kvs[i].Key < kvs[j].Key })
+}

@@ -1,0 +1,151 @@
+package quadlet
+
+import (
+	"github.com/berth-dev/berth/internal/unitfile"
+	"github.com/berth-dev/berth/internal/version"
+)
+
+// Form says how a key's value becomes podman arguments.
+type Form int
+
+const (
+	// Custom keys are read by the type's converter; the table still fixes
+	// their place in the argument list, their version and their docs.
+	Custom Form = iota
+	Last        // last value, if non-empty: Flag VALUE
+	All         // every value as written: Flag VALUE for each
+	Strv        // every whitespace-separated word: Flag WORD for each
+	Words       // every word, command-line quoting: Flag WORD for each
+	Bool        // systemd boolean: Flag, or Flag=false
+	KeyVals     // NAME=value words: Flag NAME=value for each, in order
+	Flagless    // every word appended as is (PodmanArgs-style)
+	NoArg       // no podman argument: a naming or service key
+)
+
+// Key is one row of a key table: the single description of a quadlet key
+// that validation, argument order, version gating and docs all read.
+type Key struct {
+	Name  string
+	Since version.V // first podman release whose quadlet accepts the key
+	Form  Form
+	Flag  string    // podman flag for generic forms
+	Needs version.V // podman release whose CLI has the flag(s) the key emits
+	Doc   string
+	// Emit handles Custom keys at the key's place in the argument list.
+	Emit func(c *ctx, cmd *cmdline) error
+}
+
+// Table is the ordered key table of one group.
+type Table struct {
+	Group string
+	Keys  []Key
+	index map[string]int
+}
+
+func newTable(group string, keys []Key) *Table {
+	t := &Table{Group: group, Keys: keys, index: map[string]int{}}
+	for i, k := range keys {
+		t.index[k.Name] = i
+	}
+	return t
+}
+
+// Lookup returns the row for name.
+func (t *Table) Lookup(name string) (Key, bool) {
+	i, ok := t.index[name]
+	if !ok {
+		return Key{}, false
+	}
+	return t.Keys[i], true
+}
+
+// Names lists the keys in table order.
+func (t *Table) Names() []string {
+	out := make([]string, len(t.Keys))
+	for i, k := range t.Keys {
+		out[i] = k.Name
+	}
+	return out
+}
+
+// QuadletTable is the [Quadlet] group shared by all types.
+var QuadletTable = newTable("Quadlet", []Key{
+	{Name: "DefaultDependencies", Since: v("5.3.0"), Form: NoArg,
+		Doc: "Add Wants=/After= on network-online.target (or the user equivalent); default yes."},
+})
+
+func v(s string) version.V { return version.Must(s) }
+
+// emitGeneric appends the arguments of a non-custom key.
+func (c *ctx) emitGeneric(k Key, cmd *cmdline) {
+	f, g := c.src, c.kind.Group
+	if !c.present(k.Name) {
+		return
+	}
+	switch k.Form {
+	case Last:
+		if val, ok := f.Lookup(g, k.Name); ok && val != "" {
+			cmd.flag(k, k.Flag, val)
+		}
+	case All:
+		for _, val := range f.All(g, k.Name) {
+			cmd.flag(k, k.Flag, val)
+		}
+	case Strv:
+		for _, w := range f.Strv(g, k.Name) {
+			cmd.flag(k, k.Flag, w)
+		}
+	case Words:
+		for _, w := range c.args(k.Name) {
+			cmd.flag(k, k.Flag, w)
+		}
+	case Bool:
+		if b, ok := f.LookupBool(g, k.Name); ok {
+			if b {
+				cmd.flag(k, k.Flag)
+			} else {
+				cmd.flag(k, k.Flag+"=false")
+			}
+		}
+	case KeyVals:
+		for _, kv := range c.keyVals(k.Name) {
+			if kv.HasValue {
+				cmd.flag(k, k.Flag, kv.Key+"="+kv.Value)
+			} else {
+				cmd.flag(k, k.Flag, kv.Key)
+			}
+		}
+	case Flagless:
+		if words := c.args(k.Name); len(words) > 0 {
+			cmd.flag(k, words...)
+		}
+	}
+}
+
+// present reports whether the key is assigned at all.
+func (c *ctx) present(name string) bool { return c.src.Has(c.kind.Group, name) }
+
+// args reads every value of key as command-line words, reporting values whose
+// quoting does not parse.
+func (c *ctx) args(key string) []string {
+	var out []string
+	for _, l := range c.src.AllLines(c.kind.Group, key) {
+		words, err := unitfile.SplitArgs(l.Value)
+		if err != nil {
+			c.warnAt(l.Pos, "bad-quoting", "%s: %v; the value is ignored", key, err)
+			continue
+		}
+		out = append(out, words...)
+	}
+	return out
+}
+
+// keyVals reads Environment=-style keys, sorted by name as podman does.
+func (c *ctx) keyVals(key string) []unitfile.KeyVal {
+	kvs, errs := c.src.KeyVals(c.kind.Group, key)
+	for _, err := range errs {
+		c.warnf(key, "bad-quoting", "%s: %v; the value is ignored", key, err)
+	}
+	sortKeyVals(kvs)
+	return kvs
+}

@@ -1,0 +1,235 @@
+package unitfile
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode"
+
+	"github.com/berth-dev/berth/internal/diag"
+)
+
+// Syntax diagnostic codes.
+const (
+	CodeSyntax      = "syntax"
+	CodeNoSection   = "no-section"
+	CodeBadSection  = "bad-section"
+	CodeBadKey      = "bad-key"
+	CodeUnreadable  = "unreadable"
+	maxLineForQuote = 200 // longer offending lines are shortened in messages
+)
+
+// ParseFile reads and parses the unit file at path.
+func ParseFile(path string) (*File, diag.List) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var l diag.List
+		l.Add(diag.Diagnostic{Pos: diag.Pos{File: path}, Severity: diag.Error, Code: CodeUnreadable,
+			Message: fmt.Sprintf("cannot read file: %v", unwrapPathErr(err)),
+			Hint:    "check that the file exists and is readable"})
+		return nil, l
+	}
+	return Parse(path, data)
+}
+
+func unwrapPathErr(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// Parse parses data as a unit file named path. It never fails outright: bad
+// lines are reported and skipped, so every problem of a file is seen at once.
+//
+// Continuation lines follow podman's quadlet reader, which systemd's agrees
+// with except in one corner: the trailing backslash is removed without adding
+// a space, so "a \" + "b" reads "a b" while "a\" + "b" reads "ab". Comment lines
+// inside a continuation are skipped.
+func Parse(path string, data []byte) (*File, diag.List) {
+	p := parser{f: &File{Path: path}}
+	text := string(data)
+	p.f.trailNL = strings.HasSuffix(text, "\n")
+	text = strings.TrimSuffix(text, "\n")
+	physical := strings.Split(text, "\n")
+	if text == "" && !p.f.trailNL {
+		physical = nil
+	}
+	var (
+		acc       strings.Builder // logical text being continued
+		rawAcc    []string        // physical lines of the logical line
+		startNr   int
+		continued bool
+	)
+	for i, rawLine := range physical {
+		nr := i + 1
+		line := strings.TrimSpace(rawLine)
+		if continued && isComment(line) {
+			rawAcc = append(rawAcc, rawLine)
+			continue
+		}
+		if !continued {
+			startNr = nr
+			rawAcc = rawAcc[:0]
+			acc.Reset()
+		}
+		rawAcc = append(rawAcc, rawLine)
+		if !isComment(line) && strings.HasSuffix(line, "\\") && i != len(physical)-1 {
+			acc.WriteString(line[:len(line)-1])
+			continued = true
+			continue
+		}
+		if !isComment(line) && strings.HasSuffix(line, "\\") {
+			line = line[:len(line)-1] // a trailing backslash on the last line is dropped
+		}
+		if continued {
+			acc.WriteString(line)
+			line = acc.String()
+		}
+		continued = false
+		p.line(line, strings.Join(rawAcc, "\n"), diag.Pos{File: path, Line: startNr})
+	}
+	if continued { // unreachable: the last line never continues; kept for safety
+		p.line(acc.String(), strings.Join(rawAcc, "\n"), diag.Pos{File: path, Line: startNr})
+	}
+	p.f.tail = append(p.f.tail, p.pending...)
+	return p.f, p.diags
+}
+
+type parser struct {
+	f       *File
+	cur     *Section
+	pending []*Line // comments not yet attached
+	diags   diag.List
+}
+
+func isComment(line string) bool { return line == "" || line[0] == '#' || line[0] == ';' }
+
+func (p *parser) line(line, raw string, pos diag.Pos) {
+	switch {
+	case isComment(line):
+		p.pending = append(p.pending, &Line{Comment: true, Value: line, Pos: pos, raw: raw})
+	case isSectionHeader(line):
+		p.section(line, raw, pos)
+	case strings.IndexByte(line, '=') > 0:
+		p.entry(line, raw, pos)
+	default:
+		p.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: CodeSyntax,
+			Message: fmt.Sprintf("line %q is not a key-value pair, a [section] header or a comment", shorten(line)),
+			Hint:    "write Key=Value, [Section], or start the line with # to comment it out"})
+		p.keepInvalid(raw, pos)
+	}
+}
+
+func shorten(s string) string {
+	if len(s) > maxLineForQuote {
+		return s[:maxLineForQuote] + "..."
+	}
+	return s
+}
+
+func isSectionHeader(line string) bool {
+	if line[0] != '[' {
+		return false
+	}
+	end := strings.IndexByte(line, ']')
+	return end >= 0 && strings.Trim(line[end+1:], " \t") == ""
+}
+
+func (p *parser) section(line, raw string, pos diag.Pos) {
+	name := line[1:strings.IndexByte(line, ']')]
+	if !validSectionName(name) {
+		p.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: CodeBadSection,
+			Message: fmt.Sprintf("invalid section name %q", shorten(name)),
+			Hint:    "section names are non-empty and contain no brackets or control characters"})
+	}
+	s := &Section{Name: name, Pos: pos, raw: raw, head: p.pending}
+	p.pending = nil
+	p.f.Sections = append(p.f.Sections, s)
+	p.cur = s
+}
+
+func validSectionName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range name {
+		if c == '[' || c == ']' || unicode.IsControl(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) entry(line, raw string, pos diag.Pos) {
+	eq := strings.IndexByte(line, '=')
+	key := strings.TrimRightFunc(line[:eq], unicode.IsSpace)
+	value := strings.TrimLeftFunc(line[eq+1:], unicode.IsSpace)
+	if p.cur == nil {
+		p.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: CodeNoSection,
+			Message: fmt.Sprintf("key %q appears before any [section] header", shorten(key)),
+			Hint:    "add a section header such as [Container] above it"})
+		p.keepInvalid(raw, pos)
+		return
+	}
+	if key == "" {
+		p.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: CodeBadKey,
+			Message: "empty key name", Hint: "write Key=Value"})
+		p.keepInvalid(raw, pos)
+		return
+	}
+	l := &Line{Key: key, Value: value, Pos: pos, raw: raw}
+	p.cur.Lines = append(p.cur.Lines, p.pending...)
+	p.pending = nil
+	p.cur.Lines = append(p.cur.Lines, l)
+}
+
+// keepInvalid keeps an unreadable line as an inert comment so that writing the
+// file back still reproduces its input.
+func (p *parser) keepInvalid(raw string, pos diag.Pos) {
+	p.pending = append(p.pending, &Line{Comment: true, Value: raw, Pos: pos, raw: raw})
+}
+
+// WriteTo writes the file. Parsed, unmodified parts are written exactly as
+// read; synthesised lines are written as Key=Value.
+func (f *File) WriteTo(w io.Writer) (int64, error) {
+	var b strings.Builder
+	f.write(&b)
+	n, err := io.WriteString(w, b.String())
+	return int64(n), err
+}
+
+// String returns the file's text.
+func (f *File) String() string {
+	var b strings.Builder
+	f.write(&b)
+	return b.String()
+}
+
+func (f *File) write(b *strings.Builder) {
+	var out []string
+	for i, s := range f.Sections {
+		if f.synth && i > 0 && len(s.head) == 0 {
+			out = append(out, "")
+		}
+		for _, l := range s.head {
+			out = append(out, l.Text())
+		}
+		if s.raw != "" {
+			out = append(out, s.raw)
+		} else {
+			out = append(out, "["+s.Name+"]")
+		}
+		for _, l := range s.Lines {
+			out = append(out, l.Text())
+		}
+	}
+	for _, l := range f.tail {
+		out = append(out, l.Text())
+	}
+	b.WriteString(strings.Join(out, "\n"))
+	if f.trailNL && len(out) > 0 {
+		b.WriteString("\n")
+	}
+}

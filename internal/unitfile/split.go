@@ -1,0 +1,246 @@
+package unitfile
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// SplitOptions select how Split reads words, after systemd's
+// extract_first_word() flags.
+type SplitOptions struct {
+	Unquote      bool // "..." and '...' group words; the quotes are removed
+	CUnescape    bool // decode C escapes (\n, \x20, \u00e9, \s, ...)
+	RetainEscape bool // a backslash is an ordinary character
+	Relax        bool // tolerate an unbalanced quote or a trailing backslash
+}
+
+// Errors returned by Split.
+var (
+	ErrUnbalancedQuote  = errors.New("unbalanced quotes")
+	ErrUnbalancedEscape = errors.New("trailing backslash")
+)
+
+// EscapeError reports an escape sequence systemd does not know.
+type EscapeError struct{ Seq string }
+
+func (e *EscapeError) Error() string { return fmt.Sprintf("unknown escape sequence %q", e.Seq) }
+
+// SplitArgs splits a command line as systemd splits Exec*= values.
+func SplitArgs(s string) ([]string, error) {
+	return Split(s, SplitOptions{Unquote: true, CUnescape: true})
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// Split splits s into whitespace-separated words.
+func Split(s string, o SplitOptions) ([]string, error) {
+	var words []string
+	i := 0
+	for {
+		for i < len(s) && isSpace(s[i]) {
+			i++
+		}
+		if i >= len(s) {
+			return words, nil
+		}
+		w, next, err := word(s, i, o)
+		if err != nil {
+			return words, err
+		}
+		words = append(words, w)
+		i = next
+	}
+}
+
+// word reads one word starting at s[i], returning it and the index after it.
+func word(s string, i int, o SplitOptions) (string, int, error) {
+	var b strings.Builder
+	var quote byte
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == '\\' && !o.RetainEscape:
+			n, err := escape(&b, s, i+1, o)
+			if err != nil {
+				return "", 0, err
+			}
+			i = n
+			continue
+		case quote != 0 && c == quote:
+			quote = 0
+			if !o.Unquote {
+				b.WriteByte(c)
+			}
+		case quote != 0:
+			b.WriteByte(c)
+		case isSpace(c):
+			return b.String(), i, nil
+		case (c == '"' || c == '\'') && o.Unquote:
+			quote = c
+		default:
+			b.WriteByte(c)
+		}
+		i++
+	}
+	if quote != 0 && !o.Relax {
+		return "", 0, ErrUnbalancedQuote
+	}
+	return b.String(), i, nil
+}
+
+// escape handles the character(s) after a backslash at s[i]; it returns the
+// index after the sequence.
+func escape(b *strings.Builder, s string, i int, o SplitOptions) (int, error) {
+	if i >= len(s) {
+		if o.Relax {
+			return i, nil
+		}
+		return i, ErrUnbalancedEscape
+	}
+	if !o.CUnescape {
+		b.WriteByte(s[i])
+		return i + 1, nil
+	}
+	r, n, ok := cUnescapeOne(s[i:])
+	if !ok {
+		return i, &EscapeError{Seq: "\\" + s[i:i+1]}
+	}
+	b.WriteRune(r)
+	return i + n, nil
+}
+
+// cUnescapeOne decodes the escape sequence at the start of s (after the
+// backslash). It returns the rune and the number of bytes read.
+func cUnescapeOne(s string) (rune, int, bool) {
+	switch s[0] {
+	case 'a':
+		return '\a', 1, true
+	case 'b':
+		return '\b', 1, true
+	case 'f':
+		return '\f', 1, true
+	case 'n':
+		return '\n', 1, true
+	case 'r':
+		return '\r', 1, true
+	case 't':
+		return '\t', 1, true
+	case 'v':
+		return '\v', 1, true
+	case '\\', '"', '\'':
+		return rune(s[0]), 1, true
+	case 's':
+		return ' ', 1, true
+	case 'x':
+		return hexRune(s, 2)
+	case 'u':
+		return hexRune(s, 4)
+	case 'U':
+		return hexRune(s, 8)
+	}
+	if s[0] >= '0' && s[0] <= '7' {
+		if len(s) < 3 {
+			return 0, 0, false
+		}
+		var v rune
+		for j := 0; j < 3; j++ {
+			if s[j] < '0' || s[j] > '7' {
+				return 0, 0, false
+			}
+			v = v*8 + rune(s[j]-'0')
+		}
+		if v == 0 || v > 255 {
+			return 0, 0, false
+		}
+		return v, 3, true
+	}
+	return 0, 0, false
+}
+
+func hexRune(s string, digits int) (rune, int, bool) {
+	if len(s) < 1+digits {
+		return 0, 0, false
+	}
+	var v rune
+	for j := 1; j <= digits; j++ {
+		d := unhex(s[j])
+		if d < 0 {
+			return 0, 0, false
+		}
+		v = v<<4 | rune(d)
+	}
+	if v == 0 || v > utf8.MaxRune || (v >= 0xd800 && v <= 0xdfff) {
+		return 0, 0, false // systemd refuses NUL and invalid code points
+	}
+	return v, 1 + digits, true
+}
+
+func unhex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// JoinArgs quotes words so that SplitArgs reads them back unchanged.
+func JoinArgs(words []string) string {
+	var b strings.Builder
+	for i, w := range words {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(QuoteWord(w))
+	}
+	return b.String()
+}
+
+// QuoteWord returns w as one systemd command-line word: as is when it needs
+// nothing, else in double quotes with backslashes, quotes and control
+// characters escaped. Specifiers (%n) and $VARIABLES are left alone: they are
+// the author's to use.
+func QuoteWord(w string) string {
+	if w != "" && !needsQuoting(w) {
+		return w
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range w {
+		switch r {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			if r < 0x20 || r == 0x7f {
+				fmt.Fprintf(&b, `\x%02x`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func needsQuoting(w string) bool {
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c <= ' ' || c == 0x7f || c == '"' || c == '\'' || c == '\\' {
+			return true
+		}
+	}
+	return false
+}

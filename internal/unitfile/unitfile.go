@@ -1,0 +1,425 @@
+// Package unitfile reads and writes systemd unit files (systemd.syntax(7)) the
+// way systemd and podman's quadlet read them. It is lossless: a parsed file
+// written back unchanged reproduces its input byte for byte, comments and
+// order included. Every entry remembers the file and line it came from.
+//
+// The package knows syntax only; what keys mean is the quadlet package's job.
+package unitfile
+
+import (
+	"strings"
+
+	"github.com/berth-dev/berth/internal/diag"
+)
+
+// Line is one logical line of a unit file: a comment (or blank line), a
+// section header, or a Key=Value entry. A logical entry can span several
+// physical lines joined by trailing backslashes.
+type Line struct {
+	Key     string // empty for comments
+	Value   string // the value with continuations applied, leading space trimmed
+	Comment bool
+	Pos     diag.Pos
+	raw     string // original text, physical lines joined by "\n"; "" when synthesised
+}
+
+// IsEmptyAssignment reports whether the line is "Key=" which, for list keys,
+// resets everything assigned before it.
+func (l *Line) IsEmptyAssignment() bool { return !l.Comment && l.Value == "" }
+
+// Text returns the line as it is written out.
+func (l *Line) Text() string {
+	if l.raw != "" || l.Comment {
+		if l.raw == "" {
+			return l.Value
+		}
+		return l.raw
+	}
+	return l.Key + "=" + l.Value
+}
+
+// Section is a [Name] group and its lines.
+type Section struct {
+	Name  string
+	Pos   diag.Pos
+	Lines []*Line
+	head  []*Line // comments and blank lines before the header
+	raw   string
+}
+
+// File is a parsed unit file.
+type File struct {
+	Path     string
+	Sections []*Section
+	tail     []*Line // comments after the last line of a file without sections
+	trailNL  bool    // whether the source ended with a newline
+	synth    bool    // built in memory rather than parsed: write with canonical spacing
+}
+
+// New returns an empty file that writes itself in canonical form.
+func New(path string) *File { return &File{Path: path, synth: true, trailNL: true} }
+
+// Section returns the first section with that name, or nil.
+func (f *File) Section(name string) *Section {
+	for _, s := range f.Sections {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// HasSection reports whether a section of that name exists.
+func (f *File) HasSection(name string) bool { return f.Section(name) != nil }
+
+// SectionNames lists section names in order of first appearance, once each.
+func (f *File) SectionNames() []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, s := range f.Sections {
+		if !seen[s.Name] {
+			seen[s.Name] = true
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}
+
+// ensure returns the last section of that name, appending one if missing.
+func (f *File) ensure(name string) *Section {
+	for i := len(f.Sections) - 1; i >= 0; i-- {
+		if f.Sections[i].Name == name {
+			return f.Sections[i]
+		}
+	}
+	s := &Section{Name: name}
+	f.Sections = append(f.Sections, s)
+	return s
+}
+
+// entries returns the non-comment lines of every section named name, in order.
+// A name may appear several times in one file (and drop-ins add more); systemd
+// treats them as one group.
+func (f *File) entries(name string) []*Line {
+	var out []*Line
+	for _, s := range f.Sections {
+		if s.Name != name {
+			continue
+		}
+		for _, l := range s.Lines {
+			if !l.Comment {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
+// Entries returns every Key=Value line of the named section(s), in order.
+func (f *File) Entries(section string) []*Line { return f.entries(section) }
+
+// Keys lists the distinct keys of a section in order of first appearance.
+func (f *File) Keys(section string) []string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, l := range f.entries(section) {
+		if !seen[l.Key] {
+			seen[l.Key] = true
+			keys = append(keys, l.Key)
+		}
+	}
+	return keys
+}
+
+// LastLine returns the last assignment of key, or nil.
+func (f *File) LastLine(section, key string) *Line {
+	es := f.entries(section)
+	for i := len(es) - 1; i >= 0; i-- {
+		if es[i].Key == key {
+			return es[i]
+		}
+	}
+	return nil
+}
+
+// Has reports whether key is assigned in section.
+func (f *File) Has(section, key string) bool { return f.LastLine(section, key) != nil }
+
+// Lookup returns the last value of key with trailing space removed and one
+// pair of surrounding double quotes stripped, as quadlet reads single values.
+func (f *File) Lookup(section, key string) (string, bool) {
+	l := f.LastLine(section, key)
+	if l == nil {
+		return "", false
+	}
+	return unquoteValue(l.Value), true
+}
+
+func unquoteValue(v string) string {
+	v = strings.TrimRight(v, " \t\r\n\v\f")
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	return v
+}
+
+// LookupBool parses the last value of key as a systemd boolean.
+// ok is false when the key is absent.
+func (f *File) LookupBool(section, key string) (value, ok bool) {
+	v, ok := f.Lookup(section, key)
+	if !ok {
+		return false, false
+	}
+	b, _ := ParseBool(v)
+	return b, true
+}
+
+// ParseBool parses a systemd boolean; valid reports whether v was one of the
+// spellings systemd accepts. Invalid values read as false, as in quadlet.
+func ParseBool(v string) (value, valid bool) {
+	switch strings.ToLower(v) {
+	case "1", "yes", "y", "true", "t", "on":
+		return true, true
+	case "0", "no", "n", "false", "f", "off":
+		return false, true
+	}
+	return false, false
+}
+
+// AllLines returns every assignment of key in effect: an empty assignment
+// ("Key=") drops all before it.
+func (f *File) AllLines(section, key string) []*Line {
+	var out []*Line
+	for _, l := range f.entries(section) {
+		if l.Key != key {
+			continue
+		}
+		if l.Value == "" {
+			out = out[:0]
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// All returns the values of AllLines.
+func (f *File) All(section, key string) []string {
+	lines := f.AllLines(section, key)
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.Value
+	}
+	return out
+}
+
+// Strv splits every value of key into words the way systemd reads lists such
+// as WantedBy= or Alias=: quotes group words and are removed, backslashes are
+// kept as they are.
+func (f *File) Strv(section, key string) []string {
+	var out []string
+	for _, v := range f.All(section, key) {
+		words, err := Split(v, SplitOptions{Unquote: true, RetainEscape: true})
+		if err == nil {
+			out = append(out, words...)
+		}
+	}
+	return out
+}
+
+// Args splits every value of key the way systemd reads command lines: quotes
+// group words and C escapes are decoded. Values that do not split (unbalanced
+// quoting) are skipped; Diagnose them with ArgsLines.
+func (f *File) Args(section, key string) []string {
+	var out []string
+	for _, v := range f.All(section, key) {
+		words, err := SplitArgs(v)
+		if err == nil {
+			out = append(out, words...)
+		}
+	}
+	return out
+}
+
+// LastArgs splits the last value of key as a command line.
+func (f *File) LastArgs(section, key string) ([]string, bool, error) {
+	l := f.LastLine(section, key)
+	if l == nil {
+		return nil, false, nil
+	}
+	words, err := SplitArgs(l.Value)
+	if err != nil {
+		return nil, false, err
+	}
+	return words, true, nil
+}
+
+// KeyVal is one NAME=value word of an Environment=-style key. HasValue is
+// false for a bare NAME.
+type KeyVal struct {
+	Key, Value string
+	HasValue   bool
+}
+
+// KeyVals reads Environment=-style keys: each value holds whitespace-separated
+// NAME=value words (quotes and escapes as in command lines). A later
+// assignment of a name replaces an earlier one but keeps its place.
+func (f *File) KeyVals(section, key string) ([]KeyVal, []error) {
+	var out []KeyVal
+	var errs []error
+	index := map[string]int{}
+	for _, v := range f.All(section, key) {
+		words, err := SplitArgs(v)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, w := range words {
+			k, val, found := strings.Cut(w, "=")
+			kv := KeyVal{Key: k, Value: val, HasValue: found}
+			if i, ok := index[k]; ok {
+				out[i] = kv
+				continue
+			}
+			index[k] = len(out)
+			out = append(out, kv)
+		}
+	}
+	return out, errs
+}
+
+// Add appends Key=Value to the (last) named section, creating it if needed.
+func (f *File) Add(section, key, value string) *Line {
+	s := f.ensure(section)
+	l := &Line{Key: key, Value: value}
+	s.Lines = append(s.Lines, l)
+	return l
+}
+
+// AddLine appends a copy of l (keeping its position) to the named section.
+func (f *File) AddLine(section string, l *Line) {
+	s := f.ensure(section)
+	c := *l
+	s.Lines = append(s.Lines, &c)
+}
+
+// AddArgs appends a command line, quoting words as systemd needs.
+func (f *File) AddArgs(section, key string, args []string) { f.Add(section, key, JoinArgs(args)) }
+
+// AddComment appends a comment line to the named section.
+func (f *File) AddComment(section, text string) {
+	s := f.ensure(section)
+	s.Lines = append(s.Lines, &Line{Comment: true, Value: text})
+}
+
+// Set replaces every assignment of key in section with one, at the place of
+// the last one (or at the end).
+func (f *File) Set(section, key, value string) {
+	s := f.ensure(section)
+	last := -1
+	for i, l := range s.Lines {
+		if !l.Comment && l.Key == key {
+			last = i
+		}
+	}
+	if last < 0 {
+		f.Unset(section, key)
+		s.Lines = append(s.Lines, &Line{Key: key, Value: value})
+		return
+	}
+	s.Lines[last] = &Line{Key: key, Value: value}
+	f.unsetExcept(section, key, s.Lines[last])
+}
+
+// SetDefault sets key only when it is not assigned yet.
+func (f *File) SetDefault(section, key, value string) {
+	if !f.Has(section, key) {
+		f.Add(section, key, value)
+	}
+}
+
+// Unset removes every assignment of key from section.
+func (f *File) Unset(section, key string) { f.unsetExcept(section, key, nil) }
+
+func (f *File) unsetExcept(section, key string, keep *Line) {
+	for _, s := range f.Sections {
+		if s.Name != section {
+			continue
+		}
+		kept := s.Lines[:0]
+		for _, l := range s.Lines {
+			if l.Comment || l.Key != key || l == keep {
+				kept = append(kept, l)
+			}
+		}
+		s.Lines = kept
+	}
+}
+
+// RemoveSection drops every section of that name.
+func (f *File) RemoveSection(name string) {
+	kept := f.Sections[:0]
+	for _, s := range f.Sections {
+		if s.Name != name {
+			kept = append(kept, s)
+		}
+	}
+	f.Sections = kept
+}
+
+// RenameSection renames every section called from.
+func (f *File) RenameSection(from, to string) {
+	for _, s := range f.Sections {
+		if s.Name == from {
+			s.Name = to
+			s.raw = ""
+		}
+	}
+}
+
+// Merge appends the sections of other (a drop-in) to f: the lines of a section
+// f already has are appended to it, new sections are added at the end.
+func (f *File) Merge(other *File) {
+	for _, s := range other.Sections {
+		dst := f.ensure(s.Name)
+		for _, l := range s.Lines {
+			c := *l
+			dst.Lines = append(dst.Lines, &c)
+		}
+	}
+}
+
+// Clone returns a deep copy.
+func (f *File) Clone() *File {
+	c := &File{Path: f.Path, trailNL: f.trailNL, synth: f.synth}
+	c.tail = cloneLines(f.tail)
+	for _, s := range f.Sections {
+		c.Sections = append(c.Sections, &Section{
+			Name: s.Name, Pos: s.Pos, raw: s.raw,
+			Lines: cloneLines(s.Lines), head: cloneLines(s.head),
+		})
+	}
+	return c
+}
+
+func cloneLines(ls []*Line) []*Line {
+	if ls == nil {
+		return nil
+	}
+	out := make([]*Line, len(ls))
+	for i, l := range ls {
+		c := *l
+		out[i] = &c
+	}
+	return out
+}
+
+// Prepend inserts l at the start of the (first) named section, creating the
+// section at the end of the file if needed.
+func (f *File) Prepend(section string, l *Line) {
+	s := f.Section(section)
+	if s == nil {
+		s = f.ensure(section)
+	}
+	s.Lines = append([]*Line{l}, s.Lines...)
+}
