@@ -233,3 +233,36 @@ func (f *File) write(b *strings.Builder) {
 		b.WriteString("\n")
 	}
 }
+
+// Format returns the file in canonical form, the way generated units are
+// written: one blank line between sections, blank lines inside sections
+// dropped, comments kept, each entry as Key=Value on one line.
+func (f *File) Format() string {
+	var b strings.Builder
+	for i, s := range f.Sections {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		for _, l := range s.head {
+			if l.Value != "" {
+				b.WriteString(l.Value + "\n")
+			}
+		}
+		b.WriteString("[" + s.Name + "]\n")
+		for _, l := range s.Lines {
+			switch {
+			case l.Comment && l.Value == "":
+			case l.Comment:
+				b.WriteString(l.Value + "\n")
+			default:
+				b.WriteString(l.Key + "=" + l.Value + "\n")
+			}
+		}
+	}
+	for _, l := range f.tail {
+		if l.Value != "" {
+			b.WriteString(l.Value + "\n")
+		}
+	}
+	return b.String()
+}
