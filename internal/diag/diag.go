@@ -107,7 +107,9 @@ func (l List) HasErrors() bool {
 func (l List) Errors() List { return l.filter(func(d Diagnostic) bool { return d.Severity == Error }) }
 
 // Warnings returns everything that is not an error.
-func (l List) Warnings() List { return l.filter(func(d Diagnostic) bool { return d.Severity != Error }) }
+func (l List) Warnings() List {
+	return l.filter(func(d Diagnostic) bool { return d.Severity != Error })
+}
 
 func (l List) filter(keep func(Diagnostic) bool) List {
 	var out List

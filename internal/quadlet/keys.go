@@ -11,15 +11,15 @@ type Form int
 const (
 	// Custom keys are read by the type's converter; the table still fixes
 	// their place in the argument list, their version and their docs.
-	Custom Form = iota
-	Last        // last value, if non-empty: Flag VALUE
-	All         // every value as written: Flag VALUE for each
-	Strv        // every whitespace-separated word: Flag WORD for each
-	Words       // every word, command-line quoting: Flag WORD for each
-	Bool        // systemd boolean: Flag, or Flag=false
-	KeyVals     // NAME=value words: Flag NAME=value for each, in order
-	Flagless    // every word appended as is (PodmanArgs-style)
-	NoArg       // no podman argument: a naming or service key
+	Custom   Form = iota
+	Last          // last value, if non-empty: Flag VALUE
+	All           // every value as written: Flag VALUE for each
+	Strv          // every whitespace-separated word: Flag WORD for each
+	Words         // every word, command-line quoting: Flag WORD for each
+	Bool          // systemd boolean: Flag, or Flag=false
+	KeyVals       // NAME=value words: Flag NAME=value for each, in order
+	Flagless      // every word appended as is (PodmanArgs-style)
+	NoArg         // no podman argument: a naming or service key
 )
 
 // Key is one row of a key table: the single description of a quadlet key
