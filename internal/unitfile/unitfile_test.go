@@ -1,0 +1,148 @@
+package unitfile
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestParseGolden parses every testdata/parse/*.unit and compares a dump of
+// the entries, values and diagnostics with the matching .golden file.
+func TestParseGolden(t *testing.T) {
+	inputs, err := filepath.Glob("testdata/parse/*.unit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inputs) == 0 {
+		t.Fatal("no golden inputs")
+	}
+	for _, in := range inputs {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			data, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, diags := Parse(filepath.Base(in), data)
+			if got := f.String(); got != string(data) {
+				t.Errorf("round trip changed the file:\n%q\nwant\n%q", got, data)
+			}
+			var b strings.Builder
+			for _, s := range f.Sections {
+				b.WriteString("[" + s.Name + "] @" + s.Pos.String() + "\n")
+				for _, l := range s.Lines {
+					if !l.Comment {
+						b.WriteString("  " + l.Key + " = " + quote(l.Value) + " @" + l.Pos.String() + "\n")
+					}
+				}
+			}
+			for _, d := range diags {
+				b.WriteString(d.String() + "\n")
+			}
+			golden := strings.TrimSuffix(in, ".unit") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if b.String() != string(want) {
+				t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+			}
+		})
+	}
+}
+
+func quote(s string) string { return "\"" + strings.ReplaceAll(s, "\"", "\\\"") + "\"" }
+
+func TestLookups(t *testing.T) {
+	src := "[A]\nK=one\nK=\"two words\"  \nL=a\nL=\nL=b c\nE=X=1 \"Y=2 3\" Z\nE=X=9\nB=yes\nArgs=a \"b c\" 'd e' f\\x20g\n[A]\nK=three\n"
+	f, diags := Parse("t", []byte(src))
+	if len(diags) != 0 {
+		t.Fatalf("diags: %v", diags)
+	}
+	if v, _ := f.Lookup("A", "K"); v != "three" {
+		t.Errorf("Lookup K = %q", v)
+	}
+	if got := f.All("A", "L"); !reflect.DeepEqual(got, []string{"b c"}) {
+		t.Errorf("All L = %q (empty assignment must reset)", got)
+	}
+	if got := f.Strv("A", "L"); !reflect.DeepEqual(got, []string{"b", "c"}) {
+		t.Errorf("Strv L = %q", got)
+	}
+	kvs, errs := f.KeyVals("A", "E")
+	want := []KeyVal{{"X", "9", true}, {"Y", "2 3", true}, {"Z", "", false}}
+	if len(errs) != 0 || !reflect.DeepEqual(kvs, want) {
+		t.Errorf("KeyVals = %v %v", kvs, errs)
+	}
+	if b, ok := f.LookupBool("A", "B"); !b || !ok {
+		t.Errorf("LookupBool B = %v %v", b, ok)
+	}
+	if got := f.Args("A", "Args"); !reflect.DeepEqual(got, []string{"a", "b c", "d e", "f g"}) {
+		t.Errorf("Args = %q", got)
+	}
+}
+
+func TestSplit(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+		err  bool
+	}{
+		{`a b  c`, []string{"a", "b", "c"}, false},
+		{`"a b" c`, []string{"a b", "c"}, false},
+		{`a"b c"d`, []string{"ab cd"}, false},
+		{`'it''s'`, []string{"its"}, false},
+		{`"unterminated`, nil, true},
+		{`x\`, nil, true},
+		{`\n\t\\\"\s`, []string{"\n\t\\\" "}, false},
+		{`\x41\u00e9\101`, []string{"Aé" + "A"}, false},
+		{`\q`, nil, true},
+		{`""`, []string{""}, false},
+		{`%n %%`, []string{"%n", "%%"}, false},
+	}
+	for _, tt := range tests {
+		got, err := SplitArgs(tt.in)
+		if (err != nil) != tt.err {
+			t.Errorf("SplitArgs(%q) err = %v", tt.in, err)
+			continue
+		}
+		if !tt.err && !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("SplitArgs(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestJoinArgsRoundTrip(t *testing.T) {
+	cases := [][]string{
+		{"podman", "run", "--name", "systemd-%N"},
+		{"sh", "-c", "echo \"hi\" 'there'\n\tdone\\"},
+		{"", "a b", "\x01", "é"},
+	}
+	for _, words := range cases {
+		got, err := SplitArgs(JoinArgs(words))
+		if err != nil || !reflect.DeepEqual(got, words) {
+			t.Errorf("round trip of %q via %q = %q, %v", words, JoinArgs(words), got, err)
+		}
+	}
+}
+
+func TestEditing(t *testing.T) {
+	f, _ := Parse("t", []byte("[Unit]\nA=1\nA=2\n[Service]\nB=1\n"))
+	f.Set("Unit", "A", "3")
+	f.Prepend("Unit", &Line{Key: "Z", Value: "0"})
+	f.Add("Install", "WantedBy", "default.target")
+	f.RenameSection("Service", "X-Service")
+	want := "[Unit]\nZ=0\nA=3\n\n[X-Service]\nB=1\n\n[Install]\nWantedBy=default.target\n"
+	if got := f.Format(); got != want {
+		t.Errorf("Format = %q, want %q", got, want)
+	}
+}
