@@ -220,17 +220,17 @@ func (c *ctx) failed() bool { return c.diags.HasErrors() }
 
 // convert runs the checks shared by all kinds, then the kind's converter.
 func (c *ctx) convert() *Service {
+	convertFn := converters[c.kind.Ext]
+	if convertFn == nil || c.kind.keys == nil {
+		c.errorf("", "unsupported-type", "unsupported file type %q", c.unit.Name)
+		return nil
+	}
 	c.checkKeys()
 	if c.failed() {
 		return nil
 	}
 	c.initService()
 	if c.failed() {
-		return nil
-	}
-	convertFn := converters[c.kind.Ext]
-	if convertFn == nil {
-		c.errorf("", "unsupported-type", "unsupported file type %q", c.unit.Name)
 		return nil
 	}
 	convertFn(c)
