@@ -1,0 +1,186 @@
+package quadlet
+
+import (
+	"fmt"
+	"strings"
+)
+
+// volumeKeys is the [Volume] table, in the order of the arguments of
+// `podman volume create`. The ContainersConfModule=, GlobalArgs= and naming
+// rows come last: podmanCmd places the first two before the verb.
+var volumeKeys = []Key{
+	{Name: "Driver", Since: v("4.8.0"), Form: Custom, Emit: emitVolumeDriver,
+		Doc: "Volume driver (--driver); the image driver needs Image=."},
+	{Name: "Image", Since: v("4.8.0"), Form: Custom, Emit: emitVolumeImage,
+		Doc: "Image behind a Driver=image volume (--opt image=); x.image and x.build refer to quadlets."},
+	{Name: "Copy", Since: v("4.4.0"), Form: Custom, Emit: emitVolumeCopy,
+		Doc: "Copy the image's files at the mount point into the empty volume (--opt copy, or nocopy)."},
+	{Name: "Device", Since: v("4.4.0"), Form: Custom, Emit: emitVolumeDevice,
+		Doc: "Device or path the volume mounts (--opt device=)."},
+	{Name: "Type", Since: v("4.4.0"), Form: Custom, Emit: emitVolumeType,
+		Doc: "File system type of Device, as mount -t (--opt type=); bind adds RequiresMountsFor=."},
+	{Name: "User", Since: v("4.4.0"), Form: Custom,
+		Doc: "Numeric UID that owns the volume (uid= in --opt o=)."},
+	{Name: "Group", Since: v("4.4.0"), Form: Custom,
+		Doc: "Numeric GID that owns the volume (gid= in --opt o=)."},
+	{Name: "Options", Since: v("4.4.0"), Form: Custom, Emit: emitVolumeMountOptions,
+		Doc: "Mount options of Device, as mount -o (--opt o=)."},
+	{Name: "Label", Since: v("4.4.0"), Form: KeyVals, Flag: "--label", Doc: "Volume labels (--label)."},
+	{Name: "PodmanArgs", Since: v("4.6.0"), Form: Flagless, Doc: "Extra podman volume create arguments."},
+	{Name: "VolumeName", Since: v("4.7.0"), Form: Custom, Emit: emitVolumeName,
+		Doc: "Name of the podman volume; default systemd- plus the file's base name."},
+	{Name: "ContainersConfModule", Since: v("4.8.0"), Form: NoArg, Needs: v("4.7.0"), Doc: "containers.conf module (--module)."},
+	{Name: "GlobalArgs", Since: v("4.8.0"), Form: NoArg, Doc: "Arguments between podman and volume."},
+	{Name: "ServiceName", Since: v("5.3.0"), Form: NoArg, Doc: "Name of the generated service; default NAME-volume."},
+}
+
+func init() {
+	VolumeKind.keys = newTable("Volume", volumeKeys)
+	converters[".volume"] = convertVolume
+}
+
+// convertVolume makes a oneshot service that creates the volume unless it
+// exists.
+func convertVolume(c *ctx) {
+	name := resourceName(c.unit, c.kind.Group, "VolumeName")
+	create := c.podmanCmd()
+	create.add("volume", "create")
+	if c.has(createIgnore) {
+		create.add("--ignore")
+	}
+	c.runKeys(create)
+	if c.failed() {
+		return
+	}
+	c.execCreate("volume", name, create)
+	c.oneshot(true)
+	c.info.ResourceName = name
+}
+
+// imageDriver reports whether the volume uses the image driver, under which
+// the mount keys mean nothing.
+func (c *ctx) imageDriver() bool {
+	driver, ok := c.src.Lookup(c.kind.Group, "Driver")
+	return ok && driver == "image"
+}
+
+// emitVolumeDriver leaves out an empty Driver=, which means the default
+// driver. (Podman 5.8 writes it as an unquoted empty word that systemd
+// drops, so the volume name becomes the driver and the unit fails.)
+func emitVolumeDriver(c *ctx, cmd *cmdline) error {
+	if driver := c.lookup("Driver"); driver != "" {
+		cmd.add("--driver", driver)
+	}
+	return nil
+}
+
+// mountKeys are the [Volume] keys that only a mounting driver reads.
+var mountKeys = []string{"Copy", "Device", "Type", "User", "Group", "Options"}
+
+func emitVolumeImage(c *ctx, cmd *cmdline) error {
+	if !c.imageDriver() {
+		if c.present("Image") {
+			c.warnf("Image", "ignored-key", "key Image is ignored unless Driver=image")
+		}
+		return nil
+	}
+	for _, key := range mountKeys {
+		if c.present(key) {
+			c.warnf(key, "ignored-key", "key %s is ignored when Driver=image", key)
+		}
+	}
+	image, ok := c.src.Lookup(c.kind.Group, "Image")
+	if !ok {
+		c.errorf("Driver", "missing-key", "the key Image is mandatory when using the image driver")
+		return nil
+	}
+	resolved, err := c.imageSource(image)
+	if err != nil {
+		c.errorf("Image", "dangling-reference", "%v", err)
+		return nil
+	}
+	cmd.add("--opt", "image="+resolved)
+	return nil
+}
+
+func emitVolumeCopy(c *ctx, cmd *cmdline) error {
+	if c.imageDriver() {
+		return nil
+	}
+	if copyOn, ok := c.src.LookupBool(c.kind.Group, "Copy"); ok {
+		if copyOn {
+			cmd.add("--opt", "copy")
+		} else {
+			cmd.add("--opt", "nocopy")
+		}
+	}
+	return nil
+}
+
+func emitVolumeDevice(c *ctx, cmd *cmdline) error {
+	if dev := c.lookup("Device"); dev != "" && !c.imageDriver() {
+		cmd.add("--opt", "device="+dev)
+	}
+	return nil
+}
+
+func emitVolumeType(c *ctx, cmd *cmdline) error {
+	devType, dev := c.lookup("Type"), c.lookup("Device")
+	switch {
+	case devType == "" || c.imageDriver():
+	case dev == "":
+		c.errorf("Type", "missing-key", "key Type can't be used without Device")
+	default:
+		cmd.add("--opt", "type="+devType)
+		if devType == "bind" {
+			c.svc.Add("Unit", "RequiresMountsFor", quoteIfNeeded(dev))
+		}
+	}
+	return nil
+}
+
+// emitVolumeMountOptions writes one --opt o= holding User=, Group= and
+// Options=, in that order.
+func emitVolumeMountOptions(c *ctx, cmd *cmdline) error {
+	if c.imageDriver() {
+		return nil
+	}
+	var opts []string
+	for _, id := range []struct{ key, opt string }{{"User", "uid"}, {"Group", "gid"}} {
+		if c.present(id.key) {
+			opts = append(opts, fmt.Sprintf("%s=%d", id.opt, c.volumeID(id.key)))
+		}
+	}
+	if mountOpts := c.lookup("Options"); mountOpts != "" {
+		if c.lookup("Device") == "" {
+			c.errorf("Options", "missing-key", "key Options can't be used without Device")
+		} else {
+			opts = append(opts, mountOpts)
+		}
+	}
+	if len(opts) > 0 {
+		cmd.add("--opt", "o="+strings.Join(opts, ","))
+	}
+	return nil
+}
+
+// volumeID reads User= or Group= as podman 5.8 does: a number, anything else
+// (a user or group name too) reading as 0, which is worth a warning.
+func (c *ctx) volumeID(key string) uint32 {
+	id := c.uint32(key)
+	if val := c.lookup(key); id == 0 && !isZero(val) {
+		c.warnf(key, "invalid-value", "%s=%s is not a numeric ID; podman's quadlet uses 0 (root) for it", key, val)
+	}
+	return id
+}
+
+// isZero reports whether s is a way of writing the number 0.
+func isZero(s string) bool {
+	n, err := parseInt(s)
+	return err == nil && n == 0
+}
+
+func emitVolumeName(c *ctx, cmd *cmdline) error {
+	cmd.add(resourceName(c.unit, c.kind.Group, "VolumeName"))
+	return nil
+}
