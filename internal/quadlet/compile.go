@@ -229,6 +229,12 @@ func (c *ctx) convert() *Service {
 	if c.failed() {
 		return nil
 	}
+	for _, key := range []string{"User", "Group", "DynamicUser"} {
+		if l := c.src.LastLine("Service", key); l != nil {
+			c.warnAt(l.Pos, "unsupported-service-key",
+				"using key %s in the Service group is not supported - use at your own risk", key)
+		}
+	}
 	c.initService()
 	if c.failed() {
 		return nil

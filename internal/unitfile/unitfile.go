@@ -170,8 +170,13 @@ func (f *File) LookupBool(section, key string) (value, ok bool) {
 	if !ok {
 		return false, false
 	}
-	b, _ := ParseBool(v)
-	return b, true
+	// Quadlet reads only these spellings as true and everything else, even
+	// systemd's "y" or "t", as false; lint reports values that are neither.
+	switch strings.ToLower(v) {
+	case "1", "yes", "true", "on":
+		return true, true
+	}
+	return false, true
 }
 
 // ParseBool parses a systemd boolean; valid reports whether v was one of the
