@@ -1,0 +1,180 @@
+// Package generate is berth's systemd generator: it loads the quadlet units
+// of the search path, compiles them and writes the services, with the links
+// that enable them, into the generator's output folder, as podman's
+// podman-system-generator and podman-user-generator do. Each service is
+// written atomically, and a unit that fails to compile never stops the
+// others from being written.
+package generate
+
+import (
+	"errors"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/berth-dev/berth/internal/diag"
+	"github.com/berth-dev/berth/internal/quadlet"
+)
+
+// ErrFailed is returned when any unit or file could not be processed. The
+// problems have been logged already.
+var ErrFailed = errors.New("processing encountered some errors")
+
+// Config is one generator run.
+type Config struct {
+	Dirs    []string        // search path, most important folder first
+	Output  string          // the output folder (systemd's "normal" folder); unused in dry-run
+	DryRun  bool            // print the services to Stdout instead of writing them
+	Options quadlet.Options // compilation target
+	Argv0   string          // the program named in each unit's header comment
+	Stdout  io.Writer       // where dry-run prints
+	Log     *Logger
+}
+
+// Run runs the generator. It returns ErrFailed when anything failed; the
+// services that could be made are written all the same.
+func Run(cfg Config) error {
+	g := &run{cfg: cfg, log: cfg.Log}
+	if !cfg.DryRun {
+		g.log.Debugf("Starting quadlet-generator, output to: %s", cfg.Output)
+	}
+	units, diags := quadlet.Load(cfg.Dirs)
+	g.logLoading(units, diags)
+	if len(units) == 0 {
+		g.log.Debugf("No files parsed from %s", cfg.Dirs)
+		return g.finish()
+	}
+	if !cfg.DryRun {
+		if err := os.MkdirAll(cfg.Output, 0o755); err != nil {
+			g.errorf("%v", err)
+			return g.finish()
+		}
+	}
+	res := quadlet.Compile(units, cfg.Options)
+	g.emit(units, res)
+	return g.finish()
+}
+
+type run struct {
+	cfg    Config
+	log    *Logger
+	failed bool
+}
+
+func (g *run) errorf(format string, args ...any) {
+	g.log.Logf(format, args...)
+	g.failed = true
+}
+
+func (g *run) finish() error {
+	if !g.failed {
+		return nil
+	}
+	g.log.Logf("%s", ErrFailed)
+	return ErrFailed
+}
+
+// logLoading reports what was read and what could not be.
+func (g *run) logLoading(units []*quadlet.Unit, diags diag.List) {
+	for _, u := range units {
+		g.log.Debugf("Loading source unit file %s", u.Path)
+	}
+	for _, u := range units {
+		for _, f := range SourceFiles(u)[1:] {
+			g.log.Debugf("Loading source drop-in file %s", f)
+		}
+	}
+	for _, d := range diags {
+		if d.Severity == diag.Error {
+			g.errorf("error loading %q, %s", d.Pos.File, describeLoad(d))
+		} else {
+			g.log.Logf("Warning: %s", describe(d))
+		}
+	}
+}
+
+// emit reports each unit's problems and writes its service, unit by unit in
+// the order podman converts them.
+func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result) {
+	byUnit, orphans := attribute(units, res.Diags)
+	services := map[*quadlet.Unit]*quadlet.Service{}
+	for _, s := range res.Services {
+		services[s.Source] = s
+	}
+	order := make([]int, len(units))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return kindOrder(units[order[a]]) < kindOrder(units[order[b]]) })
+
+	var done []*quadlet.Service
+	var written []string
+	for _, i := range order {
+		u := units[i]
+		g.logUnit(u, append(Lint(u), byUnit[i]...))
+		svc := services[u]
+		if svc == nil {
+			if !byUnit[i].HasErrors() {
+				g.errorf("converting %q: the unit was not converted", u.Name)
+			}
+			continue
+		}
+		done = append(done, svc)
+		if !g.cfg.DryRun {
+			written = append(written, g.write(svc)...)
+		}
+	}
+	for _, d := range orphans {
+		g.logOrphan(d)
+	}
+	if g.cfg.DryRun {
+		if err := DryRun(g.cfg.Stdout, done); err != nil {
+			g.errorf("writing the units: %v", err)
+		}
+		return
+	}
+	if err := SyncDirs(append([]string{g.cfg.Output}, written...)); err != nil {
+		g.errorf("%v", err)
+	}
+}
+
+func kindOrder(u *quadlet.Unit) int {
+	if k := quadlet.KindOf(u.Name); k != nil {
+		return k.Order
+	}
+	return 0
+}
+
+// logUnit logs a unit's warnings, then its errors.
+func (g *run) logUnit(u *quadlet.Unit, diags diag.List) {
+	for _, d := range diags {
+		if d.Severity != diag.Error {
+			g.log.Logf("Warning: %s", describe(d))
+		}
+	}
+	for _, d := range diags {
+		if d.Severity == diag.Error {
+			g.errorf("converting %q: %s", u.Name, describe(d))
+		}
+	}
+}
+
+func (g *run) logOrphan(d diag.Diagnostic) {
+	if d.Severity == diag.Error {
+		g.errorf("%s", d.String())
+	} else {
+		g.log.Logf("Warning: %s", describe(d))
+	}
+}
+
+// write writes one service and its links; it returns the folders written to.
+func (g *run) write(svc *quadlet.Service) []string {
+	dirs, problems, err := WriteService(g.cfg.Output, g.cfg.Argv0, svc, g.log.Debugf)
+	for _, p := range problems {
+		g.log.Logf("%s", p)
+	}
+	if err != nil {
+		g.errorf("%v", err)
+	}
+	return dirs
+}

@@ -1,0 +1,83 @@
+package generate
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+// Logger writes the generator's messages the way podman's quadlet does:
+// "quadlet-generator[PID]: message", to the kernel log (/dev/kmsg) when it
+// can, since that is the only log a generator has at early boot, and to
+// stderr otherwise. Debug messages are written only when Debug is set.
+type Logger struct {
+	Stderr io.Writer
+	// Kmsg is the kernel log to try first, usually "/dev/kmsg"; "" writes to
+	// Stderr only (podman's -no-kmsg-log and -dryrun).
+	Kmsg  string
+	Debug bool
+	PID   int
+
+	mu         sync.Mutex
+	kmsg       io.WriteCloser
+	kmsgFailed bool
+}
+
+// NewLogger returns a logger for the running process.
+func NewLogger(stderr io.Writer, kmsg string, debug bool) *Logger {
+	return &Logger{Stderr: stderr, Kmsg: kmsg, Debug: debug, PID: os.Getpid()}
+}
+
+// Logf writes one message.
+func (l *Logger) Logf(format string, args ...any) {
+	line := fmt.Sprintf("quadlet-generator[%d]: %s", l.PID, fmt.Sprintf(format, args...))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.toKmsg(line) {
+		return
+	}
+	if l.Stderr != nil {
+		_, _ = io.WriteString(l.Stderr, line+"\n")
+	}
+}
+
+// Debugf writes a message only in debug mode (-v, -dryrun).
+func (l *Logger) Debugf(format string, args ...any) {
+	if l.Debug {
+		l.Logf(format, args...)
+	}
+}
+
+// toKmsg writes one record to the kernel log; false means use stderr.
+func (l *Logger) toKmsg(line string) bool {
+	if l.Kmsg == "" || l.kmsgFailed {
+		return false
+	}
+	if l.kmsg == nil {
+		f, err := os.OpenFile(l.Kmsg, os.O_WRONLY, 0)
+		if err != nil {
+			l.kmsgFailed = true
+			return false
+		}
+		l.kmsg = f
+	}
+	if _, err := io.WriteString(l.kmsg, line); err != nil {
+		_ = l.kmsg.Close()
+		l.kmsg = nil
+		return false
+	}
+	return true
+}
+
+// Close closes the kernel log.
+func (l *Logger) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.kmsg == nil {
+		return nil
+	}
+	err := l.kmsg.Close()
+	l.kmsg = nil
+	return err
+}
