@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/berth-dev/berth/internal/unitfile"
@@ -345,4 +346,119 @@ func (c *ctx) healthGate(name string) {
 	}
 	script := fmt.Sprintf("until %s healthcheck run %s; do sleep 1; done", c.opts.podman(), name)
 	c.svc.Add("Service", "ExecStartPost", unitfile.JoinArgs([]string{"/bin/sh", "-c", script}))
+}
+
+// urlPattern recognises what podman build takes as a remote context or
+// Containerfile rather than a local path. It keeps podman's grouping: any
+// value starting with http, or with git://, or holding "github.com/".
+var urlPattern = regexp.MustCompile(`^((https?)|(git)://)|(github\.com/).+$`)
+
+func isURL(s string) bool { return urlPattern.MatchString(s) }
+
+var errNoYaml = errors.New("no Yaml key specified")
+
+// setWorkingDirectory applies SetWorkingDirectory= of .kube and .build units:
+// "unit", "yaml" (.kube) and "file" (.build) set [Service] WorkingDirectory=
+// to the folder of that file, unless the unit sets one itself; any other
+// value (.build only) is the build context, returned for the command line.
+func (c *ctx) setWorkingDirectory() (buildContext string, err error) {
+	value := c.lookup("SetWorkingDirectory")
+	if value == "" {
+		return "", nil
+	}
+	var relativeTo string
+	switch strings.ToLower(value) {
+	case "yaml":
+		if c.kind != &KubeKind {
+			return "", fmt.Errorf("SetWorkingDirectory=%s is only supported in .kube files", value)
+		}
+		yamls := c.src.Strv(c.kind.Group, "Yaml")
+		switch len(yamls) {
+		case 0:
+			return "", errNoYaml
+		case 1:
+			relativeTo = yamls[0]
+		default:
+			return "", errors.New("SetWorkingDirectory=yaml is only supported when a single Yaml key is provided")
+		}
+	case "file":
+		if c.kind != &BuildKind {
+			return "", fmt.Errorf("SetWorkingDirectory=%s is only supported in .build files", value)
+		}
+		file, ok := c.src.Lookup(c.kind.Group, "File")
+		if !ok {
+			return "", errors.New("no File key specified")
+		}
+		relativeTo = file
+	case "unit":
+		relativeTo = c.unit.Path
+	default:
+		if c.kind != &BuildKind {
+			return "", fmt.Errorf("unsupported value for WorkingDirectory: %s", value)
+		}
+		buildContext = value
+		if !filepath.IsAbs(buildContext) {
+			relativeTo = c.unit.Path
+		}
+	}
+	if relativeTo == "" || isURL(buildContext) {
+		return buildContext, nil
+	}
+	if wd, ok := c.src.Lookup("Service", "WorkingDirectory"); ok && wd != "" {
+		// The unit's own WorkingDirectory= wins; like podman, the build
+		// context then falls back to it as well.
+		return "", nil
+	}
+	c.svc.Add("Service", "WorkingDirectory", filepath.Dir(c.absPath(relativeTo)))
+	return buildContext, nil
+}
+
+// podExitPolicy is the first podman whose pod create has --exit-policy.
+var podExitPolicy = v("4.2.0")
+
+// emitExitPolicy adds --exit-policy, "stop" unless ExitPolicy= says
+// otherwise. Podman before 4.2 has no exit policy: its pods behave as with
+// "continue", and the flag is left out (ExitPolicy= itself is refused there).
+func emitExitPolicy(c *ctx, cmd *cmdline) error {
+	if !c.has(podExitPolicy) {
+		return nil
+	}
+	// An empty ExitPolicy= means the default here; podman 5.8 would write an
+	// empty word, which systemd drops, and --exit-policy would take the next flag.
+	policy := c.lookup("ExitPolicy")
+	if policy == "" {
+		policy = "stop"
+	}
+	cmd.add("--exit-policy", policy)
+	return nil
+}
+
+// userMappingsEmit returns the Emit of UserNS= and the keys read with it. A
+// problem is reported at the Remap* key it comes from.
+func userMappingsEmit(supportManual bool) func(*ctx, *cmdline) error {
+	return func(c *ctx, cmd *cmdline) error {
+		if err := c.userMappings(cmd, supportManual); err != nil {
+			key := ""
+			for _, k := range []string{"RemapUsers", "RemapUid", "RemapGid"} {
+				if c.present(k) {
+					key = k
+					break
+				}
+			}
+			c.errorf(key, "invalid-value", "%v", err)
+		}
+		return nil
+	}
+}
+
+// defaultKillMode checks KillMode= of a unit that runs containers: only mixed
+// and control-group work with conmon; unset means mixed.
+func (c *ctx) defaultKillMode() {
+	km, ok := c.svc.Lookup("Service", "KillMode")
+	switch {
+	case !ok:
+		c.svc.Set("Service", "KillMode", "mixed")
+	case !killModes[km]:
+		c.diags.Errorf(c.svc.LastLine("Service", "KillMode").Pos, "invalid-value", "invalid KillMode '%s'", km)
+	}
 }
