@@ -2,6 +2,7 @@
 # Helpers shared by berth's test scripts. Source it; it defines functions only
 # (plus a few variables) and changes nothing on the host.
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 BERTH_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BERTH_CACHE_DIR=${BERTH_CACHE_DIR:-/var/cache/berth}
 BERTH_PROG=$(basename "$0")
@@ -14,7 +15,7 @@ die() {
 
 # require_root: the scripts install packages, write /etc and run rootful podman.
 require_root() {
-	[[ $(id -u) == 0 ]] || die "must run as root (rootful podman, apt-get, debootstrap); try: sudo $0 $*"
+	[[ $(id -u) == 0 ]] || die "must run as root (rootful podman, apt-get, debootstrap); try: sudo $0"
 }
 
 # require_cmd CMD HINT: fail with HINT unless CMD is on PATH.
@@ -107,3 +108,21 @@ drop_replaced_image() {
 
 # elapsed SECONDS_START: seconds since SECONDS_START, e.g. "12s".
 elapsed() { printf '%ss' "$((SECONDS - $1))"; }
+
+# run_debootstrap SUITE ROOT INCLUDE LOG: debootstrap a minbase Debian SUITE
+# with the comma-separated packages INCLUDE into ROOT, output to LOG. Downloaded
+# .debs are kept in $BERTH_CACHE_DIR/debs; a lock serialises runs that share it.
+run_debootstrap() {
+	local suite=$1 root=$2 include=$3 logfile=$4 mirror rc=0
+	require_cmd debootstrap "run scripts/setup-host.sh (or apt-get install debootstrap)"
+	mirror=$(debian_mirror)
+	mkdir -p "$BERTH_CACHE_DIR/debs"
+	flock -w 900 "$BERTH_CACHE_DIR/debootstrap.lock" \
+		debootstrap --variant=minbase --include="$include" --cache-dir="$BERTH_CACHE_DIR/debs" \
+		"$suite" "$root" "$mirror" >"$logfile" 2>&1 </dev/null || rc=$?
+	unmount_under "$root"
+	if ((rc != 0)); then
+		tail -n 25 "$logfile" >&2
+		die "debootstrap of $suite failed (full log: $logfile); check that $mirror is reachable (BERTH_DEBIAN_MIRROR overrides it)"
+	fi
+}

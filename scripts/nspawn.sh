@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# Boot the systemd e2e rootfs (scripts/build-systemd-rootfs.sh) in
+# systemd-nspawn and run commands in it. Every boot gets a fresh overlay on
+# top of the cached rootfs (which stays clean) and its own empty
+# /var/lib/containers; `stop` throws both away.
+#
+#   scripts/nspawn.sh [--name NAME] start [-- NSPAWN-ARGS...]
+#        (re)boot a fresh instance, wait until `systemctl is-system-running`
+#        says running or degraded, print the PID of its init (for nsenter -t)
+#   scripts/nspawn.sh [--name NAME] exec CMD [ARGS...]
+#        run CMD inside (all namespaces, clean environment); stdin is passed
+#        through and the exit status is CMD's
+#   scripts/nspawn.sh [--name NAME] load IMAGE...
+#        copy images from the host's podman into the instance's podman
+#   scripts/nspawn.sh [--name NAME] cp HOST-FILE PATH
+#        copy a host file to PATH inside (mode kept, directories created)
+#   scripts/nspawn.sh [--name NAME] stop      SIGTERM, wait, discard the instance
+#   scripts/nspawn.sh [--name NAME] status    "running PID" (exit 0) or "stopped" (exit 1)
+#   scripts/nspawn.sh [--name NAME] pid       the init PID, or exit 1
+#
+# NAME defaults to $BERTH_NSPAWN_NAME or "berth-e2e"; instances with different
+# names can run side by side. NSPAWN-ARGS are added to systemd-nspawn's
+# command line, e.g. --bind-ro=/path/to/bin:/opt/berth; binds onto /tmp or
+# /var/tmp inside are refused (systemd empties them at boot). The host's own
+# root and /tmp are never used. State: $BERTH_CACHE_DIR/nspawn/NAME/.
+# Env: BERTH_NSPAWN_ROOTFS, BERTH_NSPAWN_BOOT_TIMEOUT (seconds, default 120).
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ROOTFS=${BERTH_NSPAWN_ROOTFS:-$BERTH_CACHE_DIR/nspawn-rootfs}
+NAME=${BERTH_NSPAWN_NAME:-berth-e2e}
+BOOT_TIMEOUT=${BERTH_NSPAWN_BOOT_TIMEOUT:-120}
+INNER_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+usage() {
+	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+	exit "${1:-0}"
+}
+
+state_dir() { printf '%s/nspawn/%s\n' "$BERTH_CACHE_DIR" "$NAME"; }
+
+alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+
+nspawn_pid() {
+	local f
+	f=$(state_dir)/nspawn.pid
+	[[ -r $f ]] && cat "$f"
+}
+
+# leader_pid: PID (in the host's namespace) of the instance's init.
+leader_pid() {
+	local f pid
+	f=$(state_dir)/leader.pid
+	[[ -r $f ]] || return 1
+	pid=$(cat "$f")
+	alive "$(nspawn_pid)" && alive "$pid" || return 1
+	printf '%s\n' "$pid"
+}
+
+# find_leader NSPAWN_PID: the descendant of systemd-nspawn that is PID 1 in
+# its own PID namespace (NSpid: <host pid> 1).
+find_leader() {
+	local nspawn=$1 s pid ppid nspid
+	for s in /proc/[0-9]*/status; do
+		pid='' ppid='' nspid=''
+		while read -r k v; do
+			case $k in
+			Pid:) pid=$v ;;
+			PPid:) ppid=$v ;;
+			NSpid:) nspid=$v ;;
+			esac
+		done 2>/dev/null <"$s" || continue
+		if [[ $ppid == "$nspawn" && $nspid == *[[:space:]]1 ]]; then
+			printf '%s\n' "$pid"
+			return 0
+		fi
+	done
+	return 1
+}
+
+in_instance() {
+	local pid=$1
+	shift
+	nsenter -t "$pid" -a -r -w \
+		env -i PATH="$INNER_PATH" HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" "$@"
+}
+
+check_nspawn_args() {
+	local a target
+	for a in "$@"; do
+		case $a in
+		--bind=* | --bind-ro=* | --tmpfs=* | --overlay=* | --overlay-ro=*)
+			target=${a#*=}
+			[[ $target == *:* ]] && target=${target#*:}
+			target=${target%%:*}
+			case $target in
+			/tmp | /tmp/* | /var/tmp | /var/tmp/*)
+				die "refusing '$a': systemd in the instance empties $target at boot"
+				;;
+			esac
+			;;
+		-D* | --directory* | -i* | --image* | --ephemeral | -x)
+			die "refusing '$a': nspawn.sh chooses the root directory itself"
+			;;
+		esac
+	done
+}
+
+cmd_start() {
+	local dir pid leader state t0=$SECONDS
+	[[ ${1:-} == -- ]] && shift
+	check_nspawn_args "$@"
+	require_cmd systemd-nspawn "run scripts/setup-host.sh (or apt-get install systemd-container)"
+	[[ -r $ROOTFS/.berth-recipe ]] ||
+		die "no systemd rootfs at $ROOTFS; build it with scripts/build-systemd-rootfs.sh"
+	dir=$(state_dir)
+	if [[ -e $dir ]]; then
+		alive "$(nspawn_pid)" && log "$NAME is running; stopping it for a fresh boot"
+		cmd_stop
+	fi
+	mkdir -p "$dir"/{upper,work,merged,containers}
+	mount -t overlay overlay -o "lowerdir=$ROOTFS,upperdir=$dir/upper,workdir=$dir/work" "$dir/merged" ||
+		die "could not mount an overlay on $ROOTFS (is the overlay module available?)"
+	# setsid: not in the caller's process group; output to a file so a caller
+	# reading our stdout (e.g. Go's exec) does not wait for the instance.
+	SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 setsid systemd-nspawn -q -D "$dir/merged" -M "$NAME" -b \
+		--register=no --keep-unit --private-network --console=pipe \
+		--system-call-filter='@keyring bpf' \
+		--bind="$dir/containers:/var/lib/containers" "$@" \
+		</dev/null >"$dir/console.log" 2>&1 9>&- &
+	pid=$!
+	echo "$pid" >"$dir/nspawn.pid"
+	leader=
+	while ((SECONDS - t0 < BOOT_TIMEOUT)); do
+		alive "$pid" || break
+		if [[ -z $leader ]]; then
+			leader=$(find_leader "$pid") && echo "$leader" >"$dir/leader.pid"
+		fi
+		if [[ -n $leader ]]; then
+			state=$(in_instance "$leader" systemctl is-system-running 2>/dev/null) || true
+			case $state in
+			running | degraded) break ;;
+			esac
+		fi
+		sleep 0.2
+	done
+	if ! alive "$pid"; then
+		tail -n 30 "$dir/console.log" >&2 || true
+		cmd_stop
+		die "systemd-nspawn exited during boot (console output above)"
+	fi
+	if [[ $state != running && $state != degraded ]]; then
+		tail -n 30 "$dir/console.log" >&2 || true
+		cmd_stop
+		die "$NAME did not finish booting within ${BOOT_TIMEOUT}s (state: ${state:-unknown})"
+	fi
+	if [[ $state == degraded ]]; then
+		log "$NAME booted degraded; failed units: $(in_instance "$leader" systemctl --failed --plain --no-legend 2>/dev/null | awk '{print $1}' | tr '\n' ' ')"
+	fi
+	printf '%s\n' "$leader"
+}
+
+cmd_exec() {
+	local leader
+	(($#)) || die "exec: which command? usage: $0 exec CMD [ARGS...]"
+	leader=$(leader_pid) || die "$NAME is not running; start it with $0 --name $NAME start"
+	in_instance "$leader" "$@"
+}
+
+cmd_load() {
+	local leader img
+	(($#)) || die "load: which images?"
+	leader=$(leader_pid) || die "$NAME is not running; start it with $0 --name $NAME start"
+	for img in "$@"; do
+		podman image exists "$img" || die "load: no image '$img' on the host (scripts/build-test-images.sh builds the test images)"
+		podman save -q "$img" | in_instance "$leader" podman load -q >/dev/null ||
+			die "load: could not copy $img into $NAME"
+	done
+}
+
+cmd_cp() {
+	local leader src=${1:-} dst=${2:-}
+	[[ -f $src && $dst == /* && $# == 2 ]] || die "usage: $0 cp HOST-FILE /ABSOLUTE/PATH/INSIDE"
+	leader=$(leader_pid) || die "$NAME is not running; start it with $0 --name $NAME start"
+	local mode
+	mode=$(stat -c %a "$src")
+	# shellcheck disable=SC2016 # expanded by the shell inside the instance
+	in_instance "$leader" sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1" && chmod "$2" "$1"' \
+		sh "$dst" "$mode" <"$src"
+}
+
+cmd_stop() {
+	local dir pid leader i
+	dir=$(state_dir)
+	[[ -e $dir ]] || return 0
+	pid=$(nspawn_pid || true)
+	leader=$(cat "$dir/leader.pid" 2>/dev/null || true)
+	if alive "$pid"; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 150; i++)); do
+			alive "$pid" || break
+			sleep 0.2
+		done
+		if alive "$pid"; then
+			log "$NAME did not shut down within 30s; killing it"
+			# Killing the PID namespace's init kills everything inside.
+			alive "$leader" && kill -KILL "$leader" 2>/dev/null
+			kill -KILL "$pid" 2>/dev/null || true
+			for ((i = 0; i < 50; i++)); do
+				alive "$pid" || break
+				sleep 0.1
+			done
+		fi
+	fi
+	safe_rm_tree "$dir"
+}
+
+cmd_status() {
+	local leader
+	if leader=$(leader_pid); then
+		echo "running $leader"
+	else
+		echo stopped
+		return 1
+	fi
+}
+
+main() {
+	while [[ ${1:-} == --name || ${1:-} == --name=* ]]; do
+		if [[ $1 == --name ]]; then
+			NAME=${2:?--name needs a value}
+			shift 2
+		else
+			NAME=${1#--name=}
+			shift
+		fi
+	done
+	[[ $NAME =~ ^[A-Za-z0-9][A-Za-z0-9-]{0,62}$ ]] || die "bad instance name '$NAME' (letters, digits and -, as in a host name)"
+	local cmd=${1:-}
+	(($#)) && shift
+	case $cmd in
+	start | stop)
+		require_root
+		with_lock "nspawn-$NAME"
+		"cmd_$cmd" "$@"
+		;;
+	exec | load | cp | status) require_root && "cmd_$cmd" "$@" ;;
+	pid) require_root && leader_pid ;;
+	-h | --help | help) usage 0 ;;
+	*)
+		log "unknown command '${cmd}'"
+		usage 2
+		;;
+	esac
+}
+
+main "$@"
