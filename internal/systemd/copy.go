@@ -1,0 +1,185 @@
+package systemd
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/berth-dev/berth/internal/quadlet"
+)
+
+// copyStack copies the quadlet files of src and their drop-in folders'
+// .conf files into m.Dir, one atomic write per file, rewriting relative
+// paths. Files are recorded in m as they are written.
+func copyStack(src string, m *Manifest, ir *InstallResult) error {
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(m.Dir, 0o755); err != nil {
+		return fmt.Errorf("%w (install as root for --system, or use --user)", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case !e.IsDir() && quadlet.IsQuadlet(name):
+			if err := copyFile(src, name, groupOfExt(filepath.Ext(name)), m, ir); err != nil {
+				return err
+			}
+		case e.IsDir() && strings.HasSuffix(name, ".d") && dropinGroup(name) != "":
+			if err := copyDropins(src, name, m, ir); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func copyDropins(src, dir string, m *Manifest, ir *InstallResult) error {
+	entries, err := os.ReadDir(filepath.Join(src, dir))
+	if err != nil {
+		return err
+	}
+	created := false
+	for _, e := range entries {
+		if e.IsDir() || filepath.Ext(e.Name()) != ".conf" {
+			continue
+		}
+		if !created {
+			if _, err := os.Stat(filepath.Join(m.Dir, dir)); errors.Is(err, fs.ErrNotExist) {
+				m.Dirs = append(m.Dirs, dir)
+			}
+			created = true
+		}
+		if err := copyFile(src, filepath.Join(dir, e.Name()), dropinGroup(dir), m, ir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyFile copies src/rel to m.Dir/rel with its relative paths rewritten.
+func copyFile(src, rel, group string, m *Manifest, ir *InstallResult) error {
+	from := filepath.Join(src, rel)
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(from)
+	if err != nil {
+		return err
+	}
+	data, notes, ds := rewritePaths(from, data, group, src)
+	ir.Notes = append(ir.Notes, notes...)
+	ir.Warnings = append(ir.Warnings, ds...)
+	m.Rewrites = append(m.Rewrites, notes...)
+	if err := writeFileAtomic(filepath.Join(m.Dir, rel), data, fi.Mode().Perm()); err != nil {
+		return err
+	}
+	m.Files = append(m.Files, rel)
+	return nil
+}
+
+func groupOfExt(ext string) string {
+	if k := quadlet.KindOf("x" + ext); k != nil {
+		return k.Group
+	}
+	return ""
+}
+
+// removeStale deletes what an earlier install of the stack wrote that this
+// one did not, and returns the removed paths.
+func removeStale(old, cur *Manifest) []string {
+	keep := map[string]bool{}
+	for _, f := range cur.Files {
+		keep[f] = true
+	}
+	var removed []string
+	for _, f := range old.Files {
+		if keep[f] || !safeRel(f) {
+			continue
+		}
+		p := filepath.Join(cur.Dir, f)
+		if err := os.Remove(p); err == nil {
+			removed = append(removed, p)
+		}
+	}
+	removeEmptyDirs(cur.Dir, old.Dirs)
+	return removed
+}
+
+// safeRel reports whether a manifest path stays inside the stack folder.
+func safeRel(p string) bool {
+	return p != "" && !filepath.IsAbs(p) && filepath.Clean(p) == p && !strings.HasPrefix(p, "..")
+}
+
+// removeEmptyDirs removes the listed folders under base when they are empty,
+// deepest first.
+func removeEmptyDirs(base string, dirs []string) {
+	ds := append([]string(nil), dirs...)
+	sort.Sort(sort.Reverse(sort.StringSlice(ds)))
+	for _, d := range ds {
+		if safeRel(d) {
+			os.Remove(filepath.Join(base, d)) // fails, harmlessly, when not empty
+		}
+	}
+}
+
+// setupGenerator links berth in as the scope's generator when the plan says
+// so, masks podman's older generator, and records in m the links this stack
+// relies on (including ones another stack made).
+func setupGenerator(o InstallOptions, m *Manifest, ir *InstallResult) error {
+	l := o.Layout
+	plan := &ir.Plan
+	berthLink := l.BerthGeneratorLink()
+	if !plan.UseBerth && pointsAt(berthLink, "") && o.Host.Generator != "" {
+		// Another stack made berth the generator: podman's must stay masked.
+		plan.MaskPodman = true
+	}
+	if plan.UseBerth {
+		if o.Berth == "" {
+			return errors.New("cannot find the berth executable to install as the systemd generator")
+		}
+		if err := ensureLink(berthLink, o.Berth); err != nil {
+			return err
+		}
+		m.Generator = append(m.Generator, Link{Path: berthLink, Target: o.Berth})
+		logf(o.Log, "berth is the quadlet generator: %s -> %s (%s)", berthLink, o.Berth, plan.Why)
+	}
+	if plan.MaskPodman {
+		mask := l.PodmanGeneratorMask()
+		if err := ensureLink(mask, "/dev/null"); err != nil {
+			return err
+		}
+		m.Generator = append(m.Generator, Link{Path: mask, Target: "/dev/null"})
+		logf(o.Log, "masked podman's generator %s: %s -> /dev/null", o.Host.Generator, mask)
+	}
+	return nil
+}
+
+// ensureLink makes path a link to target. Anything else already at path is
+// left alone and reported: berth never replaces what it did not make.
+func ensureLink(path, target string) error {
+	cur, err := os.Readlink(path)
+	switch {
+	case err == nil && cur == target:
+		return nil
+	case err == nil && strings.Contains(filepath.Base(path), "berth"):
+		// An older berth binary: repoint the link.
+	case err == nil || !errors.Is(err, fs.ErrNotExist):
+		if _, serr := os.Lstat(path); serr == nil {
+			return fmt.Errorf("%s exists and was not made by berth (it points to %q); remove it or move it aside, then install again", path, cur)
+		}
+	}
+	return symlinkAtomic(target, path)
+}
+
+// pointsAt reports whether path is a symbolic link (to target, if not "").
+func pointsAt(path, target string) bool {
+	cur, err := os.Readlink(path)
+	return err == nil && (target == "" || cur == target)
+}

@@ -1,0 +1,114 @@
+package systemd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// UninstallOptions is one `berth uninstall`.
+type UninstallOptions struct {
+	Stack   string
+	Layout  Layout
+	Manager Manager
+	Log     io.Writer
+}
+
+// UninstallResult is what Uninstall removed and kept.
+type UninstallResult struct {
+	Manifest *Manifest
+	Removed  []string // files, folders and links
+	Kept     []string // generator links other stacks still need
+	Errors   []error  // what could not be done; the rest was
+}
+
+// ErrNotInstalled is returned for a stack that has no manifest.
+var ErrNotInstalled = errors.New("stack not installed")
+
+// Uninstall stops the stack's services, removes exactly the files and links
+// its manifest lists (generator links only when no other stack needs them)
+// and reloads systemd. Volumes and their data are never touched: quadlet
+// volume services create volumes, stopping them removes nothing.
+func Uninstall(ctx context.Context, o UninstallOptions) (*UninstallResult, error) {
+	ok, m, err := InstalledIn(o.Layout, o.Stack)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: no %s at %s (`berth list` shows the installed stacks; --user/--system picks the scope)",
+			ErrNotInstalled, ManifestName, o.Layout.StackDir(o.Stack))
+	}
+	r := &UninstallResult{Manifest: m}
+	st := &Stack{Manifest: m, Manager: o.Manager}
+	if err := st.Stop(ctx); err != nil {
+		r.Errors = append(r.Errors, fmt.Errorf("stopping: %w", err))
+	}
+	_ = o.Manager.ResetFailed(ctx, m.Services()...)
+	removeFiles(m, r)
+	removeLinks(o.Layout, m, r)
+	if err := o.Manager.DaemonReload(ctx); err != nil {
+		r.Errors = append(r.Errors, fmt.Errorf("%w; run `systemctl%s daemon-reload`", err, scopeFlag(m.Scope)))
+	}
+	logf(o.Log, "uninstalled stack %s (%d paths removed)", m.Stack, len(r.Removed))
+	return r, nil
+}
+
+func removeFiles(m *Manifest, r *UninstallResult) {
+	dir := m.Dir
+	for _, f := range m.Files {
+		if !safeRel(f) {
+			r.Errors = append(r.Errors, fmt.Errorf("%s lists %q, which is outside the stack folder; left alone", ManifestName, f))
+			continue
+		}
+		p := filepath.Join(dir, f)
+		if err := os.Remove(p); err == nil {
+			r.Removed = append(r.Removed, p)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			r.Errors = append(r.Errors, err)
+		}
+	}
+	removeEmptyDirs(dir, m.Dirs)
+	mp := filepath.Join(dir, ManifestName)
+	if err := os.Remove(mp); err != nil {
+		r.Errors = append(r.Errors, err)
+	} else {
+		r.Removed = append(r.Removed, mp)
+	}
+	if err := os.Remove(dir); err == nil {
+		r.Removed = append(r.Removed, dir)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		r.Errors = append(r.Errors, fmt.Errorf("%s holds files berth did not install; it was left in place", dir))
+	}
+}
+
+// removeLinks removes the generator links of m that no other installed stack
+// of the scope relies on and that still point where berth pointed them.
+func removeLinks(l Layout, m *Manifest, r *UninstallResult) {
+	others, _ := Manifests(l)
+	needed := map[string]bool{}
+	for _, o := range others {
+		if o.Stack == m.Stack {
+			continue
+		}
+		for _, lk := range o.Generator {
+			needed[lk.Path] = true
+		}
+	}
+	for _, lk := range m.Generator {
+		switch {
+		case needed[lk.Path]:
+			r.Kept = append(r.Kept, lk.Path)
+		case !pointsAt(lk.Path, lk.Target):
+			// Changed by someone else since: not berth's any more.
+		default:
+			if err := os.Remove(lk.Path); err != nil {
+				r.Errors = append(r.Errors, err)
+			} else {
+				r.Removed = append(r.Removed, lk.Path)
+			}
+		}
+	}
+}
