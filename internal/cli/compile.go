@@ -55,9 +55,8 @@ func (a *app) runCompile(o compileOptions, paths []string) error {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	sel, diags := selectInputs(base, paths)
-	units, loadDiags := quadlet.Load(sel.dirs)
-	diags = append(diags, loadDiags...)
+	sel, inputDiags := selectInputs(base, paths)
+	units, diags := quadlet.Load(sel.dirs)
 	res := quadlet.Compile(units, quadlet.Options{User: o.user, Target: a.global.target, Podman: a.podmanBinary()})
 	var chosen []*quadlet.Unit
 	for _, u := range units {
@@ -69,19 +68,19 @@ func (a *app) runCompile(o compileOptions, paths []string) error {
 			markAll(sel.context, generate.SourceFiles(u))
 		}
 	}
-	diags = append(diags, sel.unmatched(units, loadDiags)...)
+	diags = append(diags, sel.unmatched(units, diags)...)
 	diags = append(diags, res.Diags...)
 	services := chosenServices(res, chosen)
-	if len(chosen) == 0 && !diags.HasErrors() {
-		diags.Add(diag.Diagnostic{Pos: diag.Pos{File: paths[0]}, Severity: diag.Warning, Code: "no-units",
-			Message: "no quadlet files found", Hint: "quadlet files end in " + quadletExts})
-	}
 	if o.output != "" {
 		diags = append(diags, writeUnits(absUnder(base, o.output), a.argv0, services)...)
 	} else if err := generate.DryRun(a.stdout, services); err != nil {
 		return err
 	}
-	diags = sel.filter(diags)
+	diags = append(inputDiags, sel.filter(diags)...)
+	if len(chosen) == 0 && !diags.HasErrors() {
+		diags.Add(diag.Diagnostic{Pos: diag.Pos{File: absUnder(base, paths[0])}, Severity: diag.Warning, Code: "no-units",
+			Message: "no quadlet files found", Hint: "quadlet files end in " + quadletExts})
+	}
 	if len(diags) > 0 {
 		return &diagsError{diags: diags, base: base}
 	}

@@ -8,27 +8,18 @@ import (
 	"github.com/berth-dev/berth/internal/quadlet"
 )
 
-// unsupportedServiceKeys are [Service] keys that break podman's rootless
-// setup; podman's generator warns about them and so does berth.
-var unsupportedServiceKeys = []string{"User", "Group", "DynamicUser"}
-
 // imageGroups are the groups whose Image= podman's generator checks for a
 // fully qualified name.
 var imageGroups = map[string]string{
 	".container": "Container", ".volume": "Volume", ".image": "Image", ".artifact": "Artifact",
 }
 
-// Lint returns the warnings podman's generator gives about a unit besides
-// those of the conversion itself, with podman's wording.
+// Lint returns the warnings podman's generator (cmd/quadlet) gives about a
+// unit besides those of the conversion itself, with podman's wording: an
+// Image= that is not a fully qualified name. (The [Service] User=/Group=/
+// DynamicUser= warning is the compiler's.)
 func Lint(u *quadlet.Unit) diag.List {
 	var out diag.List
-	for _, key := range unsupportedServiceKeys {
-		if l := u.File.LastLine("Service", key); l != nil {
-			out.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Warning, Code: "unsupported-service-key",
-				Message: fmt.Sprintf("using key %s in the Service group is not supported - use at your own risk", key),
-				Hint:    "quadlet services run as the user whose systemd runs them; put rootless units in that user's folder"})
-		}
-	}
 	kind := quadlet.KindOf(u.Name)
 	if kind == nil {
 		return out

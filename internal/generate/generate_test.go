@@ -1,0 +1,241 @@
+package generate
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/unitfile"
+)
+
+func writeUnits(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// noTempFiles fails if a temporary file was left in dir.
+func noTempFiles(t *testing.T, dir string) {
+	t.Helper()
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), ".berth-") {
+			t.Errorf("temporary file left behind: %s", p)
+		}
+		return nil
+	})
+}
+
+func TestFailingUnitLeavesOthersWritten(t *testing.T) {
+	units, out := t.TempDir(), t.TempDir()
+	writeUnits(t, units, map[string]string{
+		"good.container":   "[Container]\nImage=quay.io/a/good\n[Install]\nWantedBy=default.target\n",
+		"bad.container":    "[Container]\nExec=true\n",
+		"syntax.container": "[Container]\nImage=quay.io/a/b\nnot valid\n",
+		"clash.container":  "[Container]\nImage=quay.io/a/clash\n",
+	})
+	// Output of an earlier run: bad.service stays as it was (the failing
+	// unit removes nothing), good.service is replaced, and a folder where
+	// clash.service should go makes only that unit fail.
+	writeUnits(t, out, map[string]string{"bad.service": "old bad\n", "good.service": "old good\n", "clash.service/keep": "x"})
+	logs, err := runForTest(Config{Dirs: []string{units}, Output: out, Argv0: "berth"})
+	if !errors.Is(err, ErrFailed) {
+		t.Fatalf("Run() = %v, want ErrFailed", err)
+	}
+	if got := readFile(t, filepath.Join(out, "good.service")); !strings.Contains(got, "quay.io/a/good") {
+		t.Errorf("good.service was not rewritten:\n%s", got)
+	}
+	if got := readFile(t, filepath.Join(out, "bad.service")); got != "old bad\n" {
+		t.Errorf("bad.service was touched: %q", got)
+	}
+	if target, err := os.Readlink(filepath.Join(out, "default.target.wants", "good.service")); err != nil || target != "../good.service" {
+		t.Errorf("wants link: %q, %v", target, err)
+	}
+	for _, want := range []string{
+		`converting "bad.container": no Image or Rootfs key specified`,
+		`error loading "` + filepath.Join(units, "syntax.container") + `", line 3:`,
+		"generating service file " + filepath.Join(out, "clash.service"),
+		"processing encountered some errors",
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+	noTempFiles(t, out)
+}
+
+func TestNoUnits(t *testing.T) {
+	empty := t.TempDir()
+	missing := filepath.Join(empty, "missing")
+	out := filepath.Join(t.TempDir(), "out")
+	logs, err := runForTest(Config{Dirs: []string{empty, missing}, Output: out})
+	if err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	if want := "No files parsed from [" + empty + " " + missing + "]"; !strings.Contains(logs, want) {
+		t.Errorf("log lacks %q:\n%s", want, logs)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("output folder created without units: %v", err)
+	}
+}
+
+func TestInstallLinks(t *testing.T) {
+	tests := []struct {
+		name, unit, install string
+		links               []string // "path -> target"
+		problems            int
+	}{
+		{"plain wants", "a.service", "WantedBy=x.target y.target\n",
+			[]string{"x.target.wants/a.service -> ../a.service", "y.target.wants/a.service -> ../a.service"}, 0},
+		{"requires and upholds", "a.service", "RequiredBy=r.target\nUpheldBy=u.service\n",
+			[]string{"r.target.requires/a.service -> ../a.service", "u.service.upholds/a.service -> ../a.service"}, 0},
+		{"quoted alias and nested alias", "a.service", "Alias=\"b.service\" sub/c.service\n",
+			[]string{"b.service -> a.service", "sub/c.service -> ../a.service"}, 0},
+		{"paths are not units", "a.service", "WantedBy=dir/x.target\n", nil, 0},
+		{"alias outside the folder", "a.service", "Alias=../b.service /c.service\n", nil, 2},
+		{"empty assignment resets", "a.service", "WantedBy=x.target\nWantedBy=\nWantedBy=y.target\n",
+			[]string{"y.target.wants/a.service -> ../a.service"}, 0},
+		{"template without default instance", "t@.service", "WantedBy=x.target\nAlias=u@.service\n",
+			[]string{"u@.service -> t@.service"}, 0},
+		{"template with default instance", "t@.service", "WantedBy=x.target\nDefaultInstance=one\n",
+			[]string{"x.target.wants/t@one.service -> ../t@.service"}, 0},
+		{"instance", "t@two.service", "WantedBy=x.target\n",
+			[]string{"x.target.wants/t@two.service -> ../t@two.service"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, diags := unitfile.Parse("x", []byte("[Install]\n"+tc.install))
+			if diags.HasErrors() {
+				t.Fatal(diags.Err())
+			}
+			links, problems := InstallLinks(&quadlet.Service{Name: tc.unit, File: f})
+			var got []string
+			for _, l := range links {
+				got = append(got, l.Path+" -> "+l.Target)
+			}
+			if !slices.Equal(got, tc.links) {
+				t.Errorf("links = %q, want %q", got, tc.links)
+			}
+			if len(problems) != tc.problems {
+				t.Errorf("problems = %q, want %d", problems, tc.problems)
+			}
+		})
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteFileAtomic(dir, "a.service", []byte("one\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(dir, "a.service", []byte("two\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(dir, "a.service")); got != "two\n" {
+		t.Errorf("content = %q", got)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "a.service"))
+	if err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode = %v, %v; want 0644", fi.Mode(), err)
+	}
+	// A folder in the way: the write fails and leaves nothing behind.
+	if err := os.Mkdir(filepath.Join(dir, "b.service"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(dir, "b.service", []byte("x"), 0o644); err == nil {
+		t.Error("writing over a folder succeeded")
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "missing"), "c.service", nil, 0o644); err == nil {
+		t.Error("writing into a missing folder succeeded")
+	}
+	noTempFiles(t, dir)
+}
+
+func TestSymlinkAtomicReplaces(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "x.service")
+	if err := os.WriteFile(link, []byte("a file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"one.service", "two.service"} {
+		if err := SymlinkAtomic(target, link); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.Readlink(link); err != nil || got != target {
+			t.Errorf("link = %q, %v; want %q", got, err, target)
+		}
+	}
+	noTempFiles(t, dir)
+}
+
+func TestLoggerKmsg(t *testing.T) {
+	kmsg := filepath.Join(t.TempDir(), "kmsg")
+	if err := os.WriteFile(kmsg, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	l := &Logger{Stderr: &stderr, Kmsg: kmsg, PID: 7}
+	l.Logf("hello %s", "kernel")
+	l.Debugf("not shown")
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, kmsg); got != "quadlet-generator[7]: hello kernel" {
+		t.Errorf("kmsg = %q", got)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr = %q, want nothing when kmsg works", stderr.String())
+	}
+	l = &Logger{Stderr: &stderr, Kmsg: filepath.Join(t.TempDir(), "none", "kmsg"), PID: 7, Debug: true}
+	l.Debugf("fallback")
+	if got := stderr.String(); got != "quadlet-generator[7]: fallback\n" {
+		t.Errorf("stderr = %q", got)
+	}
+}
+
+func TestUnambiguousName(t *testing.T) {
+	tests := map[string]bool{
+		"nginx": false, "library/nginx": false, "nginx:1.2": false,
+		"quay.io/a/b": true, "localhost/x": true, "server:5000/x": true, "docker.io/library/nginx:1": true,
+		"sha256:abc": true, strings.Repeat("a", 64): true, strings.Repeat("g", 64): false, strings.Repeat("a", 63): false,
+	}
+	for name, want := range tests {
+		if got := isUnambiguousName(name); got != want {
+			t.Errorf("isUnambiguousName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestLintSkipsQuadletImages(t *testing.T) {
+	for _, text := range []string{"[Container]\nImage=x.build\n", "[Container]\nImage=x.image\n", "[Container]\nImage=quay.io/x\n"} {
+		f, _ := unitfile.Parse("a.container", []byte(text))
+		if d := Lint(&quadlet.Unit{Name: "a.container", File: f}); len(d) != 0 {
+			t.Errorf("Lint(%q) = %v, want nothing", text, d)
+		}
+	}
+	f, _ := unitfile.Parse("a.kube", []byte("[Kube]\nYaml=x.yml\n"))
+	if d := Lint(&quadlet.Unit{Name: "a.kube", File: f}); len(d) != 0 {
+		t.Errorf("Lint(kube) = %v", d)
+	}
+}
