@@ -1,0 +1,134 @@
+package compose
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/berth-dev/berth/internal/quadlet"
+)
+
+// build writes a .build for build: and runs the container from it. Targets
+// whose quadlet has no .build get Image= of the tag and the podman build
+// command to run first.
+func (v *svc) build() {
+	b := v.s.Build
+	tag := v.s.Image
+	if tag == "" {
+		tag = v.p.Name + "-" + v.name
+	}
+	file := b.Dockerfile
+	if file != "" && !filepath.IsAbs(file) && !isRemote(b.Context) {
+		file = filepath.Join(b.Context, file)
+	}
+	if b.DockerfileInline != "" {
+		v.fail("build.dockerfile_inline", "quadlet builds need a Containerfile on disk", "save the inline Dockerfile to a file and set build.dockerfile")
+		return
+	}
+	if !v.supports(&quadlet.BuildKind, "ImageTag") {
+		v.u.set("Image", tag)
+		v.approx("build", "the target podman's quadlet has no .build units; the image must exist before the container starts",
+			"run once: podman build -t "+tag+fileFlag(file)+" "+b.Context)
+		return
+	}
+	u := v.newUnit(v.buildFile(v.name), &quadlet.BuildKind, "image build of compose service "+v.name+" of project "+v.p.Name)
+	u.set("ImageTag", tag)
+	for _, t := range b.Tags {
+		u.set("ImageTag", t)
+	}
+	u.set("SetWorkingDirectory", b.Context)
+	if file != "" {
+		u.set("File", file)
+	}
+	v.buildOptions(u)
+	v.u.setRaw("Image", u.name)
+}
+
+func fileFlag(file string) string {
+	if file == "" {
+		return ""
+	}
+	return " -f " + file
+}
+
+func isRemote(ctx string) bool {
+	return strings.Contains(ctx, "://") || strings.HasPrefix(ctx, "git@") || strings.HasPrefix(ctx, "github.com/")
+}
+
+// buildOptions maps the rest of build:.
+func (v *svc) buildOptions(u *unit) {
+	b := v.s.Build
+	for _, k := range sortedKeys(b.Args) {
+		arg := k
+		if val := b.Args[k]; val != nil {
+			arg += "=" + *val
+		} else if val, ok := v.p.Environment[k]; ok {
+			arg += "=" + val
+		}
+		if v.supports(u.kind, "BuildArg") {
+			u.setWords("BuildArg", arg)
+		} else {
+			u.podmanArgs("--build-arg=" + arg)
+		}
+	}
+	if b.Target != "" {
+		u.set("Target", b.Target)
+	}
+	for _, k := range sortedKeys(b.Labels) {
+		u.setWords("Label", k+"="+b.Labels[k])
+	}
+	if b.Network != "" {
+		u.set("Network", b.Network)
+	}
+	if b.Pull {
+		u.set("Pull", "always")
+	}
+	if b.NoCache {
+		u.podmanArgs("--no-cache")
+	}
+	for _, h := range b.ExtraHosts.AsList(":") {
+		u.podmanArgs("--add-host=" + h)
+	}
+	if b.ShmSize > 0 {
+		u.podmanArgs("--shm-size=" + bytesString(int64(b.ShmSize)))
+	}
+	if len(b.Platforms) > 0 {
+		u.podmanArgs("--platform=" + strings.Join(b.Platforms, ","))
+	}
+	for _, k := range sortedKeys(b.AdditionalContexts) {
+		u.podmanArgs("--build-context=" + k + "=" + b.AdditionalContexts[k])
+	}
+	for _, k := range sortedKeys(b.Ulimits) {
+		u.podmanArgs("--ulimit=" + ulimitString(k, b.Ulimits[k]))
+	}
+	for _, s := range b.SSH {
+		spec := s.ID
+		if s.Path != "" {
+			spec += "=" + s.Path
+		}
+		u.podmanArgs("--ssh=" + spec)
+	}
+	v.buildLosses()
+}
+
+// buildLosses reports build: keys podman build cannot honour.
+func (v *svc) buildLosses() {
+	b := v.s.Build
+	if len(b.Secrets) > 0 {
+		v.dropped("build.secrets", "build secrets are not passed to the .build unit", "add Secret=id=NAME,src=PATH to the .build by hand")
+	}
+	if len(b.CacheFrom) > 0 || len(b.CacheTo) > 0 {
+		v.dropped("build.cache_from", "BuildKit cache import/export has no podman equivalent here", "podman build caches layers locally")
+	}
+	if len(b.NoCacheFilter) > 0 {
+		v.approx("build.no_cache_filter", "podman cannot skip the cache for single stages", "")
+	}
+	if b.Privileged || len(b.Entitlements) > 0 {
+		v.dropped("build.privileged", "privileged builds and entitlements are not supported by podman build", "")
+	}
+	if b.Isolation != "" {
+		v.note("build.isolation", "Windows-only setting ignored", "")
+	}
+	if b.Provenance != "" || b.SBOM != "" {
+		v.dropped("build.provenance", "podman build makes no provenance or SBOM attestations", "")
+	}
+}

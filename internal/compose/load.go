@@ -1,0 +1,109 @@
+// Package compose turns compose files into quadlet units. Compose files are
+// loaded with compose-go, the loader docker compose itself uses, so that
+// overrides, .env files, interpolation, extends, include, anchors and
+// profiles mean exactly what they mean to docker compose; every compose key
+// is then mapped to quadlet keys that exist for the target podman, and
+// whatever does not map exactly is listed in a Report.
+package compose
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// LoadOptions select the compose files and their environment, as the flags
+// of docker compose do.
+type LoadOptions struct {
+	Files      []string // -f; empty means compose.yaml (or COMPOSE_FILE) in WorkingDir
+	EnvFiles   []string // --env-file; empty means WorkingDir/.env if present
+	Profiles   []string // --profile; empty means COMPOSE_PROFILES
+	Name       string   // -p; empty means COMPOSE_PROJECT_NAME, name:, or the folder
+	WorkingDir string   // --project-directory; empty means the first file's folder
+	// Env is the environment used for interpolation; nil means the process
+	// environment.
+	Env []string
+}
+
+// Project is a loaded compose project with the source positions of its keys.
+type Project struct {
+	*types.Project
+	pos *positions
+}
+
+// Load reads and merges the compose files. Errors name the file (and, where
+// compose-go knows it, the line) and what is wrong.
+func Load(ctx context.Context, o LoadOptions) (*Project, error) {
+	env := o.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	fns := []cli.ProjectOptionsFn{
+		cli.WithWorkingDirectory(o.WorkingDir),
+		cli.WithEnv(env),
+		cli.WithEnvFiles(o.EnvFiles...),
+		cli.WithDotEnv,
+		cli.WithConfigFileEnv,
+		cli.WithDefaultConfigPath,
+		cli.WithResolvedPaths(true),
+		cli.WithoutEnvironmentResolution,
+	}
+	if len(o.Profiles) > 0 {
+		fns = append(fns, cli.WithProfiles(o.Profiles))
+	} else {
+		fns = append(fns, cli.WithDefaultProfiles())
+	}
+	if o.Name != "" {
+		fns = append(fns, cli.WithName(o.Name))
+	}
+	opts, err := cli.NewProjectOptions(o.Files, fns...)
+	if err != nil {
+		return nil, loadError(o, err)
+	}
+	p, err := opts.LoadProject(ctx)
+	if err != nil {
+		return nil, loadError(o, err)
+	}
+	return &Project{Project: p, pos: indexFiles(sourceFiles(p))}, nil
+}
+
+// sourceFiles lists the compose files and the files they include, for
+// positions. Included files come first so the including file wins.
+func sourceFiles(p *types.Project) []string {
+	var files []string
+	seen := map[string]bool{}
+	for _, f := range p.ComposeFiles {
+		if !seen[f] && f != "-" {
+			seen[f] = true
+			files = append(files, f)
+		}
+	}
+	return files
+}
+
+func loadError(o LoadOptions, err error) error {
+	what := strings.Join(o.Files, ", ")
+	if what == "" {
+		what = "compose.yaml"
+	}
+	return fmt.Errorf("loading %s: %w (fix the compose file; `docker compose config` reports the same problems)", what, err)
+}
+
+// FromTypes wraps a project loaded elsewhere; positions are read from its
+// ComposeFiles.
+func FromTypes(p *types.Project) *Project {
+	return &Project{Project: p, pos: indexFiles(sourceFiles(p))}
+}
+
+// rel shows path relative to the project folder when it is inside it.
+func (p *Project) rel(path string) string {
+	if r, err := filepath.Rel(p.WorkingDir, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}

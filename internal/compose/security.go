@@ -1,0 +1,121 @@
+package compose
+
+import (
+	"strings"
+)
+
+// security maps capabilities, privileges, security_opt, devices, sysctls
+// and namespace settings.
+func (v *svc) security() {
+	s := v.s
+	for _, c := range s.CapAdd {
+		v.u.set("AddCapability", c)
+	}
+	for _, c := range s.CapDrop {
+		v.u.set("DropCapability", c)
+	}
+	if s.Privileged {
+		v.u.podmanArgs("--privileged")
+	}
+	if s.ReadOnly {
+		v.u.set("ReadOnly", "true")
+	}
+	for _, o := range s.SecurityOpt {
+		v.securityOpt(o)
+	}
+	for _, d := range s.Devices {
+		spec := d.Source
+		if d.Target != "" {
+			spec += ":" + d.Target
+		}
+		if d.Permissions != "" {
+			spec += ":" + d.Permissions
+		}
+		v.u.set("AddDevice", spec)
+	}
+	for _, k := range sortedKeys(s.Sysctls) {
+		v.keyOr("Sysctl", k+"="+s.Sysctls[k], "--sysctl")
+	}
+	for _, g := range s.GroupAdd {
+		v.keyOr("GroupAdd", g, "--group-add")
+	}
+	if s.UserNSMode != "" {
+		v.u.set("UserNS", s.UserNSMode)
+	}
+	v.namespaces()
+}
+
+// securityOpt maps one security_opt to its quadlet key, else --security-opt.
+func (v *svc) securityOpt(o string) {
+	k, val, _ := strings.Cut(o, "=")
+	if !strings.Contains(o, "=") {
+		k, val, _ = strings.Cut(o, ":")
+	}
+	switch {
+	case k == "no-new-privileges" && (val == "" || val == "true"):
+		v.u.set("NoNewPrivileges", "true")
+	case k == "label" && val == "disable":
+		v.u.set("SecurityLabelDisable", "true")
+	case k == "label" && strings.HasPrefix(val, "type:"):
+		v.u.set("SecurityLabelType", strings.TrimPrefix(val, "type:"))
+	case k == "label" && strings.HasPrefix(val, "level:"):
+		v.u.set("SecurityLabelLevel", strings.TrimPrefix(val, "level:"))
+	case k == "seccomp" && val != "unconfined":
+		v.u.set("SeccompProfile", val)
+	default:
+		v.u.podmanArgs("--security-opt=" + o)
+	}
+}
+
+// namespaces maps ipc, pid, uts, cgroup and the runtime settings podman
+// only has flags for.
+func (v *svc) namespaces() {
+	s := v.s
+	for _, f := range []struct{ flag, val string }{
+		{"--ipc", s.Ipc}, {"--pid", s.Pid}, {"--uts", s.Uts}, {"--cgroupns", s.Cgroup},
+		{"--cgroup-parent", s.CgroupParent}, {"--runtime", s.Runtime}, {"--mac-address", s.MacAddress},
+	} {
+		if f.val != "" {
+			v.u.podmanArgs(f.flag + "=" + strings.TrimPrefix(f.val, "service:"))
+		}
+	}
+	if strings.HasPrefix(s.Ipc, "service:") || strings.HasPrefix(s.Pid, "service:") {
+		v.approx("ipc", "service: namespaces became the container name of that service, which must run first",
+			"add the service to depends_on")
+	}
+	if s.OomKillDisable {
+		v.u.podmanArgs("--oom-kill-disable")
+	}
+	if s.OomScoreAdj != 0 {
+		v.flagInt("--oom-score-adj", s.OomScoreAdj)
+	}
+	for _, r := range s.DeviceCgroupRules {
+		v.u.podmanArgs("--device-cgroup-rule=" + r)
+	}
+	for _, k := range sortedKeys(s.StorageOpt) {
+		v.u.podmanArgs("--storage-opt=" + k + "=" + s.StorageOpt[k])
+	}
+	if s.Umask != nil {
+		v.u.podmanArgs("--umask=" + strings.TrimPrefix(octal(*s.Umask), "0"))
+	}
+	if len(s.Gpus) > 0 {
+		v.u.set("AddDevice", "nvidia.com/gpu=all")
+		v.approx("gpus", "gpus became the CDI device nvidia.com/gpu=all", "generate the CDI spec with nvidia-ctk cdi generate")
+	}
+}
+
+func octal(n uint32) string {
+	const digits = "01234567"
+	if n == 0 {
+		return "0000"
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{digits[n%8]}, b...)
+		n /= 8
+	}
+	for len(b) < 4 {
+		b = append([]byte{'0'}, b...)
+	}
+	return string(b)
+}
