@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/run"
+)
+
+// buildOptions are the flags of `berth build`.
+type buildOptions struct{}
+
+func (a *app) newBuildCmd() *cobra.Command {
+	var o buildOptions
+	return &cobra.Command{
+		Use:   "build [SERVICE...]",
+		Short: "Run the stack's .build units (all, or those the services use)",
+		RunE:  func(c *cobra.Command, args []string) error { return a.runBuild(o, args) },
+	}
+}
+
+// runBuild runs the ExecStart of .build units again, even when they ran
+// before: a build is what the user asks for here.
+func (a *app) runBuild(_ buildOptions, args []string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	p, err := a.openProject(ctx, true)
+	if err != nil {
+		return err
+	}
+	units, err := p.Stack.Resolve(args)
+	if err != nil {
+		return &usageError{err: err}
+	}
+	builds := buildUnits(p.Stack, units)
+	if len(builds) == 0 {
+		fmt.Fprintln(a.stderr, "nothing to build: no .build units")
+		return nil
+	}
+	var outs []*run.Outcome
+	for _, b := range builds {
+		st, err := p.Exec.Start(ctx, b)
+		outs = append(outs, &run.Outcome{Step: &run.Step{Unit: b, Action: run.ActStart}, Started: st, Err: err})
+	}
+	return a.reportOutcomes(outs)
+}
+
+// buildUnits are the .build units among units or required by them (all
+// when units is empty).
+func buildUnits(st *run.Stack, units []*run.Unit) []*run.Unit {
+	if len(units) == 0 {
+		units = st.Units
+	}
+	seen := map[string]bool{}
+	var out []*run.Unit
+	for _, u := range units {
+		cands := []*run.Unit{u}
+		for _, d := range u.Svc.PullsIn() {
+			if du := st.Unit(d); du != nil {
+				cands = append(cands, du)
+			}
+		}
+		for _, c := range cands {
+			if c.Kind == run.KindBuild && !seen[c.Name] && strings.HasSuffix(c.Source, ".build") {
+				seen[c.Name] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/run"
+)
+
+// execOptions are the flags of `berth exec`.
+type execOptions struct {
+	env []string
+}
+
+func (a *app) newExecCmd() *cobra.Command {
+	var o execOptions
+	cmd := &cobra.Command{
+		Use:   "exec SERVICE -- CMD [ARG...]",
+		Short: "Run a command in a service's container (with a terminal when berth has one)",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			return a.runExec(o, args[0], args[1:])
+		},
+	}
+	cmd.Flags().StringArrayVarP(&o.env, "env", "e", nil, "set `NAME=VALUE` in the command's environment")
+	return cmd
+}
+
+func (a *app) runExec(o execOptions, service string, argv []string) error {
+	ctx := context.Background()
+	p, err := a.openProject(ctx, true)
+	if err != nil {
+		return err
+	}
+	u := p.Stack.Unit(service)
+	if u == nil || u.Kind != run.KindContainer {
+		return &usageError{err: fmt.Errorf("no container service %q (services: %v)", service, p.Stack.ServiceNames())}
+	}
+	code, err := p.Podman.Exec(ctx, u.Resource, isTTY(os.Stdin) && isTTY(os.Stdout), o.env, argv)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitCode(code)
+	}
+	return nil
+}
+
+// exitCode passes a command's exit status through berth.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/run"
+)
+
+// psOptions are the flags of `berth ps`.
+type psOptions struct {
+	json bool
+}
+
+func (a *app) newPsCmd() *cobra.Command {
+	var o psOptions
+	cmd := &cobra.Command{
+		Use:   "ps [--json]",
+		Short: "Show the state, health, restarts and last exit code of each service",
+		Args:  cobra.NoArgs,
+		RunE:  func(c *cobra.Command, args []string) error { return a.runPs(o) },
+	}
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) runPs(o psOptions) error {
+	ctx := context.Background()
+	p, err := a.openProject(ctx, true)
+	if err != nil {
+		return err
+	}
+	rows, err := status(ctx, p)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tKIND\tSTATE\tHEALTH\tRESTARTS\tLAST EXIT\tNAME")
+	for _, r := range rows {
+		last := "-"
+		if r.LastExit != nil {
+			last = strconv.Itoa(*r.LastExit)
+		}
+		health := r.Health
+		if health == "" {
+			health = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Service, r.Kind, r.State, health, r.Restarts, last, r.Container)
+	}
+	return tw.Flush()
+}
+
+// status merges what the supervisor knows (restarts, last exit, health it
+// checked) with what podman and the state file say, one row per unit.
+func status(ctx context.Context, p *run.Project) ([]run.ServiceStatus, error) {
+	sup := map[string]run.ServiceStatus{}
+	if resp, err := run.Ask(p.Store.SocketPath(), "status"); err == nil {
+		for _, s := range resp.Services {
+			sup[s.Unit] = s
+		}
+	}
+	obs, st, err := p.Observe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rows []run.ServiceStatus
+	for _, u := range p.Stack.Units {
+		r := run.ServiceStatus{Service: u.Service, Unit: u.Name, Kind: string(u.Kind), Container: u.Resource, State: "inactive"}
+		if o, ok := obs[u.Name]; ok && o.Active {
+			r.State = "active"
+			if o.Hash != u.Hash {
+				r.State = "active (changed: run up)"
+			}
+		}
+		if s, ok := sup[u.Name]; ok {
+			r.Restarts, r.LastExit, r.Health, r.PID = s.Restarts, s.LastExit, s.Health, s.PID
+			if s.State != "running" {
+				r.State = s.State
+			}
+		} else if us := st.Units[u.Name]; us != nil && us.Wanted && r.State == "inactive" && u.Kind == run.KindContainer {
+			r.State = "exited"
+		}
+		if u.Kind == run.KindContainer && r.Health == "" && r.State == "active" {
+			if c, err := p.Podman.Inspect(ctx, u.Resource); err == nil && c != nil {
+				r.Health = c.Health
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// restartOptions are the flags of `berth restart`.
+type restartOptions struct {
+	build bool
+}
+
+func (a *app) newRestartCmd() *cobra.Command {
+	var o restartOptions
+	cmd := &cobra.Command{
+		Use:   "restart [--build] [SERVICE...]",
+		Short: "Stop and start services; with --build rebuild their .build images first",
+		RunE:  func(c *cobra.Command, args []string) error { return a.runRestart(o, args) },
+	}
+	cmd.Flags().BoolVar(&o.build, "build", false, "rebuild the services' .build images first")
+	return cmd
+}
+
+func (a *app) runRestart(o restartOptions, args []string) error {
+	if o.build {
+		if err := a.runBuild(buildOptions{}, args); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	p, err := a.openProject(ctx, true)
+	if err != nil {
+		return err
+	}
+	units, err := p.Stack.Resolve(args)
+	if err != nil {
+		return &usageError{err: err}
+	}
+	outs, err := p.Stop(ctx, units)
+	if err != nil {
+		return err
+	}
+	if err := a.reportOutcomes(outs); err != nil {
+		return err
+	}
+	return a.runUp(upOptions{detach: true}, args)
+}

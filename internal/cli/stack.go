@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/podman"
+	"github.com/berth-dev/berth/internal/run"
+	sd "github.com/berth-dev/berth/internal/systemd/exec"
+)
+
+// runCommands are the verbs that run a stack on podman without systemd.
+func (a *app) runCommands() []*cobra.Command {
+	return []*cobra.Command{a.newUpCmd(), a.newDownCmd(), a.newPsCmd(), a.newLogsCmd(), a.newStartCmd(),
+		a.newStopCmd(), a.newRestartCmd(), a.newExecCmd(), a.newShellCmd(), a.newBuildCmd(), a.newSuperviseCmd()}
+}
+
+// projectName is -p, else the folder's name, reduced to what podman names
+// and labels accept.
+func (g *globalOptions) projectName(dir string) string {
+	name := g.project
+	if name == "" {
+		name = filepath.Base(dir)
+	}
+	name = strings.ToLower(regexp.MustCompile(`[^a-zA-Z0-9_.-]+`).ReplaceAllString(name, "-"))
+	return strings.Trim(name, "-.")
+}
+
+// openProject compiles the stack folder for the installed podman (or the
+// --podman-version given) and sets up the executor. withStack=false skips
+// compiling, for the supervisor, which runs the units recorded in its state.
+func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, error) {
+	dir, err := a.global.workDir()
+	if err != nil {
+		return nil, err
+	}
+	project := a.global.projectName(dir)
+	if project == "" {
+		return nil, &usageError{err: fmt.Errorf("cannot derive a project name from %q", dir), hint: "pass -p NAME"}
+	}
+	client := podman.New()
+	host := sd.HostFacts(os.Getuid() != 0)
+	store := run.Store{Dir: run.StateDir(project, host.User, host.RuntimeDir)}
+	p := &run.Project{Podman: client, Store: store, Stack: &run.Stack{Project: project, Dir: dir}}
+	p.Exec = &run.Executor{Runner: client.Runner, Podman: client, Host: host, Clock: run.RealClock{},
+		NotifyDir: store.Dir, BaseEnv: managerEnv(), Progress: a.progressPrinter()}
+	if !withStack {
+		return p, nil
+	}
+	target := a.global.target
+	if a.global.podmanVersion == "" && os.Getenv("BERTH_PODMAN_VERSION") == "" {
+		if target, err = client.Version(ctx); err != nil {
+			return nil, fmt.Errorf("cannot run podman: %w", err)
+		}
+	}
+	st, diags, err := run.LoadStack(dir, project, target, host)
+	if err != nil {
+		return nil, err
+	}
+	if diags.HasErrors() {
+		return nil, &diagsError{diags: diags, base: dir}
+	}
+	if len(diags) > 0 {
+		printDiags(a.stderr, diags, dir)
+	}
+	if len(st.Units) == 0 {
+		return nil, fmt.Errorf("no quadlet files in %s", dir)
+	}
+	p.Stack = st
+	return p, nil
+}
+
+// managerEnv is the environment systemd's manager would give a unit: a
+// fixed PATH and the few variables podman needs to find its storage and
+// configuration, not the caller's whole environment.
+func managerEnv() []string {
+	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	for _, k := range []string{"HOME", "USER", "LOGNAME", "SHELL", "LANG", "TZ", "TMPDIR", "XDG_RUNTIME_DIR",
+		"XDG_CONFIG_HOME", "XDG_DATA_HOME", "CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF", "CONTAINERS_REGISTRIES_CONF",
+		"CONTAINER_HOST", "DBUS_SESSION_BUS_ADDRESS"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// progressPrinter prints one line per service status change.
+func (a *app) progressPrinter() func(service, status string) {
+	var mu sync.Mutex
+	return func(service, status string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(a.stderr, "%-14s %s\n", service, status)
+	}
+}
+
+// signalContext is cancelled on SIGINT or SIGTERM.
+func stopSignals() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// reportOutcomes prints every failure in full and returns an error when any
+// unit failed.
+func (a *app) reportOutcomes(outs []*run.Outcome) error {
+	errs := run.Failed(outs)
+	for _, err := range errs {
+		fmt.Fprintf(a.stderr, "\n%v\n", err)
+	}
+	if len(errs) > 0 {
+		return errSilent{fmt.Errorf("%d unit(s) failed", len(errs))}
+	}
+	return nil
+}
+
+// errSilent is an error already explained on stderr; report prints its
+// short text only.
+type errSilent struct{ error }
+
+// notifySupervisor asks a running supervisor to re-read the state;
+// ErrNoSupervisor is not an error here.
+func notifySupervisor(p *run.Project) {
+	_, _ = run.Ask(p.Store.SocketPath(), "reload")
+}
+
+// isTTY reports whether f is a terminal.
+func isTTY(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func elapsed(t0 time.Time) string { return time.Since(t0).Round(time.Millisecond).String() }

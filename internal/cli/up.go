@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/run"
+)
+
+// upOptions are the flags of `berth up`.
+type upOptions struct {
+	detach bool
+	dryRun bool
+}
+
+func (a *app) newUpCmd() *cobra.Command {
+	var o upOptions
+	cmd := &cobra.Command{
+		Use:   "up [-d] [SERVICE...]",
+		Short: "Create and start the stack's services in dependency order",
+		Long: "up compiles the stack's quadlet files for the installed podman and runs the\n" +
+			"compiled units without systemd: networks and volumes first, each container once\n" +
+			"its dependencies are ready (healthy, with Notify=healthy). Running services whose\n" +
+			"compiled unit is unchanged are left alone; changed ones are recreated with their\n" +
+			"dependants. With -d berth returns and a supervisor keeps the containers running\n" +
+			"(restarts, health checks); without it berth streams the logs and stops the stack\n" +
+			"on Ctrl-C.",
+		RunE: func(c *cobra.Command, args []string) error { return a.runUp(o, args) },
+	}
+	cmd.Flags().BoolVarP(&o.detach, "detach", "d", false, "start in the background and return")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the plan and change nothing")
+	return cmd
+}
+
+func (a *app) runUp(o upOptions, args []string) error {
+	ctx, cancel := stopSignals()
+	defer cancel()
+	t0 := time.Now()
+	p, err := a.openProject(ctx, true)
+	if err != nil {
+		return err
+	}
+	want, err := p.Stack.Resolve(args)
+	if err != nil {
+		return &usageError{err: err}
+	}
+	if o.dryRun {
+		obs, _, err := p.Observe(ctx)
+		if err != nil {
+			return err
+		}
+		plan, err := run.PlanUp(p.Stack, want, obs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(a.stdout, plan.String())
+		return nil
+	}
+	_, outs, err := p.Up(ctx, want)
+	if err != nil {
+		return err
+	}
+	failed := a.reportOutcomes(outs)
+	if o.detach {
+		if err := a.ensureSupervisor(p); err != nil {
+			fmt.Fprintf(a.stderr, "berth: warning: %v; containers will not be restarted\n", err)
+		}
+		if failed == nil {
+			fmt.Fprintf(a.stderr, "%s is up (%s)\n", p.Stack.Project, elapsed(t0))
+		}
+		return failed
+	}
+	if failed != nil || ctx.Err() != nil {
+		a.stopAll(p)
+		return failed
+	}
+	return a.foreground(ctx, p)
+}
+
+// foreground streams the logs and supervises in this process until Ctrl-C
+// or SIGTERM, then stops every service.
+func (a *app) foreground(ctx context.Context, p *run.Project) error {
+	sup := &run.Supervisor{P: p, Clock: run.RealClock{}, Log: a.stderr}
+	if err := sup.Reload(ctx); err != nil {
+		return err
+	}
+	go sup.Run(ctx)
+	go func() { _ = sup.Serve(ctx, p.Store.SocketPath(), func() {}) }()
+	var names []string
+	for _, u := range p.Stack.Units {
+		if u.Kind == run.KindContainer {
+			names = append(names, u.Service)
+		}
+	}
+	go a.streamLogs(ctx, p, names, logsOptions{follow: true, tail: 0})
+	<-ctx.Done()
+	fmt.Fprintln(a.stderr, "stopping...")
+	a.stopAll(p)
+	return nil
+}
+
+func (a *app) stopAll(p *run.Project) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	outs, err := p.Stop(ctx, nil)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "berth: %v\n", err)
+	}
+	_ = a.reportOutcomes(outs)
+}
+
+// ensureSupervisor makes sure a supervisor runs for the project and has read
+// the new state: it asks the running one to reload, or starts one detached
+// (its own session, output to supervisor.log next to the state).
+func (a *app) ensureSupervisor(p *run.Project) error {
+	sock := p.Store.SocketPath()
+	if _, err := run.Ask(sock, "reload"); err == nil {
+		return nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	logf, err := os.OpenFile(filepath.Join(p.Store.Dir, "supervisor.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	args := []string{"-C", p.Stack.Dir, "-p", p.Stack.Project}
+	if a.global.podmanVersion != "" {
+		args = append(args, "--podman-version", a.global.podmanVersion)
+	}
+	cmd := exec.Command(exe, append(args, "supervise")...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Dir = "/"
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting the supervisor: %w", err)
+	}
+	_ = cmd.Process.Release()
+	for i := 0; i < 100; i++ {
+		if _, err := run.Ask(sock, "status"); err == nil {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("the supervisor did not answer on %s (see %s)", sock, logf.Name())
+}

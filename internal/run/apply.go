@@ -1,0 +1,116 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Outcome is what happened to one step.
+type Outcome struct {
+	Step    *Step
+	Started *Started
+	Err     error
+}
+
+// Apply runs a plan: every step in its own goroutine, each waiting for the
+// steps it is ordered after. A step whose requirement failed is not run.
+// Outcomes are returned in plan order.
+func (e *Executor) Apply(ctx context.Context, p *Plan) []*Outcome {
+	done := map[string]chan struct{}{}
+	outs := map[string]*Outcome{}
+	for _, s := range p.Steps {
+		done[s.Unit.Name] = make(chan struct{})
+		outs[s.Unit.Name] = &Outcome{Step: s}
+	}
+	var wg sync.WaitGroup
+	for _, s := range p.Steps {
+		wg.Add(1)
+		go func(s *Step) {
+			defer wg.Done()
+			defer close(done[s.Unit.Name])
+			for _, d := range s.After {
+				select {
+				case <-done[d]:
+				case <-ctx.Done():
+				}
+			}
+			out := outs[s.Unit.Name]
+			if err := e.blocked(s, outs); err != nil {
+				out.Err = err
+				e.progress(s.Unit, "failed: "+err.Error())
+				return
+			}
+			out.Started, out.Err = e.runStep(ctx, s)
+		}(s)
+	}
+	wg.Wait()
+	res := make([]*Outcome, len(p.Steps))
+	for i, s := range p.Steps {
+		res[i] = outs[s.Unit.Name]
+	}
+	return res
+}
+
+// ErrDependency marks a unit not started because a requirement failed.
+var ErrDependency = errors.New("dependency failed")
+
+func (e *Executor) blocked(s *Step, outs map[string]*Outcome) error {
+	if s.Action == ActStop {
+		return nil
+	}
+	for _, r := range s.Unit.Svc.Requirements() {
+		if o := outs[r]; o != nil && o.Err != nil {
+			return fmt.Errorf("%w: %s", ErrDependency, r)
+		}
+	}
+	return nil
+}
+
+func (e *Executor) runStep(ctx context.Context, s *Step) (*Started, error) {
+	u := s.Unit
+	switch s.Action {
+	case ActKeep:
+		e.progress(u, "running (unchanged)")
+		return nil, nil
+	case ActStop:
+		e.progress(u, "stopping")
+		err := e.Stop(ctx, u, 0)
+		e.progress(u, "stopped")
+		return nil, err
+	case ActRecreate:
+		e.progress(u, "recreating")
+		_ = e.Stop(ctx, u, 0)
+	}
+	if u.Kind == KindContainer {
+		e.progress(u, "starting")
+	} else {
+		e.progress(u, "creating")
+	}
+	st, err := e.Start(ctx, u)
+	if err != nil {
+		e.progress(u, "failed: "+firstLine(err.Error()))
+		return nil, err
+	}
+	e.progress(u, "ready")
+	return st, nil
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// Failed returns the errors of outcomes that failed on their own (not
+// because a dependency did).
+func Failed(outs []*Outcome) []error {
+	var errs []error
+	for _, o := range outs {
+		if o.Err != nil && !errors.Is(o.Err, ErrDependency) {
+			errs = append(errs, o.Err)
+		}
+	}
+	return errs
+}

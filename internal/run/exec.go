@@ -1,0 +1,368 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/berth-dev/berth/internal/podman"
+	sd "github.com/berth-dev/berth/internal/systemd/exec"
+)
+
+// Clock is the time source; tests inject a fake one.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now implements Clock.
+func (RealClock) Now() time.Time { return time.Now() }
+
+// After implements Clock.
+func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Executor runs one unit's Exec lines with systemd's semantics.
+type Executor struct {
+	Runner    podman.Runner
+	Podman    *podman.Client
+	Host      *sd.Host
+	Clock     Clock
+	NotifyDir string   // where NOTIFY_SOCKETs are made
+	BaseEnv   []string // the manager's environment every command starts with
+	Progress  func(service, status string)
+}
+
+// StartError explains a failed start: the command, its stderr, the
+// container's last log lines.
+type StartError struct {
+	Unit    string
+	Phase   string // ExecStartPre, ExecStart, ...
+	Command string // masked
+	Code    int
+	Stderr  string
+	Logs    string
+	Err     error
+}
+
+func (e *StartError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s failed", e.Unit, e.Phase)
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	} else {
+		fmt.Fprintf(&b, " with exit status %d", e.Code)
+	}
+	if e.Command != "" {
+		fmt.Fprintf(&b, "\n  command: %s", e.Command)
+	}
+	if s := strings.TrimSpace(e.Stderr); s != "" {
+		fmt.Fprintf(&b, "\n  stderr:\n%s", indent(s))
+	}
+	if s := strings.TrimSpace(e.Logs); s != "" {
+		fmt.Fprintf(&b, "\n  last log lines:\n%s", indent(s))
+	}
+	return b.String()
+}
+
+func indent(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = "    " + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Started is what a successful start leaves behind.
+type Started struct {
+	MainPID int
+	Status  string
+}
+
+func (e *Executor) progress(u *Unit, status string) {
+	if e.Progress != nil {
+		e.Progress(u.Service, status)
+	}
+}
+
+// env builds a command's environment: the manager's, Environment=, then
+// EnvironmentFile= (files win, as in systemd), then extra.
+func (e *Executor) env(u *Unit, extra ...string) (sd.Env, error) {
+	var env sd.Env
+	for _, kv := range e.BaseEnv {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env.Set(k, v)
+		}
+	}
+	for _, kv := range u.Svc.Env.List() {
+		k, v, _ := strings.Cut(kv, "=")
+		env.Set(k, v)
+	}
+	for _, f := range u.Svc.EnvFiles {
+		if err := sd.ReadEnvironmentFile(&env, f); err != nil {
+			return env, err
+		}
+	}
+	for _, kv := range extra {
+		k, v, _ := strings.Cut(kv, "=")
+		env.Set(k, v)
+	}
+	return env, nil
+}
+
+// secrets are the values of secret-looking variables, masked in messages.
+func secrets(env sd.Env) []string {
+	var out []string
+	for _, kv := range env.List() {
+		k, v, _ := strings.Cut(kv, "=")
+		if podman.LooksSecret(k) && len(v) >= 3 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// runCmd runs one Exec line; it returns the exit code and captured stderr.
+func (e *Executor) runCmd(ctx context.Context, u *Unit, c *sd.Command, env sd.Env) (int, string, error) {
+	path, argv := c.Resolve(env, e.Host.Shell)
+	var stderr bytes.Buffer
+	dir := u.Svc.WorkingDirectory
+	if dir == "" {
+		dir = "/"
+		if e.Host.User {
+			dir = e.Host.Home
+		}
+	}
+	if _, err := os.Stat(dir); err != nil && u.Svc.WorkingDirOpt {
+		dir = "/"
+	}
+	code, err := e.Runner.Run(ctx, podman.Cmd{Argv: argv, Path: path, Env: env.List(), Dir: dir,
+		Stdout: &limited{max: 64 << 10}, Stderr: &limitedWriter{&stderr, 64 << 10}})
+	return code, stderr.String(), err
+}
+
+// runPhase runs every line of one phase in order; a failing line without
+// "-" stops the phase with a *StartError.
+func (e *Executor) runPhase(ctx context.Context, u *Unit, phase string, cmds []*sd.Command, env sd.Env) error {
+	for _, c := range cmds {
+		code, stderr, err := e.runCmd(ctx, u, c, env)
+		if err == nil && ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		if (err == nil && code == 0) || (c.IgnoreFail && err == nil) {
+			continue
+		}
+		_, argv := c.Resolve(env, e.Host.Shell)
+		masked := podman.Mask(argv, secrets(env)...)
+		for i, a := range masked {
+			masked[i] = podman.MaskText(a, secrets(env)...)
+		}
+		return &StartError{Unit: u.Name, Phase: phase, Command: strings.Join(quoteAll(masked), " "),
+			Code: code, Stderr: podman.MaskText(stderr, secrets(env)...), Err: err}
+	}
+	return nil
+}
+
+// Start runs ExecStartPre, ExecStart and ExecStartPost and waits for the
+// unit to be ready (READY=1 for Type=notify), within TimeoutStartSec. After a
+// failed start ExecStopPost runs, as in systemd.
+func (e *Executor) Start(ctx context.Context, u *Unit) (*Started, error) {
+	timeout := u.Svc.TimeoutStart
+	if timeout != sd.Infinity {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	st, err := e.start(ctx, u)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded {
+			err = &StartError{Unit: u.Name, Phase: "start", Err: fmt.Errorf("timed out after %s (TimeoutStartSec=)", timeout)}
+		}
+		var se *StartError
+		if errors.As(err, &se) && u.Kind == KindContainer && u.Resource != "" {
+			se.Logs = e.lastLogs(u.Resource, 15)
+		}
+		e.stopPost(context.WithoutCancel(ctx), u, 0)
+		return nil, err
+	}
+	return st, nil
+}
+
+func (e *Executor) start(ctx context.Context, u *Unit) (*Started, error) {
+	env, err := e.env(u)
+	if err != nil {
+		return nil, &StartError{Unit: u.Name, Phase: "EnvironmentFile", Err: err}
+	}
+	if err := e.runPhase(ctx, u, "ExecStartPre", u.Svc.ExecStartPre, env); err != nil {
+		return nil, err
+	}
+	st := &Started{}
+	switch u.Svc.Type {
+	case "oneshot":
+		if err := e.runPhase(ctx, u, "ExecStart", u.Svc.ExecStart, env); err != nil {
+			return nil, err
+		}
+	case "notify", "notify-reload":
+		if st, err = e.startNotify(ctx, u, env); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, &StartError{Unit: u.Name, Phase: "ExecStart",
+			Err: fmt.Errorf("Type=%s is not supported without systemd (quadlet units are notify or oneshot)", u.Svc.Type)}
+	}
+	if len(u.Svc.ExecStartPost) > 0 && u.Kind == KindContainer {
+		e.progress(u, "waiting for health")
+	}
+	env.Set("MAINPID", fmt.Sprint(st.MainPID))
+	if err := e.runPhase(ctx, u, "ExecStartPost", u.Svc.ExecStartPost, env); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// startNotify runs ExecStart with a NOTIFY_SOCKET and waits for READY=1.
+// podman run -d exits once conmon is up; conmon sends MAINPID (itself) and
+// READY=1, so either order of exit and READY must work.
+func (e *Executor) startNotify(ctx context.Context, u *Unit, env sd.Env) (*Started, error) {
+	sock, err := sd.ListenNotify(e.NotifyDir, u.Service)
+	if err != nil {
+		return nil, &StartError{Unit: u.Name, Phase: "ExecStart", Err: err}
+	}
+	defer sock.Close()
+	env.Set("NOTIFY_SOCKET", sock.Path)
+	done := make(chan error, 1)
+	go func() { done <- e.runPhase(ctx, u, "ExecStart", u.Svc.ExecStart, env) }()
+	st := &Started{}
+	exited := false
+	for {
+		select {
+		case n, ok := <-sock.C:
+			if !ok {
+				return nil, &StartError{Unit: u.Name, Phase: "ExecStart", Err: errors.New("notify socket closed")}
+			}
+			if n.MainPID > 0 {
+				st.MainPID = n.MainPID
+			}
+			if n.Status != "" {
+				st.Status = n.Status
+			}
+			if n.Ready {
+				if !exited {
+					if err := <-done; err != nil {
+						return nil, err
+					}
+				}
+				return st, nil
+			}
+		case err := <-done:
+			if err != nil {
+				return nil, err
+			}
+			exited = true
+			done = nil // a nil channel blocks: wait for READY only
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Stop runs ExecStop (when the unit was active), signals a main process that
+// is still alive per KillMode, then ExecStopPost.
+func (e *Executor) Stop(ctx context.Context, u *Unit, mainPID int) error {
+	env, _ := e.env(u, fmt.Sprintf("MAINPID=%d", mainPID))
+	timeout := u.Svc.TimeoutStop
+	sctx := ctx
+	if timeout != sd.Infinity {
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	err := e.runPhase(sctx, u, "ExecStop", u.Svc.ExecStop, env)
+	e.killMain(u, mainPID, timeout)
+	if perr := e.stopPost(ctx, u, mainPID); err == nil {
+		err = perr
+	}
+	return err
+}
+
+func (e *Executor) stopPost(ctx context.Context, u *Unit, mainPID int) error {
+	env, _ := e.env(u, fmt.Sprintf("MAINPID=%d", mainPID))
+	return e.runPhase(ctx, u, "ExecStopPost", u.Svc.ExecStopPost, env)
+}
+
+// killMain applies KillMode= to a main process ExecStop left running:
+// SIGTERM (KillSignal=), then SIGKILL after TimeoutStopSec. Without a cgroup
+// berth only knows the main process, so control-group and mixed act on it.
+func (e *Executor) killMain(u *Unit, pid int, timeout time.Duration) {
+	if pid <= 0 || u.Svc.KillMode == "none" || !alive(pid) {
+		return
+	}
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	if timeout == sd.Infinity {
+		timeout = sd.DefaultTimeout
+	}
+	deadline := e.Clock.Now().Add(timeout)
+	for alive(pid) && e.Clock.Now().Before(deadline) {
+		<-e.Clock.After(50 * time.Millisecond)
+	}
+	if alive(pid) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// alive reports whether a process exists (and is not a zombie we reaped).
+func alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+func (e *Executor) lastLogs(name string, n int) string {
+	var b bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = e.Podman.Logs(ctx, name, podman.LogOptions{Tail: n}, &limitedWriter{&b, 16 << 10})
+	return b.String()
+}
+
+func quoteAll(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		if w == "" || strings.ContainsAny(w, " \t\n'\"\\$") {
+			w = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		}
+		out[i] = w
+	}
+	return out
+}
+
+// limited discards output beyond max bytes (stdout of Exec lines is not
+// shown; reading it keeps the child from blocking).
+type limited struct{ max, n int }
+
+func (l *limited) Write(p []byte) (int, error) { l.n += len(p); return len(p), nil }
+
+type limitedWriter struct {
+	b   *bytes.Buffer
+	max int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if room := l.max - l.b.Len(); room > 0 {
+		if len(p) > room {
+			l.b.Write(p[:room])
+		} else {
+			l.b.Write(p)
+		}
+	}
+	return len(p), nil
+}

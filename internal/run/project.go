@@ -1,0 +1,210 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/berth-dev/berth/internal/podman"
+	sd "github.com/berth-dev/berth/internal/systemd/exec"
+	"github.com/berth-dev/berth/internal/unitfile"
+)
+
+// Project ties a stack to the machine: the executor, podman and the
+// remembered state.
+type Project struct {
+	Stack  *Stack
+	Exec   *Executor
+	Podman *podman.Client
+	Store  Store
+}
+
+// Observe reads what runs now. Containers are recognised by their labels
+// (the hash is the one they were started with); other units by the state
+// file, confirmed by podman for networks and volumes.
+func (p *Project) Observe(ctx context.Context) (Observed, *State, error) {
+	st, err := p.Store.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := p.Podman.PsByLabel(ctx, LabelProject, p.Stack.Project)
+	if err != nil {
+		return nil, nil, err
+	}
+	obs := Observed{}
+	for _, r := range rows {
+		u := p.Stack.Unit(r.Labels[LabelService])
+		if u == nil || r.State != "running" {
+			continue
+		}
+		obs[u.Name] = ObservedUnit{Active: true, Hash: r.Labels[LabelHash]}
+	}
+	for _, u := range p.Stack.Units {
+		us := st.Units[u.Name]
+		if u.Kind == KindContainer || us == nil || !us.Active {
+			continue
+		}
+		if (u.Kind == KindNetwork || u.Kind == KindVolume) && u.Resource != "" {
+			if ok, err := p.Podman.Exists(ctx, string(u.Kind), u.Resource); err != nil || !ok {
+				continue
+			}
+		}
+		obs[u.Name] = ObservedUnit{Active: true, Hash: us.Hash}
+	}
+	return obs, st, nil
+}
+
+// Up starts units (all when none are given) in dependency order and records
+// them as wanted. It returns the plan and every outcome.
+func (p *Project) Up(ctx context.Context, want []*Unit) (*Plan, []*Outcome, error) {
+	unlock, err := p.Store.Lock()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlock()
+	obs, st, err := p.Observe(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := PlanUp(p.Stack, want, obs)
+	if err != nil {
+		return nil, nil, err
+	}
+	outs := p.Exec.Apply(ctx, plan)
+	st.Project, st.Dir = p.Stack.Project, p.Stack.Dir
+	for _, o := range outs {
+		u := o.Step.Unit
+		us := &UnitState{Service: u.Service, Source: u.Source, Resource: u.Resource, Hash: u.Hash, Text: u.Text}
+		if prev := st.Units[u.Name]; prev != nil && o.Step.Action == ActKeep {
+			us = prev
+		}
+		us.Wanted = true
+		us.Active = o.Err == nil && (u.Svc.Type != "oneshot" || u.Svc.RemainAfterExit)
+		if o.Started != nil {
+			us.MainPID = o.Started.MainPID
+		}
+		st.Units[u.Name] = us
+	}
+	return plan, outs, p.Store.Save(st)
+}
+
+// Stop stops units (all when none are given) and their dependants, dependants
+// first, and marks them unwanted so the supervisor leaves them stopped.
+func (p *Project) Stop(ctx context.Context, which []*Unit) ([]*Outcome, error) {
+	unlock, err := p.Store.Lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return p.stopLocked(ctx, which)
+}
+
+func (p *Project) stopLocked(ctx context.Context, which []*Unit) ([]*Outcome, error) {
+	st, err := p.Store.Load()
+	if err != nil {
+		return nil, err
+	}
+	plan, err := PlanStop(p.Stack, which)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range plan.Steps {
+		if us := st.Units[s.Unit.Name]; us != nil {
+			us.Wanted = false
+		}
+	}
+	if err := p.Store.Save(st); err != nil {
+		return nil, err
+	}
+	outs := p.Exec.Apply(ctx, plan)
+	for _, s := range plan.Steps {
+		if us := st.Units[s.Unit.Name]; us != nil {
+			us.Active, us.MainPID = false, 0
+		}
+	}
+	return outs, p.Store.Save(st)
+}
+
+// Down stops everything, removes the project's containers (also those of
+// units no longer in the folder), its networks and, with volumes, its
+// volumes, then forgets the state.
+func (p *Project) Down(ctx context.Context, volumes bool) error {
+	unlock, err := p.Store.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	outs, err := p.stopLocked(ctx, nil)
+	if err != nil {
+		return err
+	}
+	errs := Failed(outs)
+	if rows, err := p.Podman.PsByLabel(ctx, LabelProject, p.Stack.Project); err == nil {
+		var names []string
+		for _, r := range rows {
+			names = append(names, r.Name())
+		}
+		if err := p.Podman.Remove(ctx, 10, names...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, kind := range []Kind{KindNetwork, KindVolume} {
+		if kind == KindVolume && !volumes {
+			continue
+		}
+		for _, name := range p.resources(kind) {
+			if ok, _ := p.Podman.Exists(ctx, string(kind), name); !ok {
+				continue
+			}
+			p.Exec.progressName(name, "removing "+string(kind))
+			if _, err := p.Podman.Output(ctx, string(kind), "rm", "-f", name); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if err := p.Store.Save(&State{Project: p.Stack.Project, Dir: p.Stack.Dir, Units: map[string]*UnitState{}}); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// resources lists the names of the stack's networks or volumes, sorted.
+func (p *Project) resources(kind Kind) []string {
+	var out []string
+	for _, u := range p.Stack.Units {
+		if u.Kind == kind && u.Resource != "" {
+			out = append(out, u.Resource)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (e *Executor) progressName(name, status string) {
+	if e.Progress != nil {
+		e.Progress(name, status)
+	}
+}
+
+// unitFromState rebuilds a unit from the compiled text it was started from,
+// so that a restart runs exactly what `up` ran even if the folder changed.
+func unitFromState(name string, us *UnitState, host *sd.Host, project string) (*Unit, error) {
+	f, diags := unitfile.Parse(name, []byte(us.Text))
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("%s: stored unit: %v", name, diags)
+	}
+	u := &Unit{Service: us.Service, Source: us.Source, Name: name, Kind: kindOf(us.Source), Resource: us.Resource,
+		Hash: us.Hash, Text: us.Text}
+	svc, err := sd.Load(f, name, host)
+	if err != nil {
+		return nil, err
+	}
+	u.Svc = svc
+	if u.Kind == KindContainer {
+		for _, c := range svc.ExecStart {
+			adaptRun(c, map[string]string{LabelProject: project, LabelService: u.Service, LabelHash: u.Hash})
+		}
+	}
+	return u, nil
+}

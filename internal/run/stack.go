@@ -1,0 +1,248 @@
+// Package run runs a stack's compiled units without systemd: observe what
+// podman has, plan what to start, stop or keep, and execute the plan with
+// systemd's semantics (internal/systemd), in dependency order and in
+// parallel.
+//
+// Restarts are berth's own supervisor, not podman's --restart policy:
+// quadlet units run containers with --rm, which podman refuses to combine
+// with --restart, and Restart= applies to the whole unit (ExecStop,
+// ExecStopPost, RestartSec, start limits, then ExecStartPre...ExecStartPost
+// again), which only a unit runner can honour. Podman's periodic health
+// checks also need systemd timers, so without systemd something must run
+// `podman healthcheck run` anyway: the same supervisor does it.
+package run
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/berth-dev/berth/internal/diag"
+	"github.com/berth-dev/berth/internal/quadlet"
+	sd "github.com/berth-dev/berth/internal/systemd/exec"
+	"github.com/berth-dev/berth/internal/unitfile"
+	"github.com/berth-dev/berth/internal/version"
+)
+
+// Labels berth puts on the containers it starts, so that it finds them again.
+const (
+	LabelProject = "io.berth.project"
+	LabelService = "io.berth.service"
+	LabelHash    = "io.berth.unit-hash"
+)
+
+// Kind of podman object a unit manages.
+type Kind string
+
+// Kinds.
+const (
+	KindContainer Kind = "container"
+	KindNetwork   Kind = "network"
+	KindVolume    Kind = "volume"
+	KindImage     Kind = "image"
+	KindBuild     Kind = "build"
+	KindPod       Kind = "pod"
+	KindKube      Kind = "kube"
+	KindOther     Kind = "other"
+)
+
+// Unit is one compiled service of a stack.
+type Unit struct {
+	Service  string // user-facing name: the quadlet file's base name ("db")
+	Source   string // the quadlet file name ("db.container")
+	Name     string // the systemd unit ("db.service")
+	Kind     Kind
+	Resource string // container, network, volume or image name, specifiers expanded
+	Hash     string // of the compiled unit text
+	Text     string // the compiled unit, as compiled
+	Svc      *sd.Service
+}
+
+// Stack is a project's compiled units.
+type Stack struct {
+	Project string
+	Dir     string
+	Units   []*Unit // in name order
+	byName  map[string]*Unit
+}
+
+// LoadStack compiles the quadlet files in dir for the target podman.
+func LoadStack(dir, project string, target version.V, host *sd.Host) (*Stack, diag.List, error) {
+	units, diags := quadlet.Load([]string{dir})
+	if diags.HasErrors() {
+		return nil, diags, nil
+	}
+	res := quadlet.Compile(units, quadlet.Options{Target: target, User: host.User})
+	diags = append(diags, res.Diags...)
+	if diags.HasErrors() {
+		return nil, diags, nil
+	}
+	st, err := NewStack(dir, project, res, host)
+	return st, diags, err
+}
+
+// NewStack builds a stack from compiled services.
+func NewStack(dir, project string, res *quadlet.Result, host *sd.Host) (*Stack, error) {
+	st := &Stack{Project: project, Dir: dir, byName: map[string]*Unit{}}
+	stems := map[string]int{}
+	for _, s := range res.Services {
+		stems[stem(s.Source.Name)]++
+	}
+	for _, s := range res.Services {
+		text := s.File.String()
+		u := &Unit{Source: s.Source.Name, Name: s.Name, Kind: kindOf(s.Source.Name), Text: text, Hash: hash(text)}
+		u.Service = stem(s.Source.Name)
+		if stems[u.Service] > 1 {
+			u.Service = s.Source.Name
+		}
+		if err := u.load(s.File, host, res.Infos[s.Source.Name], project); err != nil {
+			return nil, err
+		}
+		st.Units = append(st.Units, u)
+		st.byName[u.Name] = u
+	}
+	sort.Slice(st.Units, func(i, j int) bool { return st.Units[i].Name < st.Units[j].Name })
+	return st, nil
+}
+
+// load parses the compiled unit and adapts it to running without systemd.
+func (u *Unit) load(f *unitfile.File, host *sd.Host, info *quadlet.Info, project string) error {
+	svc, err := sd.Load(f, u.Name, host)
+	if err != nil {
+		return fmt.Errorf("%s: %w", u.Name, err)
+	}
+	u.Svc = svc
+	if info != nil && info.ResourceName != "" {
+		if u.Resource, err = sd.Expand(info.ResourceName, svc.Name, host); err != nil {
+			return fmt.Errorf("%s: %w", u.Name, err)
+		}
+	}
+	if u.Kind == KindContainer {
+		for _, c := range svc.ExecStart {
+			adaptRun(c, map[string]string{LabelProject: project, LabelService: u.Service, LabelHash: u.Hash})
+		}
+	}
+	return nil
+}
+
+// adaptRun changes a `podman run` line in the two ways running without
+// systemd requires, and no others:
+//   - --cgroups=split puts conmon and the container below the unit's own
+//     cgroup, which only exists when systemd delegates one (Delegate=yes);
+//     without it podman fails ("could not find cgroup mount"), so podman's
+//     default cgroup handling is used instead.
+//   - labels record the project, service and compiled unit's hash, which is
+//     how berth recognises its containers and unchanged ones on the next up.
+func adaptRun(c *sd.Command, labels map[string]string) {
+	i := podmanVerb(c.Argv, "run")
+	if i < 0 {
+		return
+	}
+	argv := make([]string, 0, len(c.Argv)+2*len(labels))
+	argv = append(argv, c.Argv[:i+1]...)
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		argv = append(argv, "--label", k+"="+labels[k])
+	}
+	for j, a := range c.Argv[i+1:] {
+		if a == "--cgroups=split" {
+			continue
+		}
+		if a == "--cgroups" && i+2+j < len(c.Argv) && c.Argv[i+2+j] == "split" {
+			continue // the value is dropped below
+		}
+		if a == "split" && j > 0 && c.Argv[i+j] == "--cgroups" {
+			continue
+		}
+		argv = append(argv, a)
+	}
+	c.Argv = argv
+}
+
+// podmanVerb returns the index of verb in a podman command line (after
+// global flags), or -1 when argv is not `podman ... verb`.
+func podmanVerb(argv []string, verb string) int {
+	if len(argv) < 2 || filepath.Base(argv[0]) != "podman" {
+		return -1
+	}
+	for i := 1; i < len(argv); i++ {
+		if argv[i] == verb {
+			return i
+		}
+		if !strings.HasPrefix(argv[i], "-") {
+			return -1
+		}
+	}
+	return -1
+}
+
+// Unit returns the unit of a systemd name, a service name or a file name.
+func (s *Stack) Unit(name string) *Unit {
+	if u := s.byName[name]; u != nil {
+		return u
+	}
+	for _, u := range s.Units {
+		if u.Service == name || u.Source == name {
+			return u
+		}
+	}
+	return nil
+}
+
+// Resolve maps user-given service names to units.
+func (s *Stack) Resolve(names []string) ([]*Unit, error) {
+	var out []*Unit
+	for _, n := range names {
+		u := s.Unit(n)
+		if u == nil {
+			return nil, fmt.Errorf("no service %q in this stack (services: %s)", n, strings.Join(s.ServiceNames(), ", "))
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// ServiceNames lists the user-facing names.
+func (s *Stack) ServiceNames() []string {
+	var out []string
+	for _, u := range s.Units {
+		out = append(out, u.Service)
+	}
+	return out
+}
+
+func stem(file string) string {
+	return strings.TrimSuffix(file, filepath.Ext(file))
+}
+
+func kindOf(file string) Kind {
+	switch filepath.Ext(file) {
+	case ".container":
+		return KindContainer
+	case ".network":
+		return KindNetwork
+	case ".volume":
+		return KindVolume
+	case ".image":
+		return KindImage
+	case ".build":
+		return KindBuild
+	case ".pod":
+		return KindPod
+	case ".kube":
+		return KindKube
+	}
+	return KindOther
+}
+
+func hash(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:8])
+}

@@ -1,0 +1,120 @@
+package run
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// StateDir is where a project's state file, lock, notify sockets and control
+// socket live: $XDG_RUNTIME_DIR/berth/<project> for a user, else
+// /run/berth/<project>. It is on a tmpfs on purpose: after a reboot no
+// container runs and no supervisor either.
+func StateDir(project string, user bool, runtimeDir string) string {
+	if user && runtimeDir != "" {
+		return filepath.Join(runtimeDir, "berth", project)
+	}
+	return filepath.Join("/run/berth", project)
+}
+
+// State is what berth remembers about a project between invocations.
+type State struct {
+	Project string                `json:"project"`
+	Dir     string                `json:"dir"`
+	Units   map[string]*UnitState `json:"units"`
+}
+
+// UnitState is one unit's remembered state.
+type UnitState struct {
+	Service  string `json:"service"`
+	Source   string `json:"source"`
+	Resource string `json:"resource,omitempty"`
+	Hash     string `json:"hash"`
+	Text     string `json:"text"`   // the compiled unit it was started from
+	Wanted   bool   `json:"wanted"` // started by the user and not stopped since
+	Active   bool   `json:"active"`
+	MainPID  int    `json:"mainPid,omitempty"`
+}
+
+// Store reads and writes a project's state under its lock.
+type Store struct {
+	Dir string
+}
+
+func (s Store) path() string { return filepath.Join(s.Dir, "state.json") }
+
+// SocketPath is the supervisor's control socket.
+func (s Store) SocketPath() string { return filepath.Join(s.Dir, "control.sock") }
+
+// Load reads the state; a missing file is an empty state.
+func (s Store) Load() (*State, error) {
+	st := &State{Units: map[string]*UnitState{}}
+	b, err := os.ReadFile(s.path())
+	if errors.Is(err, os.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.path(), err)
+	}
+	if st.Units == nil {
+		st.Units = map[string]*UnitState{}
+	}
+	return st, nil
+}
+
+// Save writes the state atomically.
+func (s Store) Save(st *State) error {
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := s.path() + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, s.path())
+}
+
+// Update loads, changes and saves the state under the project lock.
+func (s Store) Update(fn func(*State) error) error {
+	unlock, err := s.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, err := s.Load()
+	if err != nil {
+		return err
+	}
+	if err := fn(st); err != nil {
+		return err
+	}
+	return s.Save(st)
+}
+
+// Lock takes the project's lock: one berth command changes a project at a
+// time, and the supervisor takes it before restarting anything, so it never
+// races a user's stop or recreate.
+func (s Store) Lock() (unlock func(), err error) {
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(s.Dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}

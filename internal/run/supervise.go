@@ -1,0 +1,378 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	sd "github.com/berth-dev/berth/internal/systemd/exec"
+)
+
+// Supervisor keeps a project's wanted containers running: it notices a
+// container's end by its main PID (conmon, from MAINPID=), runs the unit's
+// stop commands, and restarts it per Restart=, RestartSec= and the start
+// limit; it runs each container's health check on its interval, since
+// without systemd nothing else does.
+type Supervisor struct {
+	P     *Project
+	Clock Clock
+	Log   io.Writer
+	Tick  time.Duration // how often main PIDs are checked; 0 means 200 ms
+
+	mu      sync.Mutex
+	watches map[string]*watch
+}
+
+type watch struct {
+	unit     *Unit
+	pid      int
+	id       string
+	state    string
+	health   string
+	restarts int
+	lastExit *int
+	limit    sd.StartLimit
+	hc       healthConfig
+	next     time.Time
+	busy     bool // an exit is being handled
+	checking bool // a health check runs
+}
+
+// ServiceStatus is one line of `berth ps`.
+type ServiceStatus struct {
+	Service   string `json:"service"`
+	Unit      string `json:"unit"`
+	Kind      string `json:"kind"`
+	Container string `json:"container,omitempty"`
+	State     string `json:"state"`
+	Health    string `json:"health,omitempty"`
+	Restarts  int    `json:"restarts"`
+	LastExit  *int   `json:"lastExit,omitempty"`
+	PID       int    `json:"pid,omitempty"`
+}
+
+func (s *Supervisor) logf(format string, args ...any) {
+	if s.Log != nil {
+		fmt.Fprintf(s.Log, "%s "+format+"\n", append([]any{s.Clock.Now().Format(time.RFC3339)}, args...)...)
+	}
+}
+
+// Reload re-reads the state file: wanted active containers are watched,
+// others dropped. A watch keeps its counters across reloads.
+func (s *Supervisor) Reload(ctx context.Context) error {
+	st, err := s.P.Store.Load()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.watches == nil {
+		s.watches = map[string]*watch{}
+	}
+	for name, us := range st.Units {
+		if !us.Wanted || kindOf(us.Source) != KindContainer {
+			delete(s.watches, name)
+			continue
+		}
+		w := s.watches[name]
+		if w == nil || w.unit.Hash != us.Hash {
+			u, err := unitFromState(name, us, s.P.Exec.Host, st.Project)
+			if err != nil {
+				s.logf("%s: %v", name, err)
+				continue
+			}
+			w = &watch{unit: u, limit: u.Svc.StartLimit, hc: healthOf(u)}
+			if w.hc.interval > 0 {
+				w.next = s.Clock.Now().Add(w.hc.interval)
+			}
+			s.watches[name] = w
+		}
+		if !w.busy {
+			s.adopt(ctx, w)
+		}
+	}
+	for name := range s.watches {
+		if st.Units[name] == nil {
+			delete(s.watches, name)
+		}
+	}
+	return nil
+}
+
+// adopt reads the container's current conmon PID and ID.
+func (s *Supervisor) adopt(ctx context.Context, w *watch) {
+	c, err := s.P.Podman.Inspect(ctx, w.unit.Resource)
+	switch {
+	case err != nil:
+		s.logf("%s: inspect: %v", w.unit.Service, err)
+	case c == nil || !c.Running:
+		w.pid, w.state = 0, "exited"
+		if c != nil {
+			w.id = c.ID
+		}
+	default:
+		w.pid, w.id, w.state = c.ConmonPid, c.ID, "running"
+		if c.Health != "" && w.health == "" {
+			w.health = c.Health
+		}
+	}
+}
+
+// Run watches until ctx ends.
+func (s *Supervisor) Run(ctx context.Context) {
+	tick := s.Tick
+	if tick == 0 {
+		tick = 200 * time.Millisecond
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.Clock.After(tick):
+		}
+		s.mu.Lock()
+		now := s.Clock.Now()
+		for _, w := range s.watches {
+			if !w.busy && (w.pid == 0 && w.state == "exited" || w.pid > 0 && !alive(w.pid)) {
+				w.busy = true
+				go s.handleExit(ctx, w)
+			}
+			if w.hc.interval > 0 && !w.checking && !w.busy && w.pid > 0 && !now.Before(w.next) {
+				w.checking = true
+				w.next = now.Add(w.hc.interval)
+				go s.check(ctx, w)
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// check runs the health check once. Podman applies --health-on-failure
+// itself when the check turns the container unhealthy (kill, stop, restart);
+// a killed or stopped container is then handled as any other exit.
+func (s *Supervisor) check(ctx context.Context, w *watch) {
+	cctx, cancel := context.WithTimeout(ctx, w.hc.timeout+10*time.Second)
+	defer cancel()
+	ok, err := s.P.Podman.HealthcheckRun(cctx, w.unit.Resource)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w.checking = false
+	switch {
+	case err != nil:
+		s.logf("%s: health check: %v", w.unit.Service, err)
+	case ok:
+		w.health = "healthy"
+	default:
+		w.health = "unhealthy"
+	}
+}
+
+// handleExit runs under the project lock, so that it never acts on a
+// container a user is stopping or recreating at the same moment.
+func (s *Supervisor) handleExit(ctx context.Context, w *watch) {
+	defer func() { s.mu.Lock(); w.busy = false; s.mu.Unlock() }()
+	unlock, err := s.P.Store.Lock()
+	if err != nil {
+		s.logf("%s: lock: %v", w.unit.Service, err)
+		return
+	}
+	// unlock changes while waiting RestartSec without the lock.
+	defer func() {
+		if unlock != nil {
+			unlock()
+		}
+	}()
+	if !s.stillWanted(ctx, w) {
+		return
+	}
+	code, known := s.P.Podman.LastExitCode(ctx, w.id)
+	s.mu.Lock()
+	if known {
+		w.lastExit = &code
+	}
+	oldPID := w.pid
+	w.pid, w.state, w.health = 0, "exited", ""
+	s.mu.Unlock()
+	s.logf("%s: main process %d exited (code %d, known %v)", w.unit.Service, oldPID, code, known)
+	_ = s.P.Exec.Stop(ctx, w.unit, 0)
+	result := sd.ExitResult(code, w.unit.Svc.SuccessExit...)
+	for {
+		restart, _ := sd.ShouldRestart(w.unit.Svc.Restart, result)
+		if !restart {
+			s.setState(w, "exited", false)
+			return
+		}
+		s.setState(w, "restarting", true)
+		unlock()
+		unlock = nil
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.Clock.After(w.unit.Svc.RestartSec):
+		}
+		if unlock, err = s.P.Store.Lock(); err != nil {
+			unlock = nil
+			return
+		}
+		if !s.stillWanted(ctx, w) {
+			return
+		}
+		if !w.limit.Allow(s.Clock.Now()) {
+			s.logf("%s: start request repeated too quickly (StartLimitBurst=%d in %s)", w.unit.Service, w.limit.Burst, w.limit.Interval)
+			s.setState(w, "failed (start-limit-hit)", false)
+			return
+		}
+		st, err := s.P.Exec.Start(ctx, w.unit)
+		if err == nil {
+			s.mu.Lock()
+			w.restarts++
+			s.mu.Unlock()
+			s.restarted(ctx, w, st)
+			return
+		}
+		s.logf("%s: restart failed: %v", w.unit.Service, err)
+		result = sd.ResultExitCode
+	}
+}
+
+// stillWanted re-reads the state: a unit the user stopped, or one `up` has
+// recreated meanwhile, is not restarted (a recreated one is adopted).
+func (s *Supervisor) stillWanted(ctx context.Context, w *watch) bool {
+	st, err := s.P.Store.Load()
+	if err != nil {
+		return false
+	}
+	us := st.Units[w.unit.Name]
+	if us == nil || !us.Wanted || us.Hash != w.unit.Hash {
+		return false
+	}
+	c, err := s.P.Podman.Inspect(ctx, w.unit.Resource)
+	if err == nil && c != nil && c.Running && c.ConmonPid != w.pid && alive(c.ConmonPid) {
+		s.mu.Lock()
+		w.pid, w.id, w.state = c.ConmonPid, c.ID, "running"
+		s.mu.Unlock()
+		return false
+	}
+	return true
+}
+
+func (s *Supervisor) restarted(ctx context.Context, w *watch, st *Started) {
+	s.mu.Lock()
+	w.pid = st.MainPID
+	s.mu.Unlock()
+	c, _ := s.P.Podman.Inspect(ctx, w.unit.Resource)
+	s.mu.Lock()
+	if c != nil {
+		w.id = c.ID
+		if w.pid == 0 {
+			w.pid = c.ConmonPid
+		}
+	}
+	w.state = "running"
+	w.next = s.Clock.Now().Add(w.hc.interval)
+	s.mu.Unlock()
+	_ = s.P.Store.Save(s.withUnit(w, true, w.pid))
+	s.logf("%s: restarted (%d restarts)", w.unit.Service, w.restarts)
+}
+
+func (s *Supervisor) setState(w *watch, state string, active bool) {
+	s.mu.Lock()
+	w.state = state
+	s.mu.Unlock()
+	_ = s.P.Store.Save(s.withUnit(w, active, 0))
+}
+
+// withUnit returns the state file with this unit's activity updated; the
+// caller holds the project lock.
+func (s *Supervisor) withUnit(w *watch, active bool, pid int) *State {
+	st, err := s.P.Store.Load()
+	if err != nil {
+		st = &State{Units: map[string]*UnitState{}}
+	}
+	if us := st.Units[w.unit.Name]; us != nil {
+		us.Active, us.MainPID = active, pid
+	}
+	return st
+}
+
+// Status lists the watched containers.
+func (s *Supervisor) Status() []ServiceStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []ServiceStatus
+	for _, w := range s.watches {
+		out = append(out, ServiceStatus{Service: w.unit.Service, Unit: w.unit.Name, Kind: string(w.unit.Kind),
+			Container: w.unit.Resource, State: w.state, Health: w.health, Restarts: w.restarts, LastExit: w.lastExit, PID: w.pid})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Service < out[j].Service })
+	return out
+}
+
+// healthConfig is read off the `podman run` line: the compiled unit is the
+// source of truth for health checks too.
+type healthConfig struct {
+	interval time.Duration
+	timeout  time.Duration
+}
+
+func healthOf(u *Unit) healthConfig {
+	hc := healthConfig{timeout: 30 * time.Second}
+	if len(u.Svc.ExecStart) == 0 {
+		return hc
+	}
+	argv := u.Svc.ExecStart[0].Argv
+	hasCmd := false
+	interval := "30s" // podman's default when --health-cmd is given
+	for i := 0; i < len(argv); i++ {
+		name, val, inline := cutFlag(argv, &i)
+		switch name {
+		case "--health-cmd":
+			hasCmd = val != "none"
+		case "--health-interval":
+			interval = val
+		case "--health-timeout":
+			if d, err := sd.ParseDuration(val); err == nil {
+				hc.timeout = d
+			}
+		}
+		_ = inline
+	}
+	if !hasCmd || interval == "disable" {
+		return hc
+	}
+	if d, err := sd.ParseDuration(interval); err == nil && d > 0 {
+		hc.interval = d
+	}
+	return hc
+}
+
+// cutFlag reads "--flag=value" or "--flag value" at argv[*i].
+func cutFlag(argv []string, i *int) (name, val string, inline bool) {
+	a := argv[*i]
+	if len(a) < 3 || a[:2] != "--" {
+		return "", "", false
+	}
+	for j := 2; j < len(a); j++ {
+		if a[j] == '=' {
+			return a[:j], a[j+1:], true
+		}
+	}
+	if *i+1 < len(argv) && (a == "--health-cmd" || a == "--health-interval" || a == "--health-timeout" ||
+		a == "--health-on-failure" || a == "--health-retries") {
+		*i++
+		return a, argv[*i], false
+	}
+	return a, "", false
+}
+
+// exitString renders an optional exit code.
+func exitString(p *int) string {
+	if p == nil {
+		return "-"
+	}
+	return strconv.Itoa(*p)
+}
