@@ -71,7 +71,7 @@ func (a *app) runGenerate(o generateOptions, args []string) error {
 	cfg := generate.Config{
 		Dirs:    quadlet.SearchDirs(user, env),
 		DryRun:  o.dryRun,
-		Options: quadlet.Options{User: user, Target: a.global.target, Podman: a.podmanBinary(), Exists: hostPathExists},
+		Options: quadlet.Options{User: user, Target: a.generatorTarget(), Podman: a.podmanBinary(), Exists: hostPathExists},
 		Argv0:   a.argv0,
 		Stdout:  a.stdout,
 		Log:     log,

@@ -26,10 +26,7 @@ var subdirSince = version.Must("4.6.0")
 // DetectHost runs `podman --version` and looks for podman's generator.
 func DetectHost(ctx context.Context, r Runner, l Layout) Host {
 	var h Host
-	var out bytes.Buffer
-	if err := r.Run(ctx, []string{"podman", "--version"}, &out); err == nil {
-		h.Podman = ParsePodmanVersion(out.String())
-	}
+	h.Podman, _ = PodmanVersion(ctx, r, "podman")
 	for _, p := range l.PodmanGenerators() {
 		if _, err := os.Stat(p); err == nil {
 			h.Generator = p
@@ -37,6 +34,19 @@ func DetectHost(ctx context.Context, r Runner, l Layout) Host {
 		}
 	}
 	return h
+}
+
+// PodmanVersion runs `PODMAN --version`.
+func PodmanVersion(ctx context.Context, r Runner, podman string) (version.V, error) {
+	var out bytes.Buffer
+	if err := r.Run(ctx, []string{podman, "--version"}, &out); err != nil {
+		return version.V{}, err
+	}
+	v := ParsePodmanVersion(out.String())
+	if v.IsZero() {
+		return v, fmt.Errorf("%s --version: cannot read a version in %q", podman, out.String())
+	}
+	return v, nil
 }
 
 // ParsePodmanVersion reads "podman version 4.3.1"; zero if it cannot.

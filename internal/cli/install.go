@@ -1,0 +1,231 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/systemd"
+	"github.com/berth-dev/berth/internal/version"
+)
+
+// systemdCommands are the verbs that install stacks under systemd.
+func (a *app) systemdCommands() []*cobra.Command {
+	return []*cobra.Command{a.newInstallCmd(), a.newUninstallCmd(), a.newListCmd(), a.newStatusCmd()}
+}
+
+// scopeFlags are --user/--system.
+type scopeFlags struct{ user, system bool }
+
+func (s *scopeFlags) add(c *cobra.Command, what string) {
+	c.Flags().BoolVar(&s.user, "user", false, what+" the user's systemd manager (rootless; default when not root)")
+	c.Flags().BoolVar(&s.system, "system", false, what+" the system manager (default as root)")
+	c.MarkFlagsMutuallyExclusive("user", "system")
+}
+
+// scopes are the scopes to look in: the one asked for, else the default
+// one first and, for root, the user scope after it.
+func (s *scopeFlags) scopes() []systemd.Scope {
+	switch {
+	case s.user:
+		return []systemd.Scope{systemd.User}
+	case s.system:
+		return []systemd.Scope{systemd.System}
+	case os.Getuid() == 0:
+		return []systemd.Scope{systemd.System, systemd.User}
+	}
+	return []systemd.Scope{systemd.User}
+}
+
+type installOptions struct {
+	scope   scopeFlags
+	now     bool
+	timeout time.Duration
+}
+
+func (a *app) newInstallCmd() *cobra.Command {
+	o := &installOptions{}
+	cmd := &cobra.Command{
+		Use:   "install [DIR]",
+		Short: "Install a stack's quadlet files for systemd, and start it with --now",
+		Long: "install validates the stack (nothing is installed if any file has an error),\n" +
+			"copies its quadlet files and drop-in folders into ~/.config/containers/systemd/STACK/\n" +
+			"(--user) or /etc/containers/systemd/STACK/ (--system), with relative paths made\n" +
+			"absolute against DIR, makes berth the systemd generator when the host's podman has\n" +
+			"no quadlet generator or one too old for the files, and runs systemctl daemon-reload.\n" +
+			"With --now it starts the services in dependency order and waits until they are active.",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error { return a.runInstall(c.Context(), o, args) },
+	}
+	o.scope.add(cmd, "install for")
+	cmd.Flags().BoolVar(&o.now, "now", false, "start the services and wait until they are active")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long --now waits for the services")
+	return cmd
+}
+
+func (a *app) runInstall(ctx context.Context, o *installOptions, args []string) error {
+	dir, err := a.stackDir(args)
+	if err != nil {
+		return err
+	}
+	layout, err := systemd.HostLayout(o.scope.scopes()[0])
+	if err != nil {
+		return err
+	}
+	ctx, stop := sdSignalContext(ctx)
+	defer stop()
+	host := systemd.DetectHost(ctx, systemd.ExecRunner{}, layout)
+	if a.global.podmanVersion != "" {
+		host.Podman = a.global.target
+	}
+	if host.Podman.IsZero() {
+		fmt.Fprintf(a.stderr, "%s: warning: podman not found; validating for podman %s (install podman before starting the stack)\n", programName, version.Latest)
+	}
+	exe, _ := os.Executable()
+	if exe != "" {
+		exe, _ = filepath.EvalSymlinks(exe)
+	}
+	res, err := systemd.Install(ctx, systemd.InstallOptions{Source: dir, Stack: a.installStackName(dir), Layout: layout,
+		Manager: systemd.NewSystemctl(layout.Scope), Host: host, Berth: exe, Now: o.now, Timeout: o.timeout, Log: a.stdout})
+	if res != nil {
+		a.printInstallResult(res, layout, dir)
+	}
+	return err
+}
+
+func (a *app) printInstallResult(res *systemd.InstallResult, layout systemd.Layout, dir string) {
+	if len(res.Warnings) > 0 {
+		printDiags(a.stderr, res.Warnings, dir)
+	}
+	if len(res.Notes) > 0 {
+		fmt.Fprintf(a.stdout, "relative paths rewritten to absolute paths of %s in the installed copies:\n", dir)
+		for _, n := range res.Notes {
+			fmt.Fprintf(a.stdout, "  %s\n", relTo(dir, n))
+		}
+	}
+	for _, p := range res.Removed {
+		fmt.Fprintf(a.stdout, "removed %s (no longer in the stack)\n", p)
+	}
+	for _, w := range systemd.Check(layout, systemd.CheckEnv{NetworkOnline: res.NetworkOnline}) {
+		fmt.Fprintf(a.stderr, "%s: %s\n", programName, w)
+	}
+}
+
+// stackDir is DIR, else -C, else the current folder.
+func (a *app) stackDir(args []string) (string, error) {
+	if len(args) > 0 {
+		return filepath.Abs(args[0])
+	}
+	return a.global.workDir()
+}
+
+var stackNameSanitizer = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)
+
+// installStackName is -p, else the folder's name, reduced as the executor
+// reduces project names so that both name a stack alike.
+func (a *app) installStackName(dir string) string {
+	name := a.global.project
+	if name == "" {
+		name = filepath.Base(dir)
+	}
+	return strings.Trim(strings.ToLower(stackNameSanitizer.ReplaceAllString(name, "-")), "-.")
+}
+
+func sdSignalContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+}
+
+type uninstallOptions struct{ scope scopeFlags }
+
+func (a *app) newUninstallCmd() *cobra.Command {
+	o := &uninstallOptions{}
+	cmd := &cobra.Command{
+		Use:   "uninstall [STACK]",
+		Short: "Stop an installed stack and remove its files; volumes and their data are kept",
+		Args:  cobra.MaximumNArgs(1),
+		RunE:  func(c *cobra.Command, args []string) error { return a.runUninstall(c.Context(), o, args) },
+	}
+	o.scope.add(cmd, "uninstall from")
+	return cmd
+}
+
+func (a *app) runUninstall(ctx context.Context, o *uninstallOptions, args []string) error {
+	stack, err := a.stackArg(args)
+	if err != nil {
+		return err
+	}
+	m, layout, err := findInstalled(o.scope.scopes(), stack)
+	if err != nil {
+		return err
+	}
+	r, err := systemd.Uninstall(ctx, systemd.UninstallOptions{Stack: m.Stack, Layout: layout,
+		Manager: systemd.NewSystemctl(layout.Scope), Log: a.stdout})
+	if err != nil {
+		return err
+	}
+	for _, k := range r.Kept {
+		fmt.Fprintf(a.stdout, "kept %s: other installed stacks still use it\n", k)
+	}
+	var vols []string
+	for _, u := range m.Units {
+		if u.Kind == "volume" {
+			vols = append(vols, u.Source)
+		}
+	}
+	if len(vols) > 0 {
+		fmt.Fprintf(a.stdout, "volumes and their data are kept (%s); `podman volume ls` lists them, `podman volume rm NAME` deletes one\n", strings.Join(vols, ", "))
+	} else {
+		fmt.Fprintln(a.stdout, "volumes and their data are kept")
+	}
+	for _, e := range r.Errors {
+		fmt.Fprintf(a.stderr, "%s: warning: %v\n", programName, e)
+	}
+	return nil
+}
+
+// stackArg is STACK, else the stack name of -C or the current folder.
+func (a *app) stackArg(args []string) (string, error) {
+	if len(args) > 0 {
+		return args[0], nil
+	}
+	if a.global.project != "" {
+		return a.installStackName(""), nil
+	}
+	dir, err := a.global.workDir()
+	if err != nil {
+		return "", err
+	}
+	return a.installStackName(dir), nil
+}
+
+// findInstalled looks for the stack in the scopes, in order.
+func findInstalled(scopes []systemd.Scope, stack string) (*systemd.Manifest, systemd.Layout, error) {
+	var where []string
+	for _, s := range scopes {
+		l, err := systemd.HostLayout(s)
+		if err != nil {
+			continue
+		}
+		ok, m, err := systemd.InstalledIn(l, stack)
+		if err != nil {
+			return nil, l, err
+		}
+		if ok {
+			return m, l, nil
+		}
+		where = append(where, l.StackDir(stack))
+	}
+	return nil, systemd.Layout{}, fmt.Errorf("stack %q is not installed (looked in %s); `berth list` shows installed stacks",
+		stack, strings.Join(where, ", "))
+}
