@@ -75,6 +75,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageErr(c, err) })
 	root.AddCommand(a.newGenerateCmd(), a.newCompileCmd(), a.newVersionCmd())
 	root.AddCommand(a.systemdCommands()...)
+	root.AddCommand(a.runCommands()...)
 	return root
 }
 
