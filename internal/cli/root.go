@@ -74,6 +74,7 @@ func (a *app) newRootCmd() *cobra.Command {
 		"podman `VERSION` the units must run on (default: $BERTH_PODMAN_VERSION, else "+version.Latest.String()+")")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageErr(c, err) })
 	root.AddCommand(a.newGenerateCmd(), a.newCompileCmd(), a.newVersionCmd())
+	root.AddCommand(a.newConvertCmd())
 	root.AddCommand(a.systemdCommands()...)
 	root.AddCommand(a.runCommands()...)
 	return root

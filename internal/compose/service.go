@@ -172,7 +172,7 @@ func (v *svc) environment() {
 			val = &resolved
 		}
 		v.u.setWords("Environment", k+"="+*val)
-		if *val != "" && secretish.MatchString(k) {
+		if *val != "" && secretish.MatchString(k) && !strings.HasSuffix(strings.ToUpper(k), "_FILE") {
 			v.note("environment."+k, "the value is written in plain text into "+v.u.name,
 				"use a compose secret (secrets: with environment: or file:) to keep it out of unit files")
 		}

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/compose"
+)
+
+// convertOptions are the flags of `berth convert`; -p and --podman-version
+// are global.
+type convertOptions struct {
+	files    []string // -f
+	envFiles []string // --env-file
+	profiles []string // --profile
+	output   string   // -o; "" prints the units
+	pod      bool
+	strict   bool
+}
+
+func (a *app) newConvertCmd() *cobra.Command {
+	var o convertOptions
+	cmd := &cobra.Command{
+		Use:   "convert [-f compose.yaml...] [-o DIR]",
+		Short: "Convert a compose project into quadlet files",
+		Long: "convert loads compose files the way docker compose does (overrides, .env and\n" +
+			"--env-file, interpolation, extends, include, profiles) and writes one quadlet\n" +
+			"file per service, network, volume and build into -o DIR (or prints them), then\n" +
+			"reports every compose key that was approximated or dropped, with its file:line\n" +
+			"and what to do instead. The exit status is 1 only when something cannot be\n" +
+			"expressed at all; --strict makes every approximation and drop an error.",
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return a.runConvert(o) },
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&o.files, "file", "f", nil, "compose `FILE` (repeatable; later files override)")
+	f.StringArrayVar(&o.envFiles, "env-file", nil, "environment `FILE` for interpolation (default .env)")
+	f.StringArrayVar(&o.profiles, "profile", nil, "enable services of `PROFILE` (default $COMPOSE_PROFILES)")
+	f.StringVarP(&o.output, "output", "o", "", "write the quadlet files into `DIR` instead of printing them")
+	f.BoolVar(&o.pod, "pod", false, "put every container in one .pod")
+	f.BoolVar(&o.strict, "strict", false, "fail when any compose key is approximated or dropped")
+	return cmd
+}
+
+func (a *app) runConvert(o convertOptions) error {
+	base, err := a.global.workDir()
+	if err != nil {
+		return err
+	}
+	lo := compose.LoadOptions{Profiles: o.profiles, Name: a.global.project}
+	for _, f := range o.files {
+		lo.Files = append(lo.Files, absUnder(base, f))
+	}
+	for _, f := range o.envFiles {
+		lo.EnvFiles = append(lo.EnvFiles, absUnder(base, f))
+	}
+	if len(lo.Files) == 0 {
+		lo.WorkingDir = base
+	}
+	p, err := compose.Load(context.Background(), lo)
+	if err != nil {
+		return err
+	}
+	units, rep, convErr := compose.ToUnits(p, compose.Options{Target: a.global.target, Pod: o.pod})
+	printReport(a.stderr, rep, base)
+	if err := rep.Err(o.strict); err != nil {
+		return fmt.Errorf("nothing written: %w", err)
+	} else if convErr != nil {
+		return convErr
+	}
+	if o.output == "" {
+		for _, u := range units {
+			fmt.Fprintf(a.stdout, "---%s---\n%s\n", u.Name, u.File.Format())
+		}
+		return nil
+	}
+	dir := absUnder(base, o.output)
+	if err := compose.WriteUnits(dir, units); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "%s: wrote %s to %s\n", programName, plural(len(units), "quadlet file"), relTo(base, dir))
+	return nil
+}
+
+// printReport prints the entries with paths relative to base, then the
+// commands to run before starting the units.
+func printReport(w io.Writer, rep compose.Report, base string) {
+	var b strings.Builder
+	for _, e := range rep.Entries {
+		e.Pos.File = relTo(base, e.Pos.File)
+		b.WriteString(e.String() + "\n")
+	}
+	if n := rep.Losses(); n > 0 {
+		fmt.Fprintf(&b, "%s: %s not converted exactly\n", programName, plural(n, "compose setting"))
+	}
+	if len(rep.Commands) > 0 {
+		b.WriteString("run once before starting the units:\n")
+		for _, c := range rep.Commands {
+			b.WriteString("  " + c + "\n")
+		}
+	}
+	_, _ = io.WriteString(w, b.String())
+}
