@@ -1,0 +1,235 @@
+//go:build e2e
+
+// End-to-end test of `berth install` under a real systemd: a Debian rootfs
+// with systemd and podman 4.3.1 (no quadlet generator) booted with
+// systemd-nspawn by scripts/nspawn.sh. Run by scripts/test.sh, which builds
+// the rootfs and the test images first.
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The Colosseum stack reduced to what runs on podman 4.3.1 with the small
+// test images: the real one uses Notify=healthy (podman >= 4.7), a secret and
+// the 370 MB pg image. Same names, same shape: network, volume, a stateful
+// service on the volume, an API that requires it; plus relative paths
+// (EnvironmentFile=./agent.env, a ./ bind mount) that install must rewrite.
+var miniColosseum = map[string]string{
+	"colosseum.network":        "[Network]\nNetworkName=colosseum-network\n",
+	"colosseum-db-data.volume": "[Volume]\nVolumeName=colosseum-db-data\n",
+	"colosseum-db.container": `[Unit]
+Description=Colosseum database (kv test image)
+[Container]
+ContainerName=colosseum-db
+Image=localhost/berth-test/kv:latest
+Network=colosseum.network
+Volume=colosseum-db-data.volume:/data
+[Service]
+Restart=always
+[Install]
+WantedBy=multi-user.target
+`,
+	"colosseum-agent.container": `[Unit]
+Description=Colosseum agent (web test image)
+Requires=colosseum-db.container
+After=colosseum-db.container
+[Container]
+ContainerName=colosseum-agent
+Image=localhost/berth-test/web:latest
+Network=colosseum.network
+EnvironmentFile=./agent.env
+Volume=./static:/static:ro
+[Service]
+Restart=always
+RestartSec=1
+[Install]
+WantedBy=multi-user.target
+`,
+	"agent.env":        "MESSAGE=from-env-file\n",
+	"static/hello.txt": "hi\n",
+}
+
+const (
+	inside     = "/srv/stacks/colosseum" // the stack's folder inside the instance
+	instance   = "berth-e2e-systemd"
+	berthInner = "/usr/local/bin/berth"
+)
+
+type sdInstance struct {
+	t      *testing.T
+	script string
+}
+
+func (n sdInstance) run(args ...string) (string, error) {
+	cmd := exec.Command("bash", append([]string{n.script, "--name", instance}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (n sdInstance) must(args ...string) string {
+	n.t.Helper()
+	out, err := n.run(args...)
+	if err != nil {
+		n.t.Fatalf("nspawn.sh %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func (n sdInstance) exec(args ...string) (string, error) {
+	return n.run(append([]string{"exec"}, args...)...)
+}
+
+func (n sdInstance) mustExec(args ...string) string {
+	n.t.Helper()
+	return n.must(append([]string{"exec"}, args...)...)
+}
+
+func sdRepoRoot(t *testing.T) string {
+	if r := os.Getenv("BERTH_REPO"); r != "" {
+		return r
+	}
+	wd, _ := os.Getwd()
+	return filepath.Clean(filepath.Join(wd, "../.."))
+}
+
+func setupSystemd(t *testing.T) sdInstance {
+	if os.Getuid() != 0 {
+		t.Skip("needs root (systemd-nspawn, rootful podman)")
+	}
+	if os.Getenv("BERTH_E2E_SYSTEMD") == "0" {
+		t.Skip("BERTH_E2E_SYSTEMD=0")
+	}
+	rootfs := os.Getenv("BERTH_NSPAWN_ROOTFS")
+	if rootfs == "" {
+		rootfs = "/var/cache/berth/nspawn-rootfs"
+	}
+	if _, err := os.Stat(filepath.Join(rootfs, ".berth-recipe")); err != nil {
+		t.Skipf("no systemd rootfs at %s: build it with scripts/build-systemd-rootfs.sh (scripts/test.sh does)", rootfs)
+	}
+	for _, img := range []string{"localhost/berth-test/kv:latest", "localhost/berth-test/web:latest"} {
+		if exec.Command("podman", "image", "exists", img).Run() != nil {
+			t.Skipf("no image %s: build it with scripts/build-test-images.sh", img)
+		}
+	}
+	repo := sdRepoRoot(t)
+	n := sdInstance{t: t, script: filepath.Join(repo, "scripts/nspawn.sh")}
+	bin := filepath.Join(t.TempDir(), "berth")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/berth")
+	build.Dir, build.Env = repo, append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	t0 := time.Now()
+	n.must("start")
+	t.Cleanup(func() { n.run("stop") })
+	t.Logf("booted in %.1fs", time.Since(t0).Seconds())
+	t0 = time.Now()
+	n.must("load", "localhost/berth-test/kv:latest", "localhost/berth-test/web:latest")
+	t.Logf("images loaded in %.1fs", time.Since(t0).Seconds())
+	n.must("cp", bin, berthInner)
+	src := t.TempDir()
+	for name, content := range miniColosseum {
+		p := filepath.Join(src, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		n.must("cp", p, filepath.Join(inside, name))
+	}
+	return n
+}
+
+func TestSystemdInstallRestartUninstall(t *testing.T) {
+	n := setupSystemd(t)
+
+	// The instance's podman 4.3.1 has no quadlet generator: berth becomes it.
+	t0 := time.Now()
+	out := n.mustExec(berthInner, "install", "--now", inside)
+	t.Logf("berth install --now took %.1fs:\n%s", time.Since(t0).Seconds(), out)
+	for _, want := range []string{"berth is the quadlet generator", "EnvironmentFile=./agent.env ->", "colosseum-agent.service"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("install output lacks %q", want)
+		}
+	}
+	if link := n.mustExec("readlink", "/etc/systemd/system-generators/berth-system-generator"); strings.TrimSpace(link) != berthInner {
+		t.Errorf("generator link -> %q", link)
+	}
+	if got := n.mustExec("systemctl", "is-active", "colosseum-db.service", "colosseum-agent.service"); got != "active\nactive\n" {
+		t.Fatalf("is-active: %q", got)
+	}
+	env := n.mustExec("podman", "inspect", "colosseum-agent", "--format", "{{range .Config.Env}}{{println .}}{{end}}")
+	if !strings.Contains(env, "MESSAGE=from-env-file") {
+		t.Errorf("EnvironmentFile=./agent.env not applied after install:\n%s", env)
+	}
+
+	var stacks []struct {
+		Stack string `json:"stack"`
+		Units []struct {
+			Service     string `json:"service"`
+			ActiveState string `json:"active_state"`
+		} `json:"units"`
+	}
+	if err := json.Unmarshal([]byte(n.mustExec(berthInner, "list", "--json")), &stacks); err != nil || len(stacks) != 1 || len(stacks[0].Units) != 4 {
+		t.Errorf("berth list --json: %v %+v", err, stacks)
+	}
+	if st, err := n.exec(berthInner, "status", "colosseum"); err != nil {
+		t.Errorf("berth status: %v\n%s", err, st)
+	}
+
+	checkRestart(t, n)
+
+	t0 = time.Now()
+	out = n.mustExec(berthInner, "uninstall", "colosseum")
+	t.Logf("berth uninstall took %.1fs:\n%s", time.Since(t0).Seconds(), out)
+	if !strings.Contains(out, "volumes and their data are kept") {
+		t.Errorf("uninstall does not say volumes are kept")
+	}
+	checkNothingLeft(t, n)
+}
+
+// checkRestart kills the agent's container and waits for systemd to restart it.
+func checkRestart(t *testing.T, n sdInstance) {
+	t.Helper()
+	n.mustExec("podman", "kill", "colosseum-agent")
+	t0 := time.Now()
+	for time.Since(t0) < 60*time.Second {
+		restarts, _ := n.exec("systemctl", "show", "-p", "NRestarts", "--value", "colosseum-agent.service")
+		active, _ := n.exec("systemctl", "is-active", "colosseum-agent.service")
+		if k, _ := strconv.Atoi(strings.TrimSpace(restarts)); k >= 1 && strings.TrimSpace(active) == "active" {
+			t.Logf("systemd restarted the killed container in %.1fs (NRestarts=%d)", time.Since(t0).Seconds(), k)
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	st, _ := n.exec("systemctl", "status", "--no-pager", "colosseum-agent.service")
+	t.Fatalf("colosseum-agent.service not restarted within 60s:\n%s", st)
+}
+
+func checkNothingLeft(t *testing.T, n sdInstance) {
+	t.Helper()
+	for _, p := range []string{"/etc/containers/systemd/colosseum", "/etc/systemd/system-generators/berth-system-generator"} {
+		if out, err := n.exec("test", "-e", p); err == nil {
+			t.Errorf("%s left behind %s", p, out)
+		}
+	}
+	if _, err := n.exec("podman", "volume", "exists", "colosseum-db-data"); err != nil {
+		t.Error("the volume colosseum-db-data was removed; uninstall must keep it")
+	}
+	if ps := n.mustExec("podman", "ps", "-a", "--format", "{{.Names}}"); strings.Contains(ps, "colosseum") {
+		t.Errorf("containers left: %s", ps)
+	}
+	units := n.mustExec("systemctl", "list-units", "--all", "--plain", "--no-legend", "colosseum*")
+	if strings.TrimSpace(units) != "" {
+		t.Errorf("units left:\n%s", units)
+	}
+	fmt.Fprintln(os.Stderr) // keep go test's output tidy after the instance's logs
+}
