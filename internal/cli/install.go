@@ -105,12 +105,6 @@ func (a *app) printInstallResult(res *systemd.InstallResult, layout systemd.Layo
 	if len(res.Warnings) > 0 {
 		printDiags(a.stderr, res.Warnings, dir)
 	}
-	if len(res.Notes) > 0 {
-		fmt.Fprintf(a.stdout, "relative paths rewritten to absolute paths of %s in the installed copies:\n", dir)
-		for _, n := range res.Notes {
-			fmt.Fprintf(a.stdout, "  %s\n", relTo(dir, n))
-		}
-	}
 	for _, p := range res.Removed {
 		fmt.Fprintf(a.stdout, "removed %s (no longer in the stack)\n", p)
 	}

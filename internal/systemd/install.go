@@ -103,6 +103,12 @@ func Install(ctx context.Context, o InstallOptions) (*InstallResult, error) {
 		ir.Removed = removeStale(old, m)
 	}
 	logf(o.Log, "installed %d files of stack %s into %s", len(m.Files), o.Stack, m.Dir)
+	if len(ir.Notes) > 0 {
+		logf(o.Log, "relative paths rewritten to absolute paths of %s in the installed copies:", src)
+		for _, n := range ir.Notes {
+			logf(o.Log, "  %s", strings.TrimPrefix(n, src+"/"))
+		}
+	}
 	if err := o.Manager.DaemonReload(ctx); err != nil {
 		return ir, fmt.Errorf("the files are installed, but %w; run `systemctl%s daemon-reload` once the manager is reachable", err, scopeFlag(o.Layout.Scope))
 	}
