@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -20,8 +21,13 @@ func (v *svc) build() {
 	if file != "" && !filepath.IsAbs(file) && !isRemote(b.Context) {
 		file = filepath.Join(b.Context, file)
 	}
+	if _, err := os.Stat(file); b.Dockerfile == "Dockerfile" && err != nil {
+		file = "" // compose-go's default; podman build finds Containerfile or Dockerfile itself
+	}
 	if b.DockerfileInline != "" {
 		v.fail("build.dockerfile_inline", "quadlet builds need a Containerfile on disk", "save the inline Dockerfile to a file and set build.dockerfile")
+		v.u.set("Image", tag)
+		v.buildLosses()
 		return
 	}
 	if !v.supports(&quadlet.BuildKind, "ImageTag") {

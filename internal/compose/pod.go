@@ -29,7 +29,7 @@ func (c *conv) newPod() {
 		}
 	}
 	for _, name := range sortedKeys(c.p.Services) {
-		c.pod.set("AddHost", name+":127.0.0.1")
+		c.keyOr(c.pod, "AddHost", name+":127.0.0.1", "--add-host")
 	}
 }
 

@@ -62,6 +62,8 @@ func (v *svc) securityOpt(o string) {
 		v.u.set("SecurityLabelLevel", strings.TrimPrefix(val, "level:"))
 	case k == "seccomp" && val != "unconfined":
 		v.u.set("SeccompProfile", val)
+	case val != "":
+		v.u.podmanArgs("--security-opt=" + k + "=" + val)
 	default:
 		v.u.podmanArgs("--security-opt=" + o)
 	}

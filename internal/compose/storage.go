@@ -78,8 +78,8 @@ func (v *svc) bind(key string, m types.ServiceVolumeConfig) {
 		v.u.set("Volume", m.Source+":"+m.Target+optSuffix(opts))
 	}
 	if _, err := os.Stat(m.Source); os.IsNotExist(err) && (m.Bind == nil || bool(m.Bind.CreateHostPath)) {
-		v.approx(key, "the bind source "+v.p.rel(m.Source)+" does not exist: docker creates it, podman refuses to start",
-			"create it before starting: mkdir -p "+m.Source)
+		v.approx(key, "the bind source "+v.p.rel(m.Source)+" does not exist here: docker creates an empty folder for it, podman refuses to start",
+			"make sure it exists where the units run (for a folder: mkdir -p "+m.Source+")")
 	}
 }
 
@@ -200,8 +200,10 @@ func (v *svc) volumesFrom(from string) {
 		if dep == "" {
 			dep = v.p.Name + "-" + name + "-1"
 		}
-		v.u.f.Add("Unit", "Requires", v.containerFile(name))
-		v.u.f.Add("Unit", "After", v.containerFile(name))
+		if v.s.NetworkMode != "service:"+name {
+			v.u.f.Add("Unit", "Requires", v.containerFile(name))
+			v.u.f.Add("Unit", "After", v.containerFile(name))
+		}
 		name = dep
 	}
 	if mode != "" {
