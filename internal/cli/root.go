@@ -77,6 +77,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	root.AddCommand(a.newConvertCmd())
 	root.AddCommand(a.systemdCommands()...)
 	root.AddCommand(a.runCommands()...)
+	root.AddCommand(a.newLintCmd(), a.newDoctorCmd())
 	return root
 }
 

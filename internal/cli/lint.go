@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/generate"
+	"github.com/berth-dev/berth/internal/lint"
+)
+
+// lintOptions are the flags of `berth lint`.
+type lintOptions struct {
+	format    string
+	strict    bool
+	disable   []string
+	generator string
+}
+
+func (a *app) newLintCmd() *cobra.Command {
+	var o lintOptions
+	cmd := &cobra.Command{
+		Use:   "lint [PATH...] [--podman-version V] [--format text|json|sarif] [--strict] [--disable CODE]",
+		Short: "Check quadlet files for every problem at once, before podman or systemd see them",
+		Long: "lint reads quadlet files, or every quadlet file directly in a folder with their\n" +
+			"drop-ins (default: the current folder, or -C DIR), and reports every problem of\n" +
+			"every file as file:line:col: severity: [CODE] message, with a hint: syntax,\n" +
+			"unknown keys, keys the target podman lacks (--podman-version), invalid values,\n" +
+			"references to missing units, dependency cycles, clashing names and ports, and\n" +
+			"security problems such as plain-text secrets. Silence a finding with\n" +
+			"--disable CODE or a \"# berth:ignore CODE\" comment on the line above it.\n" +
+			"The exit status is 1 when there is an error (or, with --strict, a warning).\n\n" +
+			"Rules:\n" + ruleList(),
+		RunE: func(c *cobra.Command, args []string) error { return a.runLint(o, args) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "text", "output `FORMAT`: text, json or sarif")
+	f.BoolVar(&o.strict, "strict", false, "exit 1 on warnings too")
+	f.StringSliceVar(&o.disable, "disable", nil, "do not report rule `CODE` (repeatable, or comma-separated)")
+	f.StringVar(&o.generator, "generator", "", "who compiles the units: podman or berth (default: podman from 4.4 on)")
+	return cmd
+}
+
+func ruleList() string {
+	var b strings.Builder
+	for _, r := range lint.Rules() {
+		fmt.Fprintf(&b, "  %-21s %-7s %s\n", r.Code, r.Severity, r.Rationale)
+	}
+	return b.String()
+}
+
+func (a *app) runLint(o lintOptions, paths []string) error {
+	if !containsString(lint.Formats, o.format) {
+		return &usageError{err: fmt.Errorf("unknown --format %q", o.format), cmd: "berth lint", hint: "use text, json or sarif"}
+	}
+	if o.generator != "" && o.generator != "podman" && o.generator != "berth" {
+		return &usageError{err: fmt.Errorf("unknown --generator %q", o.generator), cmd: "berth lint", hint: "use podman or berth"}
+	}
+	for _, code := range o.disable {
+		if _, ok := lint.RuleByCode(code); !ok {
+			fmt.Fprintf(a.stderr, "%s: warning: --disable %s: no such rule (compiler codes can be disabled too)\n", programName, code)
+		}
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	if a.global.dir != "" {
+		for i, p := range paths {
+			if !filepath.IsAbs(p) {
+				paths[i] = filepath.Join(a.global.dir, p)
+			}
+		}
+	}
+	rep := lint.Run(paths, lint.Options{Target: a.global.target, Generator: o.generator, Disable: o.disable})
+	if err := rep.Write(a.stdout, o.format); err != nil {
+		return err
+	}
+	if rep.Failed(o.strict) {
+		return generate.ErrFailed // reported above: exit 1 without another message
+	}
+	return nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
