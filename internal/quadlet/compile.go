@@ -263,7 +263,7 @@ func (c *ctx) checkGroup(group string, t *Table) {
 		if !ok {
 			d := diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: "unknown-key",
 				Message: fmt.Sprintf("unsupported key '%s' in group '%s' in %s", l.Key, group, c.unit.displayPath())}
-			if s := suggest(l.Key, t.Names()); s != "" {
+			if s := Suggest(l.Key, t.Names()); s != "" {
 				d.Hint = fmt.Sprintf("did you mean %s?", s)
 			}
 			c.diags.Add(d)

@@ -2,9 +2,16 @@ package quadlet
 
 import "strings"
 
-// suggest returns the candidate closest to word (case-insensitive edit
-// distance), if it is close enough to be a plausible typo.
-func suggest(word string, candidates []string) string {
+// maxSuggestLen bounds the words compared: the edit distance is quadratic,
+// and no key is anywhere near this long.
+const maxSuggestLen = 128
+
+// Suggest returns the candidate closest to word (case-insensitive edit
+// distance) when it is close enough to be a plausible typo, else "".
+func Suggest(word string, candidates []string) string {
+	if len(word) > maxSuggestLen {
+		return ""
+	}
 	best, bestDist := "", len(word)/3+2
 	lw := strings.ToLower(word)
 	for _, c := range candidates {
