@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -66,6 +67,11 @@ func (a *app) runUp(o upOptions, args []string) error {
 	_, outs, err := p.Up(ctx, want)
 	if err != nil {
 		return err
+	}
+	if ctx.Err() != nil { // Ctrl-C or SIGTERM while starting: undo, quietly
+		fmt.Fprintln(a.stderr, "interrupted: stopping...")
+		a.stopAll(p)
+		return errSilent{errors.New("interrupted")}
 	}
 	failed := a.reportOutcomes(outs)
 	if o.detach {
