@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Outcome is what happened to one step.
@@ -73,7 +74,11 @@ func (e *Executor) runStep(ctx context.Context, s *Step) (*Started, error) {
 	u := s.Unit
 	switch s.Action {
 	case ActKeep:
-		e.progress(u, "running (unchanged)")
+		if u.Kind == KindContainer {
+			e.progress(u, "running (unchanged)")
+		} else {
+			e.progress(u, "active (unchanged)")
+		}
 		return nil, nil
 	case ActStop:
 		e.progress(u, "stopping")
@@ -89,12 +94,13 @@ func (e *Executor) runStep(ctx context.Context, s *Step) (*Started, error) {
 	} else {
 		e.progress(u, "creating")
 	}
+	t0 := e.Clock.Now()
 	st, err := e.Start(ctx, u)
 	if err != nil {
 		e.progress(u, "failed: "+firstLine(err.Error()))
 		return nil, err
 	}
-	e.progress(u, "ready")
+	e.progress(u, fmt.Sprintf("ready (%s)", e.Clock.Now().Sub(t0).Round(time.Millisecond)))
 	return st, nil
 }
 

@@ -69,10 +69,10 @@ func (s *Supervisor) Reload(ctx context.Context) error {
 		return err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.watches == nil {
 		s.watches = map[string]*watch{}
 	}
+	var adopt []*watch
 	for name, us := range st.Units {
 		if !us.Wanted || kindOf(us.Source) != KindContainer {
 			delete(s.watches, name)
@@ -92,7 +92,7 @@ func (s *Supervisor) Reload(ctx context.Context) error {
 			s.watches[name] = w
 		}
 		if !w.busy {
-			s.adopt(ctx, w)
+			adopt = append(adopt, w)
 		}
 	}
 	for name := range s.watches {
@@ -100,21 +100,37 @@ func (s *Supervisor) Reload(ctx context.Context) error {
 			delete(s.watches, name)
 		}
 	}
+	s.mu.Unlock()
+	s.adopt(ctx, adopt)
 	return nil
 }
 
-// adopt reads the container's current conmon PID and ID.
-func (s *Supervisor) adopt(ctx context.Context, w *watch) {
-	c, err := s.P.Podman.Inspect(ctx, w.unit.Resource)
-	switch {
-	case err != nil:
-		s.logf("%s: inspect: %v", w.unit.Service, err)
-	case c == nil || !c.Running:
-		w.pid, w.state = 0, "exited"
-		if c != nil {
-			w.id = c.ID
+// adopt reads the containers' current conmon PIDs and IDs, with one podman
+// call for all of them.
+func (s *Supervisor) adopt(ctx context.Context, ws []*watch) {
+	if len(ws) == 0 {
+		return
+	}
+	names := make([]string, len(ws))
+	for i, w := range ws {
+		names[i] = w.unit.Resource
+	}
+	states, err := s.P.Podman.InspectMany(ctx, names...)
+	if err != nil {
+		s.logf("inspect: %v", err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range ws {
+		c := states[w.unit.Resource]
+		if c == nil || !c.Running {
+			w.pid, w.state = 0, "exited"
+			if c != nil {
+				w.id = c.ID
+			}
+			continue
 		}
-	default:
 		w.pid, w.id, w.state = c.ConmonPid, c.ID, "running"
 		if c.Health != "" && w.health == "" {
 			w.health = c.Health
@@ -162,8 +178,9 @@ func (s *Supervisor) check(ctx context.Context, w *watch) {
 	defer s.mu.Unlock()
 	w.checking = false
 	switch {
-	case err != nil:
+	case err != nil && w.pid > 0 && alive(w.pid):
 		s.logf("%s: health check: %v", w.unit.Service, err)
+	case err != nil: // the container is gone; handleExit takes over
 	case ok:
 		w.health = "healthy"
 	default:

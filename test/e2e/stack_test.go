@@ -321,7 +321,7 @@ func TestStackForegroundSigterm(t *testing.T) {
 		}
 	}()
 	eventually(t, 60*time.Second, "client ready", func() bool {
-		return strings.Contains(out.String(), "client         ready")
+		return strings.Contains(out.String(), "client         ready (")
 	})
 	eventually(t, 5*time.Second, "all three containers running", func() bool {
 		n := 0
