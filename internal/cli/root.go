@@ -78,6 +78,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	root.AddCommand(a.systemdCommands()...)
 	root.AddCommand(a.runCommands()...)
 	root.AddCommand(a.newLintCmd(), a.newDoctorCmd())
+	root.AddCommand(a.observeCommands()...)
 	return root
 }
 

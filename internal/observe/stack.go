@@ -40,7 +40,9 @@ type Stack struct {
 	NetworkName string // podman's name of that network
 	Created     bool
 	Services    []*Service // container quadlets of the user, by file name
-	Diags       diag.List
+	// NetworkNames maps the stack's .network files to podman's names.
+	NetworkNames map[string]string
+	Diags        diag.List
 }
 
 // Service is one of the user's .container quadlets.
@@ -112,6 +114,7 @@ func LoadStack(dir, name string) (*Stack, error) {
 		}
 	}
 	sort.Slice(st.Services, func(i, j int) bool { return st.Services[i].Unit < st.Services[j].Unit })
+	st.NetworkNames = networks
 	st.chooseNetwork(networks)
 	return st, nil
 }

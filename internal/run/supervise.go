@@ -39,6 +39,7 @@ type watch struct {
 	hc       healthConfig
 	next     time.Time
 	busy     bool // an exit is being handled
+	pending  bool // found not running on reload: handle as an exit once
 	checking bool // a health check runs
 }
 
@@ -125,6 +126,9 @@ func (s *Supervisor) adopt(ctx context.Context, ws []*watch) {
 	for _, w := range ws {
 		c := states[w.unit.Resource]
 		if c == nil || !c.Running {
+			if w.pid != 0 || w.state == "" {
+				w.pending = true
+			}
 			w.pid, w.state = 0, "exited"
 			if c != nil {
 				w.id = c.ID
@@ -153,8 +157,8 @@ func (s *Supervisor) Run(ctx context.Context) {
 		s.mu.Lock()
 		now := s.Clock.Now()
 		for _, w := range s.watches {
-			if !w.busy && (w.pid == 0 && w.state == "exited" || w.pid > 0 && !alive(w.pid)) {
-				w.busy = true
+			if !w.busy && (w.pending || w.pid > 0 && !alive(w.pid)) {
+				w.busy, w.pending = true, false
 				go s.handleExit(ctx, w)
 			}
 			if w.hc.interval > 0 && !w.checking && !w.busy && w.pid > 0 && !now.Before(w.next) {
@@ -204,6 +208,11 @@ func (s *Supervisor) handleExit(ctx context.Context, w *watch) {
 		}
 	}()
 	if !s.stillWanted(ctx, w) {
+		s.mu.Lock()
+		if w.pid > 0 && !alive(w.pid) {
+			w.pid, w.state = 0, "inactive"
+		}
+		s.mu.Unlock()
 		return
 	}
 	code, known := s.P.Podman.LastExitCode(ctx, w.id)

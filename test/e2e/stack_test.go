@@ -44,6 +44,10 @@ func stBerth(t *testing.T) string {
 		}
 	}
 	stBuild.once.Do(func() {
+		if p := os.Getenv("BERTH_E2E_BIN"); p != "" { // a prebuilt berth
+			stBuild.path = p
+			return
+		}
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Join(filepath.Dir(file), "..", "..")
 		dir, err := os.MkdirTemp("", "berth-e2e-bin-")
@@ -274,6 +278,24 @@ func TestStackUpTwiceAndRestart(t *testing.T) {
 	}
 	if strings.Count(out, "unchanged") != 5 {
 		t.Errorf("second up output:\n%s", out)
+	}
+
+	// A changed unit is recreated with its dependants; the others stay.
+	kvID := podmanOut(t, "inspect", "--format", "{{.Id}}", s.project+"-kv")
+	webID := podmanOut(t, "inspect", "--format", "{{.Id}}", s.project+"-web")
+	clientID := podmanOut(t, "inspect", "--format", "{{.Id}}", s.project+"-client")
+	web := strings.ReplaceAll(stFiles["web.container"], "{P}", s.project)
+	web = strings.Replace(web, "READY_AFTER=2", "READY_AFTER=0 MODE=changed", 1)
+	if err := os.WriteFile(filepath.Join(s.dir, "web.container"), []byte(web), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = s.must("up", "-d")
+	if podmanOut(t, "inspect", "--format", "{{.Id}}", s.project+"-kv") != kvID {
+		t.Errorf("kv recreated although unchanged:\n%s", out)
+	}
+	if podmanOut(t, "inspect", "--format", "{{.Id}}", s.project+"-web") == webID ||
+		podmanOut(t, "inspect", "--format", "{{.Id}}", s.project+"-client") == clientID {
+		t.Errorf("web or its dependant client not recreated:\n%s", out)
 	}
 
 	// A killed container with Restart=always comes back.

@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/observe"
+	"github.com/berth-dev/berth/internal/podman"
+)
+
+// observeCommands are `berth observe add|remove` and `berth check metrics`.
+func (a *app) observeCommands() []*cobra.Command {
+	return []*cobra.Command{a.newObserveCmd(), a.newCheckCmd()}
+}
+
+// observeOptions are the flags of berth observe add.
+type observeOptions struct {
+	collector  bool
+	berthPort  int
+	dirArgs    []string
+	removeMode bool
+}
+
+func (a *app) newObserveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "observe",
+		Short: "Add Prometheus, Grafana and Jaeger to a stack, or take them out again",
+		Long: "berth observe add writes quadlets for Prometheus, Grafana and Jaeger into the stack folder,\n" +
+			"on the stack's network, with generated configuration in observe/: Prometheus scrapes every\n" +
+			"service labelled io.berth.metrics=PORT/PATH by container name, and services labelled\n" +
+			"io.berth.otel=true get OTEL_EXPORTER_OTLP_ENDPOINT through a drop-in. Run it again after\n" +
+			"changing the stack. Files without the \"" + observe.Marker + "\" line are never touched.",
+	}
+	var o observeOptions
+	add := &cobra.Command{
+		Use:   "add [DIR]",
+		Short: "Add the observability units and configuration to the stack in DIR (default: the current folder)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.dirArgs = args
+			return a.runObserve(o)
+		},
+	}
+	add.Flags().BoolVar(&o.collector, "collector", false, "put an OpenTelemetry collector in front of Jaeger (OTLP in, traces to Jaeger, metrics to Prometheus)")
+	add.Flags().IntVar(&o.berthPort, "berth-metrics-port", observe.DefaultMetricsPort, "host `PORT` where berth serves its own metrics (berth up -d --metrics-addr)")
+	remove := &cobra.Command{
+		Use:   "remove [DIR]",
+		Short: "Delete what berth observe add wrote (the volumes and their data are kept)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return a.runObserve(observeOptions{dirArgs: args, removeMode: true})
+		},
+	}
+	cmd.AddCommand(add, remove)
+	return cmd
+}
+
+// observeDir is DIR if given (relative to -C), else the work folder.
+func (a *app) observeDir(args []string) (string, error) {
+	wd, err := a.global.workDir()
+	if err != nil || len(args) == 0 {
+		return wd, err
+	}
+	if filepath.IsAbs(args[0]) {
+		return args[0], nil
+	}
+	return filepath.Join(wd, args[0]), nil
+}
+
+func (a *app) runObserve(o observeOptions) error {
+	dir, err := a.observeDir(o.dirArgs)
+	if err != nil {
+		return err
+	}
+	if o.removeMode {
+		res, err := observe.Remove(dir)
+		if err != nil {
+			return err
+		}
+		a.printObserveResult(res)
+		if len(res.Removed) == 0 {
+			fmt.Fprintf(a.stdout, "nothing to remove: no file in %s carries the %q line\n", dir, observe.Marker)
+		}
+		if len(res.Volumes) > 0 {
+			fmt.Fprintf(a.stdout, "kept the volumes and their data; to delete them: podman volume rm %s\n",
+				strings.Join(res.Volumes, " "))
+		}
+		return nil
+	}
+	res, err := observe.Add(dir, observe.Options{Name: a.global.projectName(dir), Collector: o.collector, BerthMetricsPort: o.berthPort})
+	if err != nil {
+		return err
+	}
+	if len(res.Diags) > 0 {
+		printDiags(a.stderr, res.Diags, dir)
+	}
+	a.printObserveResult(res)
+	st := res.Stack
+	fmt.Fprintf(a.stdout, "network %s; %d service(s) scraped\n", st.Network, len(st.Scraped()))
+	fmt.Fprintf(a.stdout, "Prometheus http://127.0.0.1:%d  Grafana http://127.0.0.1:%d  Jaeger http://127.0.0.1:%d\n",
+		observe.PortPrometheus, observe.PortGrafana, observe.PortJaegerUI)
+	fmt.Fprintln(a.stdout, "start them with `berth up -d`; Prometheus re-reads its targets by itself when you run this again")
+	return nil
+}
+
+func (a *app) printObserveResult(res *observe.Result) {
+	for _, p := range res.Written {
+		fmt.Fprintf(a.stdout, "wrote   %s\n", p)
+	}
+	for _, p := range res.Removed {
+		fmt.Fprintf(a.stdout, "removed %s\n", p)
+	}
+	for _, p := range res.Kept {
+		fmt.Fprintf(a.stdout, "kept    %s (yours: no marker)\n", p)
+	}
+}
+
+// checkOptions are the flags of berth check metrics.
+type checkOptions struct {
+	image   string
+	json    bool
+	timeout time.Duration
+	service string
+}
+
+func (a *app) newCheckCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "check", Short: "Check a running stack from the inside"}
+	var o checkOptions
+	metrics := &cobra.Command{
+		Use:   "metrics [SERVICE]",
+		Short: "Fetch every declared metrics endpoint (io.berth.metrics) from inside the stack's network",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.service = args[0]
+			}
+			return a.runCheckMetrics(c, o)
+		},
+	}
+	f := metrics.Flags()
+	f.StringVar(&o.image, "image", "", "local `IMAGE` with an HTTP client to run in the network (default: "+observe.TestClientImage+", else "+observe.ImagePrometheus+")")
+	f.BoolVar(&o.json, "json", false, "print the results as JSON")
+	f.DurationVar(&o.timeout, "timeout", 15*time.Second, "time limit per endpoint")
+	cmd.AddCommand(metrics)
+	return cmd
+}
+
+var errChecksFailed = errors.New("some metrics endpoints did not answer with metrics")
+
+func (a *app) runCheckMetrics(c *cobra.Command, o checkOptions) error {
+	dir, err := a.global.workDir()
+	if err != nil {
+		return err
+	}
+	st, err := observe.LoadStack(dir, a.global.projectName(dir))
+	if err != nil {
+		return err
+	}
+	checks, err := observe.CheckMetrics(c.Context(), st, podman.ExecRunner{},
+		observe.CheckOptions{Service: o.service, Image: o.image, Timeout: o.timeout})
+	if err != nil {
+		return err
+	}
+	if o.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(checks); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SERVICE\tURL\tSTATUS\tFAMILIES\tSAMPLES\tERROR")
+		for _, ch := range checks {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", ch.Service, ch.URL, ch.Status, ch.Families, ch.Samples, ch.Error)
+		}
+		_ = tw.Flush()
+	}
+	for _, ch := range checks {
+		if !ch.OK() {
+			return errChecksFailed
+		}
+	}
+	return nil
+}
