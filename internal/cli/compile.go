@@ -48,6 +48,7 @@ type selection struct {
 }
 
 func (a *app) runCompile(o compileOptions, paths []string) error {
+	a.tuneGC()
 	base, err := a.global.workDir()
 	if err != nil {
 		return err
@@ -56,7 +57,7 @@ func (a *app) runCompile(o compileOptions, paths []string) error {
 		paths = []string{"."}
 	}
 	sel, inputDiags := selectInputs(base, paths)
-	units, diags := quadlet.Load(sel.dirs)
+	units, diags := quadlet.LoadParallel(sel.dirs, 0)
 	res := quadlet.Compile(units, quadlet.Options{User: o.user, Target: a.global.target, Podman: a.podmanBinary()})
 	var chosen []*quadlet.Unit
 	for _, u := range units {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -54,6 +55,7 @@ func (a *app) runGenerate(o generateOptions, args []string) error {
 		_, err := fmt.Fprintln(a.stdout, a.global.target)
 		return err
 	}
+	a.tuneGC()
 	kmsg := a.kmsg
 	if o.noKmsg || o.dryRun {
 		kmsg = ""
@@ -97,4 +99,24 @@ func (a *app) podmanBinary() string {
 	}
 	p, _ := a.env.LookupEnv("PODMAN")
 	return p
+}
+
+// tuneGC turns the garbage collector off up to a memory limit, unless
+// GOGC or GOMEMLIMIT say otherwise: a generator or compile run is short and
+// allocates a few tens of megabytes, so collecting only costs time. Only
+// the real process does this (tests share one runtime).
+func (a *app) tuneGC() {
+	if !a.tuneRuntime {
+		return
+	}
+	if a.env.LookupEnv != nil {
+		if _, ok := a.env.LookupEnv("GOGC"); ok {
+			return
+		}
+		if _, ok := a.env.LookupEnv("GOMEMLIMIT"); ok {
+			return
+		}
+	}
+	debug.SetMemoryLimit(256 << 20)
+	debug.SetGCPercent(-1)
 }

@@ -23,6 +23,9 @@ type app struct {
 	env    quadlet.Env
 	kmsg   string // the kernel log the generator writes to; "" for none
 	global globalOptions
+	// tuneRuntime lets short verbs change process-wide runtime settings
+	// (garbage collection); false in tests.
+	tuneRuntime bool
 }
 
 // globalOptions are the flags every verb takes.
@@ -41,6 +44,8 @@ func Execute() int {
 		stderr: os.Stderr,
 		env:    quadlet.HostEnv(),
 		kmsg:   "/dev/kmsg",
+
+		tuneRuntime: true,
 	}
 	return a.run(os.Args[1:])
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 
 	"github.com/berth-dev/berth/internal/diag"
@@ -38,7 +39,7 @@ func Run(cfg Config) error {
 	if !cfg.DryRun {
 		g.log.Debugf("Starting quadlet-generator, output to: %s", cfg.Output)
 	}
-	units, diags := quadlet.Load(cfg.Dirs)
+	units, diags := quadlet.LoadParallel(cfg.Dirs, 0)
 	g.logLoading(units, diags)
 	if len(units) == 0 {
 		g.log.Debugf("No files parsed from %s", cfg.Dirs)
@@ -94,34 +95,36 @@ func (g *run) logLoading(units []*quadlet.Unit, diags diag.List) {
 }
 
 // emit reports each unit's problems and writes its service, unit by unit in
-// the order podman converts them.
+// the order podman converts them. The files are formatted and written on
+// several goroutines first; messages and [Install] links follow in order,
+// so the result does not depend on scheduling.
 func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result) {
 	byUnit, orphans := attribute(units, res.Diags)
-	services := map[*quadlet.Unit]*quadlet.Service{}
+	services := make(map[*quadlet.Unit]*quadlet.Service, len(res.Services))
 	for _, s := range res.Services {
 		services[s.Source] = s
 	}
-	order := make([]int, len(units))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return kindOrder(units[order[a]]) < kindOrder(units[order[b]]) })
-
+	order := conversionOrder(units)
 	var done []*quadlet.Service
-	var written []string
+	for _, i := range order {
+		if svc := services[units[i]]; svc != nil {
+			done = append(done, svc)
+		}
+	}
+	var writeErrs map[*quadlet.Service]error
+	if !g.cfg.DryRun {
+		writeErrs = writeFiles(g.cfg.Output, g.cfg.Argv0, done)
+	}
+	var links []Link
 	for _, i := range order {
 		u := units[i]
 		g.logUnit(u, append(Lint(u), byUnit[i]...))
 		svc := services[u]
-		if svc == nil {
-			if !byUnit[i].HasErrors() {
-				g.errorf("converting %q: the unit was not converted", u.Name)
-			}
-			continue
-		}
-		done = append(done, svc)
-		if !g.cfg.DryRun {
-			written = append(written, g.write(svc)...)
+		switch {
+		case svc == nil && !byUnit[i].HasErrors():
+			g.errorf("converting %q: the unit was not converted", u.Name)
+		case svc != nil && !g.cfg.DryRun:
+			links = append(links, g.finishWrite(svc, writeErrs[svc])...)
 		}
 	}
 	for _, d := range orphans {
@@ -133,9 +136,24 @@ func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result) {
 		}
 		return
 	}
-	if err := SyncDirs(append([]string{g.cfg.Output}, written...)); err != nil {
+	dirs, problems := makeLinks(g.cfg.Output, links, writeWorkers)
+	for _, p := range problems {
+		g.log.Logf("%s", p)
+	}
+	if err := SyncDirs(append([]string{g.cfg.Output}, dirs...)); err != nil {
 		g.errorf("%v", err)
 	}
+}
+
+// conversionOrder lists unit indexes in podman's conversion order: by kind
+// (resources first), then as found.
+func conversionOrder(units []*quadlet.Unit) []int {
+	order := make([]int, len(units))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return kindOrder(units[order[a]]) < kindOrder(units[order[b]]) })
+	return order
 }
 
 func kindOrder(u *quadlet.Unit) int {
@@ -167,14 +185,20 @@ func (g *run) logOrphan(d diag.Diagnostic) {
 	}
 }
 
-// write writes one service and its links; it returns the folders written to.
-func (g *run) write(svc *quadlet.Service) []string {
-	dirs, problems, err := WriteService(g.cfg.Output, g.cfg.Argv0, svc, g.log.Debugf)
+// finishWrite reports the written service and returns the links it needs.
+func (g *run) finishWrite(svc *quadlet.Service, err error) []Link {
+	path := filepath.Join(g.cfg.Output, svc.Name)
+	g.log.Debugf("writing %q", path)
+	if err != nil {
+		g.errorf("generating service file %s: %v", path, err)
+		return nil
+	}
+	links, problems := InstallLinks(svc)
+	for _, l := range links {
+		g.log.Debugf("Creating symlink %s -> %s", filepath.Join(g.cfg.Output, l.Path), l.Target)
+	}
 	for _, p := range problems {
 		g.log.Logf("%s", p)
 	}
-	if err != nil {
-		g.errorf("%v", err)
-	}
-	return dirs
+	return links
 }

@@ -239,3 +239,33 @@ func TestLintSkipsQuadletImages(t *testing.T) {
 		t.Errorf("Lint(kube) = %v", d)
 	}
 }
+
+func TestMakeLinksLaterWins(t *testing.T) {
+	out := t.TempDir()
+	writeUnits(t, out, map[string]string{"stale.service": "a file where a link goes"})
+	if err := os.Symlink("old.service", filepath.Join(out, "same.service")); err != nil {
+		t.Fatal(err)
+	}
+	links := []Link{
+		{Path: "x.target.wants/a.service", Target: "../a.service"},
+		{Path: "same.service", Target: "a.service"},
+		{Path: "stale.service", Target: "a.service"},
+		{Path: "same.service", Target: "b.service"},
+		{Path: "blocked/x.service", Target: "../a.service"},
+	}
+	writeUnits(t, out, map[string]string{"blocked": "a file where a folder goes"})
+	dirs, problems := makeLinks(out, links, 4)
+	want := map[string]string{"x.target.wants/a.service": "../a.service", "same.service": "b.service", "stale.service": "a.service"}
+	for p, target := range want {
+		if got, err := os.Readlink(filepath.Join(out, p)); err != nil || got != target {
+			t.Errorf("%s -> %q, %v; want %q", p, got, err, target)
+		}
+	}
+	if len(problems) != 1 || !strings.HasPrefix(problems[0], "Can't create dir "+filepath.Join(out, "blocked")) {
+		t.Errorf("problems = %q", problems)
+	}
+	if !slices.Equal(dirs, []string{filepath.Join(out, "x.target.wants"), out}) {
+		t.Errorf("dirs = %q", dirs)
+	}
+	noTempFiles(t, out)
+}

@@ -1,13 +1,17 @@
 package generate
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/berth-dev/berth/internal/quadlet"
@@ -20,14 +24,62 @@ func Header(argv0 string) string {
 
 // DryRun writes services the way podman's -dryrun prints them.
 func DryRun(w io.Writer, services []*quadlet.Service) error {
-	var b strings.Builder
-	for _, s := range services {
-		b.WriteString("---" + s.Name + "---\n")
-		b.WriteString(s.File.Format())
-		b.WriteString("\n")
+	texts := make([]string, len(services))
+	parallel(len(services), runtime.GOMAXPROCS(0), func(i int) { texts[i] = services[i].File.Format() })
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for i, s := range services {
+		_, _ = bw.WriteString("---" + s.Name + "---\n")
+		_, _ = bw.WriteString(texts[i])
+		_ = bw.WriteByte('\n')
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return bw.Flush()
+}
+
+// writeWorkers is how many files are written at once: writing is mostly
+// waiting for fsync, which the file system batches when several are pending.
+const writeWorkers = 32
+
+// writeFiles writes the services' files into out concurrently and returns
+// the error of each service that could not be written.
+func writeFiles(out, argv0 string, services []*quadlet.Service) map[*quadlet.Service]error {
+	errs := make([]error, len(services))
+	header := Header(argv0)
+	parallel(len(services), writeWorkers, func(i int) {
+		data := []byte(header + services[i].File.Format())
+		errs[i] = WriteFileAtomic(out, services[i].Name, data, 0o644)
+	})
+	failed := map[*quadlet.Service]error{}
+	for i, err := range errs {
+		if err != nil {
+			failed[services[i]] = err
+		}
+	}
+	return failed
+}
+
+// parallel calls fn(0..n-1) on up to workers goroutines.
+func parallel(n, workers int, fn func(int)) {
+	if workers > n {
+		workers = n
+	}
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // tmpSeq makes temporary names unique within the process.
@@ -70,32 +122,88 @@ func WriteFileAtomic(dir, name string, data []byte, perm os.FileMode) error {
 // make (podman only logs those) and the error that kept the service itself
 // from being written. debugf, if not nil, receives progress messages.
 func WriteService(out, argv0 string, svc *quadlet.Service, debugf func(string, ...any)) (dirs, problems []string, err error) {
-	if debugf == nil {
-		debugf = func(string, ...any) {}
-	}
 	path := filepath.Join(out, svc.Name)
-	debugf("writing %q", path)
+	if debugf != nil {
+		debugf("writing %q", path)
+	}
 	data := []byte(Header(argv0) + svc.File.Format())
 	if err := WriteFileAtomic(out, svc.Name, data, 0o644); err != nil {
 		return nil, nil, fmt.Errorf("generating service file %s: %w", path, err)
 	}
-	dirs = []string{out}
+	linkDirs, problems := MakeLinks(out, svc, debugf)
+	return append([]string{out}, linkDirs...), problems, nil
+}
+
+// MakeLinks makes the links svc's [Install] section asks for in out,
+// replacing what is there. It returns the folders it wrote to and the links
+// it could not make.
+func MakeLinks(out string, svc *quadlet.Service, debugf func(string, ...any)) (dirs, problems []string) {
 	links, problems := InstallLinks(svc)
 	for _, l := range links {
-		linkPath := filepath.Join(out, l.Path)
-		linkDir := filepath.Dir(linkPath)
-		if err := os.MkdirAll(linkDir, 0o755); err != nil {
-			problems = append(problems, fmt.Sprintf("Can't create dir %s: %v", linkDir, err))
-			continue
+		if debugf != nil {
+			debugf("Creating symlink %s -> %s", filepath.Join(out, l.Path), l.Target)
 		}
-		debugf("Creating symlink %s -> %s", linkPath, l.Target)
-		if err := SymlinkAtomic(l.Target, linkPath); err != nil {
-			problems = append(problems, fmt.Sprintf("Failed creating symlink %s: %v", linkPath, err))
-			continue
-		}
-		dirs = append(dirs, linkDir)
 	}
-	return dirs, problems, nil
+	dirs, more := makeLinks(out, links, 1)
+	return dirs, append(problems, more...)
+}
+
+// makeLinks creates links (paths relative to out) on up to workers
+// goroutines. The result is the one of making them in order: of two links
+// with the same path the later wins. It returns the folders written to and
+// the problems, in order.
+func makeLinks(out string, links []Link, workers int) (dirs, problems []string) {
+	last := make(map[string]int, len(links))
+	for i, l := range links {
+		last[l.Path] = i
+	}
+	dirOK := map[string]bool{}
+	var todo []int
+	for i, l := range links {
+		if last[l.Path] != i {
+			continue
+		}
+		dir := filepath.Dir(filepath.Join(out, l.Path))
+		ok, seen := dirOK[dir]
+		if !seen {
+			err := os.MkdirAll(dir, 0o755)
+			ok = err == nil
+			dirOK[dir] = ok
+			if ok {
+				dirs = append(dirs, dir)
+			} else {
+				problems = append(problems, fmt.Sprintf("Can't create dir %s: %v", dir, err))
+			}
+		}
+		if ok {
+			todo = append(todo, i)
+		}
+	}
+	errs := make([]error, len(todo))
+	parallel(len(todo), workers, func(j int) {
+		l := links[todo[j]]
+		errs[j] = symlinkReplace(l.Target, filepath.Join(out, l.Path))
+	})
+	for j, err := range errs {
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("Failed creating symlink %s: %v", filepath.Join(out, links[todo[j]].Path), err))
+		}
+	}
+	return dirs, problems
+}
+
+// symlinkReplace makes path a link to target: directly when nothing is
+// there (the usual case in a fresh generator folder), else atomically over
+// what is there.
+func symlinkReplace(target, path string) error {
+	err := os.Symlink(target, path)
+	if err == nil || !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if cur, err := os.Readlink(path); err == nil && cur == target {
+		return nil
+	}
+	return SymlinkAtomic(target, path)
 }
 
 // SyncDirs syncs each distinct folder once, making renames in them durable.

@@ -31,6 +31,10 @@ func SourceFiles(u *quadlet.Unit) []string {
 // diagnostic in a drop-in shared by several units goes to each of them, once;
 // one that points into no unit's files is an orphan.
 func attribute(units []*quadlet.Unit, diags diag.List) (byUnit []diag.List, orphans diag.List) {
+	byUnit = make([]diag.List, len(units))
+	if len(diags) == 0 {
+		return byUnit, nil
+	}
 	owners := map[string][]int{}
 	for i, u := range units {
 		for _, f := range SourceFiles(u) {
@@ -40,7 +44,6 @@ func attribute(units []*quadlet.Unit, diags diag.List) (byUnit []diag.List, orph
 			owners[u.Name] = append(owners[u.Name], i)
 		}
 	}
-	byUnit = make([]diag.List, len(units))
 	seen := make([]map[string]bool, len(units))
 	for _, d := range diags {
 		idx, ok := owners[d.Pos.File]

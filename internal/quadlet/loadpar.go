@@ -1,0 +1,253 @@
+package quadlet
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/berth-dev/berth/internal/diag"
+	"github.com/berth-dev/berth/internal/unitfile"
+)
+
+// LoadParallel is Load for large search paths: it returns the same units,
+// with the same drop-ins merged, and the same diagnostics in the same order,
+// but parses files on several goroutines (workers; <= 0 means one per CPU),
+// parses a drop-in shared by many units once, and looks for drop-in folders
+// only where the folder listings show them instead of trying every
+// candidate name.
+func LoadParallel(dirs []string, workers int) ([]*Unit, diag.List) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	l := &loader{dirs: dirs, listings: make([]dirListing, len(dirs))}
+	for i, dir := range dirs {
+		l.listings[i] = listDir(dir)
+	}
+	units, diags := l.units(workers)
+	diags = append(diags, l.dropins(units, workers)...)
+	return units, diags
+}
+
+// dirListing is one search folder's entries, by name.
+type dirListing struct {
+	entries []os.DirEntry
+	names   map[string]bool
+	err     error // not ErrNotExist: the folder is there but unreadable
+}
+
+func listDir(dir string) dirListing {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = nil
+		}
+		return dirListing{err: err}
+	}
+	names := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+	return dirListing{entries: entries, names: names}
+}
+
+type loader struct {
+	dirs     []string
+	listings []dirListing
+}
+
+type parsed struct {
+	unit  *Unit
+	diags diag.List
+}
+
+// units loads the quadlet files: the first readable file of each name wins.
+// The first file of each name is parsed in parallel; the rare later ones
+// (after a file that does not parse) are parsed in order.
+func (l *loader) units(workers int) ([]*Unit, diag.List) {
+	var first []string
+	firstSeen := map[string]bool{}
+	for i, dir := range l.dirs {
+		for _, e := range l.listings[i].entries {
+			if !firstSeen[e.Name()] && IsQuadlet(e.Name()) && !e.IsDir() {
+				firstSeen[e.Name()] = true
+				first = append(first, filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	results := make(map[string]parsed, len(first))
+	var mu sync.Mutex
+	forEach(len(first), workers, func(i int) {
+		u, ds := LoadFile(first[i])
+		mu.Lock()
+		results[first[i]] = parsed{u, ds}
+		mu.Unlock()
+	})
+	var units []*Unit
+	var diags diag.List
+	seen := map[string]bool{}
+	for i, dir := range l.dirs {
+		if err := l.listings[i].err; err != nil {
+			diags.Errorf(diag.Pos{File: dir}, "unreadable", "cannot read directory: %v", err)
+		}
+		for _, e := range l.listings[i].entries {
+			name := e.Name()
+			if seen[name] || !IsQuadlet(name) || e.IsDir() {
+				continue
+			}
+			p := filepath.Join(dir, name)
+			r, ok := results[p]
+			if !ok {
+				r.unit, r.diags = LoadFile(p)
+			}
+			diags = append(diags, r.diags...)
+			if r.unit != nil {
+				seen[name] = true
+				units = append(units, r.unit)
+			}
+		}
+	}
+	return units, diags
+}
+
+// dropinDir is the result of reading one drop-in folder.
+type dropinDir struct {
+	names []string // *.conf files, in folder order
+	err   error
+}
+
+// dropins merges every unit's drop-ins, as mergeDropins does.
+func (l *loader) dropins(units []*Unit, workers int) diag.List {
+	plans := make([]dropinPlan, len(units))
+	dirCache := map[string]dropinDir{}
+	for i, u := range units {
+		plans[i] = l.plan(u, dirCache)
+	}
+	var files []string
+	fileSet := map[string]bool{}
+	for _, p := range plans {
+		for _, f := range p.files {
+			if !fileSet[f] {
+				fileSet[f] = true
+				files = append(files, f)
+			}
+		}
+	}
+	type parsedDropin struct {
+		file  *unitfile.File
+		diags diag.List
+	}
+	parsedFiles := make([]parsedDropin, len(files))
+	forEach(len(files), workers, func(i int) {
+		f, ds := unitfile.ParseFile(files[i])
+		parsedFiles[i] = parsedDropin{f, ds}
+	})
+	index := make(map[string]int, len(files))
+	for i, f := range files {
+		index[f] = i
+	}
+	var diags diag.List
+	for i, u := range units {
+		diags = append(diags, plans[i].diags...)
+		for _, f := range plans[i].files {
+			pd := parsedFiles[index[f]]
+			diags = append(diags, pd.diags...)
+			if pd.file != nil && !pd.diags.HasErrors() {
+				u.File.Merge(pd.file)
+			}
+		}
+	}
+	return diags
+}
+
+// dropinPlan is what mergeDropins would read for one unit.
+type dropinPlan struct {
+	files []string // chosen drop-in files, in merge order
+	diags diag.List
+}
+
+func (l *loader) plan(u *Unit, cache map[string]dropinDir) dropinPlan {
+	var plan dropinPlan
+	chosen := map[string]string{}
+	for _, dd := range DropinDirs(u.Name) {
+		for i, dir := range l.dirs {
+			lst := l.listings[i]
+			if lst.err == nil && !lst.names[dd] {
+				continue // the listing shows there is no such folder
+			}
+			p := filepath.Join(dir, dd)
+			d, ok := cache[p]
+			if !ok {
+				d = readDropinDir(p)
+				cache[p] = d
+			}
+			if d.err != nil {
+				plan.diags.Errorf(diag.Pos{File: p}, "unreadable", "cannot read drop-in directory: %v", d.err)
+				continue
+			}
+			for _, n := range d.names {
+				if _, ok := chosen[n]; !ok {
+					chosen[n] = filepath.Join(p, n)
+				}
+			}
+		}
+	}
+	names := make([]string, 0, len(chosen))
+	for n := range chosen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		plan.files = append(plan.files, chosen[n])
+	}
+	return plan
+}
+
+func readDropinDir(p string) dropinDir {
+	entries, err := os.ReadDir(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return dropinDir{}
+		}
+		return dropinDir{err: err}
+	}
+	var d dropinDir
+	for _, e := range entries {
+		if filepath.Ext(e.Name()) == ".conf" {
+			d.names = append(d.names, e.Name())
+		}
+	}
+	return d
+}
+
+// forEach calls fn(0..n-1) on up to workers goroutines.
+func forEach(n, workers int, fn func(int)) {
+	if workers > n {
+		workers = n
+	}
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, n)
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
