@@ -87,7 +87,9 @@ func status(ctx context.Context, p *run.Project) ([]run.ServiceStatus, error) {
 			if s.State != "running" {
 				r.State = s.State
 			}
-		} else if us := st.Units[u.Name]; us != nil && us.Wanted && r.State == "inactive" && u.Kind == run.KindContainer {
+		} else if us := st.Units[u.Name]; us != nil && us.Failed != "" && r.State == "inactive" {
+			r.State = "failed"
+		} else if us != nil && us.Wanted && r.State == "inactive" && u.Kind == run.KindContainer {
 			r.State = "exited"
 		}
 		if u.Kind == run.KindContainer && r.Health == "" && r.State == "active" {

@@ -62,6 +62,9 @@ func (e *Executor) blocked(s *Step, outs map[string]*Outcome) error {
 	if s.Action == ActStop {
 		return nil
 	}
+	if s.Fail != "" {
+		return fmt.Errorf("%s: %s", s.Unit.Name, s.Fail)
+	}
 	for _, r := range s.Unit.Svc.Requirements() {
 		if o := outs[r]; o != nil && o.Err != nil {
 			return fmt.Errorf("%w: %s", ErrDependency, r)

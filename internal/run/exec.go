@@ -330,7 +330,9 @@ func (e *Executor) lastLogs(name string, n int) string {
 	var b bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = e.Podman.Logs(ctx, name, podman.LogOptions{Tail: n}, &limitedWriter{&b, 16 << 10})
+	if err := e.Podman.Logs(ctx, name, podman.LogOptions{Tail: n}, &limitedWriter{&b, 16 << 10}); err != nil {
+		return "" // no container (it never started, or --rm removed it)
+	}
 	return b.String()
 }
 

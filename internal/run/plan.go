@@ -32,6 +32,7 @@ type Step struct {
 	Action Action
 	After  []string // units (of this plan, not kept) that must be done first
 	Reason string
+	Fail   string // the step cannot run (a Requisite= unit is not active)
 }
 
 // Plan is an ordered list of steps: every step comes after the steps it
@@ -75,6 +76,11 @@ func PlanUp(st *Stack, want []*Unit, obs Observed) (*Plan, error) {
 			step.Action, step.Reason = ActKeep, "unchanged"
 		case o.Active:
 			step.Action, step.Reason = ActRecreate, "changed"
+		}
+		for _, r := range u.Svc.Deps.Requisite {
+			if st.byName[r] != nil && !set[r] && !obs[r].Active {
+				step.Fail = "requisite " + r + " is not active"
+			}
 		}
 		actions[name] = step
 	}

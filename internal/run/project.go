@@ -79,7 +79,12 @@ func (p *Project) Up(ctx context.Context, want []*Unit) (*Plan, []*Outcome, erro
 		if prev := st.Units[u.Name]; prev != nil && o.Step.Action == ActKeep {
 			us = prev
 		}
-		us.Wanted = true
+		// A unit that failed to start is not wanted: the supervisor does not
+		// retry what the user saw fail; the next up does.
+		us.Wanted, us.Failed = o.Err == nil, ""
+		if o.Err != nil {
+			us.Failed = firstLine(o.Err.Error())
+		}
 		us.Active = o.Err == nil && (u.Svc.Type != "oneshot" || u.Svc.RemainAfterExit)
 		if o.Started != nil {
 			us.MainPID = o.Started.MainPID

@@ -36,6 +36,7 @@ type UnitState struct {
 	Text     string `json:"text"`   // the compiled unit it was started from
 	Wanted   bool   `json:"wanted"` // started by the user and not stopped since
 	Active   bool   `json:"active"`
+	Failed   string `json:"failed,omitempty"` // why the last start failed
 	MainPID  int    `json:"mainPid,omitempty"`
 }
 
