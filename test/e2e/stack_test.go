@@ -391,3 +391,34 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// Without systemd nothing runs periodic health checks; berth's supervisor
+// does, and podman applies HealthOnFailure=kill, after which Restart=always
+// brings the container back.
+func TestStackHealthOnFailureKill(t *testing.T) {
+	s := newStack(t, map[string]string{"sick.container": `[Container]
+Image=localhost/berth-test/web:latest
+ContainerName={P}-sick
+HealthCmd=["/web","-check","http://127.0.0.1:8080/no-such-page"]
+HealthInterval=1s
+HealthRetries=1
+HealthOnFailure=kill
+[Service]
+Restart=always
+RestartSec=500ms
+`})
+	s.must("up", "-d")
+	var rows []struct {
+		Service  string
+		Restarts int
+		LastExit *int
+	}
+	took := eventually(t, 20*time.Second, "sick killed by its health check and restarted", func() bool {
+		if err := json.Unmarshal([]byte(s.must("ps", "--json")), &rows); err != nil {
+			t.Fatal(err)
+		}
+		return len(rows) == 1 && rows[0].Restarts >= 1 && rows[0].LastExit != nil && *rows[0].LastExit == 137
+	})
+	t.Logf("first health kill and restart after %s", took)
+	s.must("down")
+}
