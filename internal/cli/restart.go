@@ -46,5 +46,14 @@ func (a *app) runRestart(o restartOptions, args []string) error {
 	if err := a.reportOutcomes(outs); err != nil {
 		return err
 	}
-	return a.runUp(upOptions{detach: true}, args)
+	// Start again what the stop took down: dependants (Requires=, BindsTo=,
+	// PartOf=) were stopped with the named services.
+	again := args
+	if len(args) > 0 {
+		again = nil
+		for _, o := range outs {
+			again = append(again, o.Step.Unit.Service)
+		}
+	}
+	return a.runUp(upOptions{detach: true}, again)
 }
