@@ -61,6 +61,7 @@ func (a *app) runGenerate(o generateOptions, args []string) error {
 		kmsg = ""
 	}
 	log := generate.NewLogger(a.stderr, kmsg, o.verbose || o.dryRun)
+	log.Buffered = true
 	defer func() { _ = log.Close() }()
 	if !o.dryRun && len(args) < 1 {
 		log.Logf("missing output directory argument")

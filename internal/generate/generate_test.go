@@ -269,3 +269,19 @@ func TestMakeLinksLaterWins(t *testing.T) {
 	}
 	noTempFiles(t, out)
 }
+
+func TestLoggerBuffered(t *testing.T) {
+	var stderr bytes.Buffer
+	l := &Logger{Stderr: &stderr, PID: 1, Buffered: true}
+	l.Logf("one")
+	l.Logf("two")
+	if stderr.Len() != 0 {
+		t.Errorf("written before Flush: %q", stderr.String())
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := stderr.String(); got != "quadlet-generator[1]: one\nquadlet-generator[1]: two\n" {
+		t.Errorf("stderr = %q", got)
+	}
+}

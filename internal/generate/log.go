@@ -18,8 +18,12 @@ type Logger struct {
 	Kmsg  string
 	Debug bool
 	PID   int
+	// Buffered collects stderr lines and writes them in large blocks (at
+	// 32 KiB and at Flush or Close) instead of one write per line.
+	Buffered bool
 
 	mu         sync.Mutex
+	buf        []byte
 	kmsg       io.WriteCloser
 	kmsgFailed bool
 }
@@ -37,9 +41,31 @@ func (l *Logger) Logf(format string, args ...any) {
 	if l.toKmsg(line) {
 		return
 	}
-	if l.Stderr != nil {
-		_, _ = io.WriteString(l.Stderr, line+"\n")
+	if l.Stderr == nil {
+		return
 	}
+	if !l.Buffered {
+		_, _ = io.WriteString(l.Stderr, line+"\n")
+		return
+	}
+	l.buf = append(append(l.buf, line...), '\n')
+	if len(l.buf) >= 32<<10 {
+		l.flushLocked()
+	}
+}
+
+// Flush writes buffered stderr lines.
+func (l *Logger) Flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.flushLocked()
+}
+
+func (l *Logger) flushLocked() {
+	if len(l.buf) > 0 && l.Stderr != nil {
+		_, _ = l.Stderr.Write(l.buf)
+	}
+	l.buf = l.buf[:0]
 }
 
 // Debugf writes a message only in debug mode (-v, -dryrun).
@@ -70,10 +96,11 @@ func (l *Logger) toKmsg(line string) bool {
 	return true
 }
 
-// Close closes the kernel log.
+// Close flushes stderr and closes the kernel log.
 func (l *Logger) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.flushLocked()
 	if l.kmsg == nil {
 		return nil
 	}
