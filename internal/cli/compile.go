@@ -58,7 +58,7 @@ func (a *app) runCompile(o compileOptions, paths []string) error {
 	}
 	sel, inputDiags := selectInputs(base, paths)
 	units, diags := quadlet.LoadParallel(sel.dirs, 0)
-	res := quadlet.Compile(units, quadlet.Options{User: o.user, Target: a.global.target, Podman: a.podmanBinary()})
+	res := generate.CompileUnits(units, quadlet.Options{User: o.user, Target: a.global.target, Podman: a.podmanBinary()}, 0)
 	var chosen []*quadlet.Unit
 	for _, u := range units {
 		if sel.folders[filepath.Dir(u.Path)] || sel.files[u.Path] {

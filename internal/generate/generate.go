@@ -51,7 +51,7 @@ func Run(cfg Config) error {
 			return g.finish()
 		}
 	}
-	res := quadlet.Compile(units, cfg.Options)
+	res := CompileUnits(units, cfg.Options, 0)
 	g.emit(units, res)
 	return g.finish()
 }
