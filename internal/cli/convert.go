@@ -51,17 +51,7 @@ func (a *app) runConvert(o convertOptions) error {
 	if err != nil {
 		return err
 	}
-	lo := compose.LoadOptions{Profiles: o.profiles, Name: a.global.project}
-	for _, f := range o.files {
-		lo.Files = append(lo.Files, absUnder(base, f))
-	}
-	for _, f := range o.envFiles {
-		lo.EnvFiles = append(lo.EnvFiles, absUnder(base, f))
-	}
-	if len(lo.Files) == 0 {
-		lo.WorkingDir = base
-	}
-	p, err := compose.Load(context.Background(), lo)
+	p, err := compose.Load(context.Background(), a.composeLoadOptions(base, o.files, o.envFiles, o.profiles))
 	if err != nil {
 		return err
 	}

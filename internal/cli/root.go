@@ -23,6 +23,8 @@ type app struct {
 	env    quadlet.Env
 	kmsg   string // the kernel log the generator writes to; "" for none
 	global globalOptions
+	// compose is the compose project of the run verbs (compose_stack.go).
+	compose composeOptions
 	// tuneRuntime lets short verbs change process-wide runtime settings
 	// (garbage collection); false in tests.
 	tuneRuntime bool

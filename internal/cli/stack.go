@@ -14,15 +14,23 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/internal/compose"
+	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/run"
 	sd "github.com/berth-dev/berth/internal/systemd/exec"
 )
 
 // runCommands are the verbs that run a stack on podman without systemd.
+// All but the hidden supervise also run compose projects (-f, --env-file,
+// --profile).
 func (a *app) runCommands() []*cobra.Command {
-	return []*cobra.Command{a.newUpCmd(), a.newDownCmd(), a.newPsCmd(), a.newLogsCmd(), a.newStartCmd(),
-		a.newStopCmd(), a.newRestartCmd(), a.newExecCmd(), a.newShellCmd(), a.newBuildCmd(), a.newSuperviseCmd()}
+	cmds := []*cobra.Command{a.newUpCmd(), a.newDownCmd(), a.newPsCmd(), a.newLogsCmd(), a.newStartCmd(),
+		a.newStopCmd(), a.newRestartCmd(), a.newExecCmd(), a.newShellCmd(), a.newBuildCmd()}
+	for _, c := range cmds {
+		a.addComposeFlags(c)
+	}
+	return append(cmds, a.newSuperviseCmd())
 }
 
 // projectName is -p, else the folder's name, reduced to what podman names
@@ -36,15 +44,27 @@ func (g *globalOptions) projectName(dir string) string {
 	return strings.Trim(name, "-.")
 }
 
-// openProject compiles the stack folder for the installed podman (or the
-// --podman-version given) and sets up the executor. withStack=false skips
-// compiling, for the supervisor, which runs the units recorded in its state.
+// openProject compiles the stack for the installed podman (or the
+// --podman-version given) and sets up the executor. The stack is the
+// folder's quadlet files, or a compose project (-f, or a compose file in a
+// folder without quadlets) converted in memory exactly as `berth convert`
+// does. withStack=false skips compiling, for the supervisor, which runs the
+// units recorded in its state.
 func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, error) {
 	dir, err := a.global.workDir()
 	if err != nil {
 		return nil, err
 	}
+	var cp *compose.Project
+	if withStack {
+		if cp, err = a.loadCompose(ctx, dir); err != nil {
+			return nil, err
+		}
+	}
 	project := a.global.projectName(dir)
+	if cp != nil {
+		project = cp.Name
+	}
 	if project == "" {
 		return nil, &usageError{err: fmt.Errorf("cannot derive a project name from %q", dir), hint: "pass -p NAME"}
 	}
@@ -63,7 +83,13 @@ func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, er
 			return nil, fmt.Errorf("cannot run podman: %w", err)
 		}
 	}
-	st, diags, err := run.LoadStack(dir, project, target, host)
+	var st *run.Stack
+	var diags diag.List
+	if cp != nil {
+		st, diags, err = a.composeStack(ctx, cp, dir, target, host, client)
+	} else {
+		st, diags, err = run.LoadStack(dir, project, target, host)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +100,7 @@ func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, er
 		printDiags(a.stderr, diags, dir)
 	}
 	if len(st.Units) == 0 {
-		return nil, fmt.Errorf("no quadlet files in %s", dir)
+		return nil, fmt.Errorf("no quadlet files in %s (and no compose file: pass -f compose.yaml)", dir)
 	}
 	p.Stack = st
 	return p, nil

@@ -113,7 +113,7 @@ func (c *conv) newUnit(name string, kind *quadlet.Kind, desc string) *unit {
 
 // Names of the generated files. Project-prefixed so that several projects
 // can live in one quadlet folder.
-func (c *conv) containerFile(service string) string { return c.p.Name + "-" + service + ".container" }
+func (c *conv) containerFile(service string) string { return ContainerFile(c.p, service) }
 func (c *conv) buildFile(service string) string     { return c.p.Name + "-" + service + ".build" }
 func (c *conv) networkFile(key string) string       { return c.p.Name + "-" + key + ".network" }
 func (c *conv) volumeFile(key string) string        { return c.p.Name + "-" + key + ".volume" }

@@ -73,6 +73,9 @@ type Report struct {
 	// Commands to run once before starting the units, e.g. podman secret
 	// create. They never hold a secret's value.
 	Commands []string
+	// Secrets are the podman secrets the units mount that berth creates
+	// (external secrets are not listed: they must exist already).
+	Secrets []Secret
 }
 
 func (r *Report) add(e Entry) { r.Entries = append(r.Entries, e) }

@@ -24,11 +24,14 @@ func (v *svc) secrets() {
 				name = ref.Source
 			}
 		case cfg.File != "":
-			v.setupCommand(name, "podman secret create "+shellQuote(name)+" "+shellQuote(cfg.File))
+			v.setupCommand(Secret{Name: name, Key: ref.Source, File: cfg.File},
+				"podman secret create "+shellQuote(name)+" "+shellQuote(cfg.File))
 		case cfg.Environment != "":
-			v.setupCommand(name, "podman secret create --env "+shellQuote(name)+" "+shellQuote(cfg.Environment))
+			v.setupCommand(Secret{Name: name, Key: ref.Source, Env: cfg.Environment},
+				"podman secret create --env "+shellQuote(name)+" "+shellQuote(cfg.Environment))
 		case cfg.Content != "":
-			v.setupCommand(name, "podman secret create "+shellQuote(name)+" - # paste the content: value of secret "+ref.Source)
+			v.setupCommand(Secret{Name: name, Key: ref.Source, Content: true},
+				"podman secret create "+shellQuote(name)+" - # paste the content: value of secret "+ref.Source)
 		default:
 			v.fail(key, "secret "+ref.Source+" has no file, environment or content source", "give it a file: or environment: source")
 			continue
@@ -51,12 +54,15 @@ func (v *svc) secrets() {
 	}
 }
 
-// setupCommand records a setup command once per podman secret.
-func (v *svc) setupCommand(secret, cmd string) {
-	if v.conv.secrets[secret] {
+// setupCommand records a podman secret to create, and the command that
+// creates it, once per secret.
+func (v *svc) setupCommand(sec Secret, cmd string) {
+	if v.conv.secrets[sec.Name] {
 		return
 	}
-	v.conv.secrets[secret] = true
+	v.conv.secrets[sec.Name] = true
+	sec.Pos = v.p.pos.find("secrets." + sec.Key)
+	v.rep.Secrets = append(v.rep.Secrets, sec)
 	v.rep.Commands = append(v.rep.Commands, cmd)
 }
 

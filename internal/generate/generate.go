@@ -111,6 +111,7 @@ func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result) {
 			done = append(done, svc)
 		}
 	}
+	g.warnCollisions(done)
 	var writeErrs map[*quadlet.Service]error
 	if !g.cfg.DryRun {
 		writeErrs = writeFiles(g.cfg.Output, g.cfg.Argv0, done)
@@ -145,15 +146,31 @@ func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result) {
 	}
 }
 
-// conversionOrder lists unit indexes in podman's conversion order: by kind
-// (resources first), then as found.
+// conversionOrder lists unit indexes in podman's conversion order: by kind,
+// resources first. podman sorts with sort.Slice, which does not keep the
+// order of equal kinds; the same call on the same input gives the same
+// order, and that order decides which of two units generating the same
+// service (web.container and web.kube) is written last and wins.
 func conversionOrder(units []*quadlet.Unit) []int {
 	order := make([]int, len(units))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return kindOrder(units[order[a]]) < kindOrder(units[order[b]]) })
+	sort.Slice(order, func(a, b int) bool { return kindOrder(units[order[a]]) < kindOrder(units[order[b]]) })
 	return order
+}
+
+// warnCollisions warns about units generating the same service.
+func (g *run) warnCollisions(done []*quadlet.Service) {
+	first := map[string]*quadlet.Service{}
+	for _, s := range done {
+		if f, ok := first[s.Name]; ok {
+			g.log.Logf("Warning: %s and %s both generate %s; %s is the one kept (converted last)",
+				f.Source.Name, s.Source.Name, s.Name, s.Source.Name)
+			continue
+		}
+		first[s.Name] = s
+	}
 }
 
 func kindOrder(u *quadlet.Unit) int {

@@ -40,18 +40,35 @@ func DryRun(w io.Writer, services []*quadlet.Service) error {
 const writeWorkers = 32
 
 // writeFiles writes the services' files into out concurrently and returns
-// the error of each service that could not be written.
+// the error of each service that could not be written. Of services with the
+// same name only the last is written, as if they were written in order.
 func writeFiles(out, argv0 string, services []*quadlet.Service) map[*quadlet.Service]error {
-	errs := make([]error, len(services))
+	last := make(map[string]int, len(services))
+	for i, s := range services {
+		last[s.Name] = i
+	}
+	var todo []int
+	for i, s := range services {
+		if last[s.Name] == i {
+			todo = append(todo, i)
+		}
+	}
+	errs := make([]error, len(todo))
 	header := Header(argv0)
-	parallel(len(services), writeWorkers, func(i int) {
-		data := []byte(header + services[i].File.Format())
-		errs[i] = WriteFileAtomic(out, services[i].Name, data, 0o644)
+	parallel(len(todo), writeWorkers, func(j int) {
+		s := services[todo[j]]
+		errs[j] = WriteFileAtomic(out, s.Name, []byte(header+s.File.Format()), 0o644)
 	})
-	failed := map[*quadlet.Service]error{}
-	for i, err := range errs {
+	byName := map[string]error{}
+	for j, err := range errs {
 		if err != nil {
-			failed[services[i]] = err
+			byName[services[todo[j]].Name] = err
+		}
+	}
+	failed := map[*quadlet.Service]error{}
+	for _, s := range services {
+		if err, ok := byName[s.Name]; ok {
+			failed[s] = err
 		}
 	}
 	return failed

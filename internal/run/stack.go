@@ -75,17 +75,30 @@ func LoadStack(dir, project string, target version.V, host *sd.Host) (*Stack, di
 	if diags.HasErrors() {
 		return nil, diags, nil
 	}
+	st, more, err := CompileStack(dir, project, units, target, host, nil)
+	return st, append(diags, more...), err
+}
+
+// CompileStack compiles quadlet units (read from a folder or made in memory,
+// as from a compose file) for the target podman. names gives user-facing
+// service names to quadlet files ("shop-web.container" → "web"); files not
+// in it are named by their base name.
+func CompileStack(dir, project string, units []*quadlet.Unit, target version.V, host *sd.Host,
+	names map[string]string) (*Stack, diag.List, error) {
 	res := quadlet.Compile(units, quadlet.Options{Target: target, User: host.User})
-	diags = append(diags, res.Diags...)
-	if diags.HasErrors() {
-		return nil, diags, nil
+	if res.Diags.HasErrors() {
+		return nil, res.Diags, nil
 	}
-	st, err := NewStack(dir, project, res, host)
-	return st, diags, err
+	st, err := newStack(dir, project, res, host, names)
+	return st, res.Diags, err
 }
 
 // NewStack builds a stack from compiled services.
 func NewStack(dir, project string, res *quadlet.Result, host *sd.Host) (*Stack, error) {
+	return newStack(dir, project, res, host, nil)
+}
+
+func newStack(dir, project string, res *quadlet.Result, host *sd.Host, names map[string]string) (*Stack, error) {
 	st := &Stack{Project: project, Dir: dir, byName: map[string]*Unit{}}
 	stems := map[string]int{}
 	for _, s := range res.Services {
@@ -97,6 +110,9 @@ func NewStack(dir, project string, res *quadlet.Result, host *sd.Host) (*Stack, 
 		u.Service = stem(s.Source.Name)
 		if stems[u.Service] > 1 {
 			u.Service = s.Source.Name
+		}
+		if n := names[s.Source.Name]; n != "" {
+			u.Service = n
 		}
 		if err := u.load(s.File, host, res.Infos[s.Source.Name], project); err != nil {
 			return nil, err

@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/compose"
+	"github.com/berth-dev/berth/internal/diag"
+	"github.com/berth-dev/berth/internal/podman"
+	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/run"
+	sd "github.com/berth-dev/berth/internal/systemd/exec"
+	"github.com/berth-dev/berth/internal/unitfile"
+	"github.com/berth-dev/berth/internal/version"
+)
+
+// composeOptions are the compose flags of the run verbs, and the compose
+// project openProject loaded with them.
+type composeOptions struct {
+	files    []string // -f (--file on logs, where -f is --follow)
+	envFiles []string // --env-file
+	profiles []string // --profile
+	// starting: the verb starts services (up, start, restart): losses are
+	// printed as warnings and, unless --dry-run, the project's podman
+	// secrets are created when the stack is opened.
+	starting bool
+	secrets  bool
+	project  *compose.Project
+	warned   bool // losses printed once per process (restart opens twice)
+}
+
+// composeFileNames are the files docker compose picks up in a folder, in
+// its order of preference.
+var composeFileNames = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
+
+// addComposeFlags adds -f/--file, --env-file and --profile to a run verb;
+// up, start and restart also create the project's secrets.
+func (a *app) addComposeFlags(c *cobra.Command) {
+	f := c.Flags()
+	usage := "run the compose project of `FILE` (repeatable; later files override)"
+	if f.ShorthandLookup("f") == nil {
+		f.StringArrayVarP(&a.compose.files, "file", "f", nil, usage)
+	} else {
+		f.StringArrayVar(&a.compose.files, "file", nil, usage)
+	}
+	f.StringArrayVar(&a.compose.envFiles, "env-file", nil, "compose environment `FILE` for interpolation (default .env)")
+	f.StringArrayVar(&a.compose.profiles, "profile", nil, "enable compose services of `PROFILE` (default $COMPOSE_PROFILES)")
+	switch c.Name() {
+	case "up", "start", "restart":
+	default:
+		return
+	}
+	prev := c.PreRunE
+	c.PreRunE = func(c *cobra.Command, args []string) error {
+		dry := c.Flags().Lookup("dry-run")
+		a.compose.starting = true
+		a.compose.secrets = dry == nil || dry.Value.String() != "true"
+		if prev != nil {
+			return prev(c, args)
+		}
+		return nil
+	}
+}
+
+// composeLoadOptions are the compose loader's options for -f, --env-file,
+// --profile and -p, with paths relative to base; the same for convert and
+// the run verbs, so both name and convert a project alike.
+func (a *app) composeLoadOptions(base string, files, envFiles, profiles []string) compose.LoadOptions {
+	lo := compose.LoadOptions{Profiles: profiles, Name: a.global.project}
+	for _, f := range files {
+		lo.Files = append(lo.Files, absUnder(base, f))
+	}
+	for _, f := range envFiles {
+		lo.EnvFiles = append(lo.EnvFiles, absUnder(base, f))
+	}
+	if len(lo.Files) == 0 {
+		lo.WorkingDir = base
+	}
+	return lo
+}
+
+// loadCompose loads the compose project the run verbs work on: the -f files,
+// else, when dir holds no quadlet files, its compose file (with its
+// override and .env, as docker compose finds them) or $COMPOSE_FILE. It
+// returns nil for a quadlet stack.
+func (a *app) loadCompose(ctx context.Context, dir string) (*compose.Project, error) {
+	o := &a.compose
+	if o.project != nil {
+		return o.project, nil
+	}
+	if len(o.files) == 0 {
+		isCompose, err := composeFolder(dir)
+		if err != nil || !isCompose {
+			return nil, err
+		}
+	}
+	p, err := compose.Load(ctx, a.composeLoadOptions(dir, o.files, o.envFiles, o.profiles))
+	if err != nil {
+		return nil, err
+	}
+	o.project = p
+	return p, nil
+}
+
+// composeFolder reports whether dir is a compose project: no quadlet files,
+// and a compose file or $COMPOSE_FILE.
+func composeFolder(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, fmt.Errorf("%s: no such folder (check -C)", dir)
+		}
+		return false, err
+	}
+	for _, e := range entries {
+		if !e.IsDir() && quadlet.IsQuadlet(e.Name()) {
+			return false, nil
+		}
+	}
+	if os.Getenv("COMPOSE_FILE") != "" {
+		return true, nil
+	}
+	for _, name := range composeFileNames {
+		if st, err := os.Stat(filepath.Join(dir, name)); err == nil && !st.IsDir() {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// composeStack converts the compose project to quadlet units exactly as
+// `berth convert` writes them (formatted and read back, so nothing differs
+// from converting to files and running the folder), prints the losses as
+// warnings, and compiles the units. Services keep their compose names.
+func (a *app) composeStack(ctx context.Context, cp *compose.Project, dir string, target version.V, host *sd.Host,
+	client *podman.Client) (*run.Stack, diag.List, error) {
+	units, rep, err := compose.ToUnits(cp, compose.Options{Target: target})
+	if err != nil {
+		printReport(a.stderr, rep, dir)
+		return nil, nil, errSilent{fmt.Errorf("the compose project cannot run: %d setting(s) cannot be expressed", countErrors(rep))}
+	}
+	a.warnLosses(rep, dir)
+	var diags diag.List
+	for i, u := range units {
+		f, ds := unitfile.Parse(u.Name, []byte(u.File.Format()))
+		diags = append(diags, ds...)
+		if f == nil || ds.HasErrors() {
+			return nil, diags, nil
+		}
+		units[i] = &quadlet.Unit{Name: u.Name, File: f}
+	}
+	names := map[string]string{}
+	for name := range cp.Services {
+		names[compose.ContainerFile(cp, name)] = name
+	}
+	st, more, err := run.CompileStack(dir, cp.Name, units, target, host, names)
+	if err != nil || more.HasErrors() || !a.compose.secrets {
+		return st, append(diags, more...), err
+	}
+	if err := a.ensureSecrets(ctx, client, cp, rep.Secrets); err != nil {
+		return nil, nil, err
+	}
+	return st, append(diags, more...), nil
+}
+
+// warnLosses prints the approximated and dropped settings (not the notes)
+// once, before anything starts.
+func (a *app) warnLosses(rep compose.Report, base string) {
+	if a.compose.warned || !a.compose.starting {
+		return
+	}
+	a.compose.warned = true
+	for _, e := range rep.Entries {
+		if e.Severity == compose.Approximated || e.Severity == compose.Dropped {
+			e.Pos.File = relTo(base, e.Pos.File)
+			fmt.Fprintf(a.stderr, "%s: warning: %s\n", programName, e)
+		}
+	}
+}
+
+func countErrors(rep compose.Report) int {
+	n := 0
+	for _, e := range rep.Entries {
+		if e.Severity == compose.Error {
+			n++
+		}
+	}
+	return n
+}
+
+// ensureSecrets creates the podman secrets the units mount from their
+// compose sources, and replaces those whose value changed. Values go to
+// podman on stdin; nothing prints them.
+func (a *app) ensureSecrets(ctx context.Context, client *podman.Client, cp *compose.Project, secrets []compose.Secret) error {
+	for _, s := range secrets {
+		value, err := cp.Data(s)
+		if err != nil {
+			return err
+		}
+		digest, exists, err := client.SecretDigest(ctx, s.Name)
+		if err != nil {
+			return fmt.Errorf("secret %s: %w", s.Name, err)
+		}
+		if exists && podman.SecretMatches(digest, value) {
+			continue
+		}
+		labels := map[string]string{run.LabelProject: cp.Name}
+		if err := client.SecretCreate(ctx, s.Name, value, labels, exists); err != nil {
+			return fmt.Errorf("creating podman secret %s from %s: %w", s.Name, s.Source(), err)
+		}
+		verb := "created"
+		if exists {
+			verb = "replaced (its value changed; running containers keep the old one until recreated)"
+		}
+		fmt.Fprintf(a.stderr, "%-14s secret %s\n", s.Name, verb)
+	}
+	return nil
+}
