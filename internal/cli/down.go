@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/internal/observe"
 	"github.com/berth-dev/berth/internal/run"
 )
 
@@ -25,20 +26,22 @@ func (a *app) newDownCmd() *cobra.Command {
 			"and removes the stack's containers and networks. Volumes and their data are kept\n" +
 			"unless --volumes is given.",
 		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, args []string) error { return a.runDown(o) },
+		RunE: func(c *cobra.Command, args []string) error { return a.runDown(c.Context(), o) },
 	}
 	cmd.Flags().BoolVarP(&o.volumes, "volumes", "v", false, "remove the stack's volumes too")
 	return cmd
 }
 
-func (a *app) runDown(o downOptions) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+func (a *app) runDown(parent context.Context, o downOptions) (err error) {
+	ctx, cancel := context.WithTimeout(parent, 5*time.Minute)
 	defer cancel()
 	t0 := time.Now()
 	p, err := a.openProject(ctx, true)
 	if err != nil {
 		return err
 	}
+	ctx, end := observe.StartCommand(ctx, "down", p.Stack.Project)
+	defer func() { end(err) }()
 	stopSupervisor(p)
 	if err := p.Down(ctx, o.volumes); err != nil {
 		return err

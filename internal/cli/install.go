@@ -6,13 +6,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/internal/observe"
 	"github.com/berth-dev/berth/internal/systemd"
 	"github.com/berth-dev/berth/internal/version"
 )
@@ -71,11 +71,14 @@ func (a *app) newInstallCmd() *cobra.Command {
 	return cmd
 }
 
-func (a *app) runInstall(ctx context.Context, o *installOptions, args []string) error {
+func (a *app) runInstall(ctx context.Context, o *installOptions, args []string) (err error) {
 	dir, err := a.stackDir(args)
 	if err != nil {
 		return err
 	}
+	stack := a.global.projectName(dir)
+	ctx, end := observe.StartCommand(ctx, "install", stack)
+	defer func() { end(err) }()
 	layout, err := systemd.HostLayout(o.scope.scopes()[0])
 	if err != nil {
 		return err
@@ -93,7 +96,7 @@ func (a *app) runInstall(ctx context.Context, o *installOptions, args []string) 
 	if exe != "" {
 		exe, _ = filepath.EvalSymlinks(exe)
 	}
-	res, err := systemd.Install(ctx, systemd.InstallOptions{Source: dir, Stack: a.installStackName(dir), Layout: layout,
+	res, err := systemd.Install(ctx, systemd.InstallOptions{Source: dir, Stack: stack, Layout: layout,
 		Manager: systemd.NewSystemctl(layout.Scope), Host: host, Berth: exe, Now: o.now, Timeout: o.timeout, Log: a.stdout})
 	if res != nil {
 		a.printInstallResult(res, layout, dir)
@@ -119,18 +122,6 @@ func (a *app) stackDir(args []string) (string, error) {
 		return filepath.Abs(args[0])
 	}
 	return a.global.workDir()
-}
-
-var stackNameSanitizer = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)
-
-// installStackName is -p, else the folder's name, reduced as the executor
-// reduces project names so that both name a stack alike.
-func (a *app) installStackName(dir string) string {
-	name := a.global.project
-	if name == "" {
-		name = filepath.Base(dir)
-	}
-	return strings.Trim(strings.ToLower(stackNameSanitizer.ReplaceAllString(name, "-")), "-.")
 }
 
 func sdSignalContext(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -194,13 +185,13 @@ func (a *app) stackArg(args []string) (string, error) {
 		return args[0], nil
 	}
 	if a.global.project != "" {
-		return a.installStackName(""), nil
+		return a.global.projectName(""), nil
 	}
 	dir, err := a.global.workDir()
 	if err != nil {
 		return "", err
 	}
-	return a.installStackName(dir), nil
+	return a.global.projectName(dir), nil
 }
 
 // findInstalled looks for the stack in the scopes, in order.

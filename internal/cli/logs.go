@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/run"
+	"github.com/berth-dev/berth/internal/systemd"
 )
 
 // logsOptions are the flags of `berth logs`.
@@ -24,7 +25,7 @@ func (a *app) newLogsCmd() *cobra.Command {
 	var o logsOptions
 	cmd := &cobra.Command{
 		Use:   "logs [-f] [--tail N] [SERVICE...]",
-		Short: "Show the containers' logs, interleaved and prefixed with the service name",
+		Short: "Show the containers' logs, interleaved and prefixed with the service name (the journal when installed)",
 		RunE:  func(c *cobra.Command, args []string) error { return a.runLogs(o, args) },
 	}
 	cmd.Flags().BoolVarP(&o.follow, "follow", "f", false, "keep printing new lines")
@@ -35,6 +36,16 @@ func (a *app) newLogsCmd() *cobra.Command {
 func (a *app) runLogs(o logsOptions, args []string) error {
 	ctx, cancel := stopSignals()
 	defer cancel()
+	if st, ok, err := a.systemdStack(); err != nil {
+		return err
+	} else if ok {
+		// journalctl merges the units' journals by time itself.
+		if _, err := selectUnits(st, args); err != nil {
+			return err
+		}
+		lines := max(o.tail, 0) // -1 (all) is 0 for journalctl
+		return st.Logs(ctx, systemd.JournalOptions{Units: args, Follow: o.follow, Lines: lines}, a.stdout)
+	}
 	p, err := a.openProject(ctx, true)
 	if err != nil {
 		return err

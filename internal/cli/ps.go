@@ -31,11 +31,7 @@ func (a *app) newPsCmd() *cobra.Command {
 
 func (a *app) runPs(o psOptions) error {
 	ctx := context.Background()
-	p, err := a.openProject(ctx, true)
-	if err != nil {
-		return err
-	}
-	rows, err := status(ctx, p)
+	rows, metrics, err := a.psRows(ctx)
 	if err != nil {
 		return err
 	}
@@ -57,7 +53,35 @@ func (a *app) runPs(o psOptions) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Service, r.Kind, r.State, health, r.Restarts, last, r.Container)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if metrics != "" {
+		fmt.Fprintf(a.stderr, "supervisor metrics: http://%s/metrics\n", metrics)
+	}
+	return nil
+}
+
+// psRows are systemd's states for an installed stack (with a pointer to
+// `berth status` for more), else the executor's; metrics is the address
+// the supervisor serves its metrics on.
+func (a *app) psRows(ctx context.Context) (rows []run.ServiceStatus, metrics string, err error) {
+	if st, ok, err := a.systemdStack(); err != nil {
+		return nil, "", err
+	} else if ok {
+		fmt.Fprintf(a.stderr, "%s is installed under systemd (%s): `berth status` shows more\n", st.Manifest.Stack, st.Manifest.Scope)
+		rows, err := systemdStatus(ctx, st)
+		return rows, "", err
+	}
+	p, err := a.openProject(ctx, true)
+	if err != nil {
+		return nil, "", err
+	}
+	if resp, err := run.Ask(p.Store.SocketPath(), "status"); err == nil {
+		metrics = resp.Metrics
+	}
+	rows, err = status(ctx, p)
+	return rows, metrics, err
 }
 
 // status merges what the supervisor knows (restarts, last exit, health it

@@ -16,21 +16,34 @@ func (a *app) newRestartCmd() *cobra.Command {
 	var o restartOptions
 	cmd := &cobra.Command{
 		Use:   "restart [--build] [SERVICE...]",
-		Short: "Stop and start services; with --build rebuild their .build images first",
-		RunE:  func(c *cobra.Command, args []string) error { return a.runRestart(o, args) },
+		Short: "Stop and start services (through systemd when installed); with --build rebuild their .build images first",
+		RunE:  func(c *cobra.Command, args []string) error { return a.runRestart(c.Context(), o, args) },
 	}
 	cmd.Flags().BoolVar(&o.build, "build", false, "rebuild the services' .build images first")
 	return cmd
 }
 
-func (a *app) runRestart(o restartOptions, args []string) error {
+func (a *app) runRestart(parent context.Context, o restartOptions, args []string) error {
 	if o.build {
 		if err := a.runBuild(buildOptions{}, args); err != nil {
 			return err
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(parent, 5*time.Minute)
 	defer cancel()
+	if st, ok, err := a.systemdStack(); err != nil {
+		return err
+	} else if ok {
+		units, err := selectUnits(st, args)
+		if err != nil {
+			return err
+		}
+		if err := st.Restart(ctx, units...); err != nil {
+			return err
+		}
+		a.printUnits(units, "restarted")
+		return nil
+	}
 	p, err := a.openProject(ctx, true)
 	if err != nil {
 		return err
@@ -55,5 +68,5 @@ func (a *app) runRestart(o restartOptions, args []string) error {
 			again = append(again, o.Step.Unit.Service)
 		}
 	}
-	return a.runUp(upOptions{detach: true}, again)
+	return a.runUp(parent, upOptions{detach: true}, again)
 }

@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -54,12 +55,15 @@ func Execute() int {
 
 // run parses args (without the program name) and runs the verb.
 func (a *app) run(args []string) int {
+	flush := a.startTracing(context.Background())
 	root := a.newRootCmd()
 	root.SetArgs(prepareArgs(a.argv0, args))
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	cmd, err := root.ExecuteC()
-	return a.report(cmd, err)
+	cmd, err := root.ExecuteContextC(traceParent(context.Background()))
+	code := a.report(cmd, err)
+	flush()
+	return code
 }
 
 func (a *app) newRootCmd() *cobra.Command {

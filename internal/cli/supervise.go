@@ -2,29 +2,44 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net"
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/internal/observe"
 	"github.com/berth-dev/berth/internal/run"
 )
 
 // superviseOptions are the flags of the hidden `berth supervise`.
-type superviseOptions struct{}
+type superviseOptions struct {
+	metricsAddr string
+}
 
 func (a *app) newSuperviseCmd() *cobra.Command {
 	var o superviseOptions
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:    "supervise",
 		Short:  "Keep a stack's containers running (started by up -d)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
-		RunE:   func(c *cobra.Command, args []string) error { return a.runSupervise(o) },
+		RunE:   func(c *cobra.Command, args []string) error { return a.runSupervise(c.Context(), o) },
 	}
+	addMetricsFlag(cmd, &o.metricsAddr)
+	return cmd
+}
+
+// addMetricsFlag adds --metrics-addr, shared by up and supervise.
+func addMetricsFlag(c *cobra.Command, addr *string) {
+	c.Flags().StringVar(addr, "metrics-addr", observe.DefaultMetricsAddr,
+		"serve the supervisor's Prometheus metrics on `ADDR` (\"off\": none); when the default port\n"+
+			"is taken (another stack's supervisor) a free loopback port is used and `berth ps` shows it")
 }
 
 // runSupervise runs until `berth down` says quit or SIGTERM. It does not
 // compile the folder: it restarts exactly the units `up` recorded.
-func (a *app) runSupervise(superviseOptions) error {
+func (a *app) runSupervise(parent context.Context, o superviseOptions) error {
 	ctx, cancel := stopSignals()
 	defer cancel()
 	p, err := a.openProject(ctx, false)
@@ -32,12 +47,52 @@ func (a *app) runSupervise(superviseOptions) error {
 		return err
 	}
 	p.Exec.Progress = nil
-	sup := &run.Supervisor{P: p, Clock: run.RealClock{}, Log: a.stderr}
-	if err := sup.Reload(ctx); err != nil {
+	m := observe.NewMetrics(p.Stack.Project)
+	sup := &run.Supervisor{P: p, Clock: run.RealClock{}, Log: a.stderr, Metrics: m}
+	if l := a.metricsListener(o.metricsAddr); l != nil {
+		sup.MetricsAddr = l.Addr().String()
+		fmt.Fprintf(a.stderr, "metrics at http://%s/metrics\n", sup.MetricsAddr)
+		go func() {
+			if err := m.ServeListener(ctx, l); err != nil {
+				fmt.Fprintf(a.stderr, "%s: warning: metrics: %v\n", programName, err)
+			}
+		}()
+	}
+	// The span joins the trace of the `up -d` that started this process
+	// (TRACEPARENT) and covers adopting the containers; restarts later are
+	// traces of their own.
+	_, end := observe.StartCommand(parent, "supervise", p.Stack.Project)
+	err = sup.Reload(ctx)
+	end(err)
+	if err != nil {
 		return err
 	}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go sup.Run(ctx)
 	return sup.Serve(ctx, p.Store.SocketPath(), stop)
+}
+
+// metricsListener binds the metrics address. Several stacks each have a
+// supervisor, and only the first gets the default port: the others fall
+// back to a free loopback port rather than serve nothing. An address the
+// user chose that is taken is a warning, not a reason to leave the stack
+// unsupervised.
+func (a *app) metricsListener(addr string) net.Listener {
+	if addr == "off" || addr == "" {
+		return nil
+	}
+	l, err := observe.Listen(addr)
+	if err == nil {
+		return l
+	}
+	if addr == observe.DefaultMetricsAddr {
+		if l, err2 := observe.Listen("127.0.0.1:0"); err2 == nil {
+			fmt.Fprintf(a.stderr, "%s: warning: %v; serving metrics on %s instead\n", programName,
+				errors.Unwrap(err), l.Addr())
+			return l
+		}
+	}
+	fmt.Fprintf(a.stderr, "%s: warning: %v; continuing without metrics\n", programName, err)
+	return nil
 }

@@ -6,19 +6,23 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/internal/observe"
 	"github.com/berth-dev/berth/internal/run"
 )
 
 // upOptions are the flags of `berth up`.
 type upOptions struct {
-	detach bool
-	dryRun bool
+	detach      bool
+	dryRun      bool
+	metricsAddr string // for the supervisor -d starts; "" is its default
 }
 
 func (a *app) newUpCmd() *cobra.Command {
@@ -33,21 +37,24 @@ func (a *app) newUpCmd() *cobra.Command {
 			"dependants. With -d berth returns and a supervisor keeps the containers running\n" +
 			"(restarts, health checks); without it berth streams the logs and stops the stack\n" +
 			"on Ctrl-C.",
-		RunE: func(c *cobra.Command, args []string) error { return a.runUp(o, args) },
+		RunE: func(c *cobra.Command, args []string) error { return a.runUp(c.Context(), o, args) },
 	}
 	cmd.Flags().BoolVarP(&o.detach, "detach", "d", false, "start in the background and return")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the plan and change nothing")
+	addMetricsFlag(cmd, &o.metricsAddr)
 	return cmd
 }
 
-func (a *app) runUp(o upOptions, args []string) error {
-	ctx, cancel := stopSignals()
+func (a *app) runUp(parent context.Context, o upOptions, args []string) (err error) {
+	ctx, cancel := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	t0 := time.Now()
 	p, err := a.openProject(ctx, true)
 	if err != nil {
 		return err
 	}
+	ctx, end := observe.StartCommand(ctx, "up", p.Stack.Project)
+	defer func() { end(err) }()
 	want, err := p.Stack.Resolve(args)
 	if err != nil {
 		return &usageError{err: err}
@@ -75,7 +82,7 @@ func (a *app) runUp(o upOptions, args []string) error {
 	}
 	failed := a.reportOutcomes(outs)
 	if o.detach {
-		if err := a.ensureSupervisor(p); err != nil {
+		if err := a.ensureSupervisor(ctx, p, o.metricsAddr); err != nil {
 			fmt.Fprintf(a.stderr, "berth: warning: %v; containers will not be restarted\n", err)
 		}
 		if failed == nil {
@@ -87,6 +94,9 @@ func (a *app) runUp(o upOptions, args []string) error {
 		a.stopAll(p)
 		return failed
 	}
+	// The span is the start; a foreground session can last for days.
+	end(nil)
+	end = func(error) {}
 	return a.foreground(ctx, p)
 }
 
@@ -125,9 +135,10 @@ func (a *app) stopAll(p *run.Project) {
 // ensureSupervisor makes sure a supervisor runs for the project and has read
 // the new state: it asks the running one to reload, or starts one detached
 // (its own session, output to supervisor.log next to the state).
-func (a *app) ensureSupervisor(p *run.Project) error {
+func (a *app) ensureSupervisor(ctx context.Context, p *run.Project, metricsAddr string) error {
 	sock := p.Store.SocketPath()
 	if _, err := run.Ask(sock, "reload"); err == nil {
+		a.checkMetricsAddr(sock, metricsAddr)
 		return nil
 	}
 	exe, err := os.Executable()
@@ -143,7 +154,12 @@ func (a *app) ensureSupervisor(p *run.Project) error {
 	if a.global.podmanVersion != "" {
 		args = append(args, "--podman-version", a.global.podmanVersion)
 	}
-	cmd := exec.Command(exe, append(args, "supervise")...)
+	args = append(args, "supervise")
+	if metricsAddr != "" {
+		args = append(args, "--metrics-addr", metricsAddr)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), traceEnv(ctx)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
@@ -153,9 +169,28 @@ func (a *app) ensureSupervisor(p *run.Project) error {
 	_ = cmd.Process.Release()
 	for i := 0; i < 100; i++ {
 		if _, err := run.Ask(sock, "status"); err == nil {
+			a.checkMetricsAddr(sock, metricsAddr)
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("the supervisor did not answer on %s (see %s)", sock, logf.Name())
+}
+
+// checkMetricsAddr warns when the supervisor serves its metrics elsewhere
+// than asked: the port was taken, or a supervisor started earlier with
+// another --metrics-addr keeps its address until `berth down`.
+func (a *app) checkMetricsAddr(sock, want string) {
+	if want == "" {
+		want = observe.DefaultMetricsAddr
+	}
+	resp, err := run.Ask(sock, "status")
+	switch {
+	case err != nil || want == "off" && resp.Metrics == "":
+	case resp.Metrics == "":
+		fmt.Fprintf(a.stderr, "%s: warning: the supervisor serves no metrics (see supervisor.log)\n", programName)
+	case resp.Metrics != want && !strings.HasSuffix(want, ":0"):
+		fmt.Fprintf(a.stderr, "%s: metrics at http://%s/metrics (not %s: taken, or the supervisor of an earlier up serves them)\n",
+			programName, resp.Metrics, want)
+	}
 }

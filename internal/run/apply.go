@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/berth-dev/berth/internal/observe"
 )
 
 // Outcome is what happened to one step.
@@ -85,7 +87,9 @@ func (e *Executor) runStep(ctx context.Context, s *Step) (*Started, error) {
 		return nil, nil
 	case ActStop:
 		e.progress(u, "stopping")
+		_, end := observe.StartUnit(ctx, "stop", u.Name)
 		err := e.Stop(ctx, u, 0)
+		end(err)
 		e.progress(u, "stopped")
 		return nil, err
 	case ActRecreate:
@@ -98,7 +102,9 @@ func (e *Executor) runStep(ctx context.Context, s *Step) (*Started, error) {
 		e.progress(u, "creating")
 	}
 	t0 := e.Clock.Now()
-	st, err := e.Start(ctx, u)
+	sctx, end := observe.StartUnit(ctx, "start", u.Name)
+	st, err := e.Start(sctx, u)
+	end(err)
 	if err != nil {
 		e.progress(u, "failed: "+firstLine(err.Error()))
 		return nil, err

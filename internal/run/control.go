@@ -23,6 +23,9 @@ type Response struct {
 	Error    string          `json:"error,omitempty"`
 	PID      int             `json:"pid,omitempty"`
 	Services []ServiceStatus `json:"services,omitempty"`
+	// Metrics is the address the supervisor serves /metrics on; "" when it
+	// serves none.
+	Metrics string `json:"metrics,omitempty"`
 }
 
 // Serve answers control requests on path until ctx ends; quit cancels via
@@ -58,7 +61,7 @@ func (s *Supervisor) answer(ctx context.Context, conn net.Conn, quit func()) {
 	resp := Response{OK: true, PID: os.Getpid()}
 	switch req.Op {
 	case "status":
-		resp.Services = s.Status()
+		resp.Services, resp.Metrics = s.Status(), s.MetricsAddr
 	case "reload":
 		if err := s.Reload(ctx); err != nil {
 			resp.OK, resp.Error = false, err.Error()

@@ -6,9 +6,11 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/berth-dev/berth/internal/observe"
 	sd "github.com/berth-dev/berth/internal/systemd/exec"
 )
 
@@ -22,6 +24,10 @@ type Supervisor struct {
 	Clock Clock
 	Log   io.Writer
 	Tick  time.Duration // how often main PIDs are checked; 0 means 200 ms
+	// Metrics receives every state change, exit, restart and health check;
+	// nil records nothing. MetricsAddr is where they are served, for ps.
+	Metrics     *observe.Metrics
+	MetricsAddr string
 
 	mu      sync.Mutex
 	watches map[string]*watch
@@ -38,9 +44,10 @@ type watch struct {
 	limit    sd.StartLimit
 	hc       healthConfig
 	next     time.Time
-	busy     bool // an exit is being handled
-	pending  bool // found not running on reload: handle as an exit once
-	checking bool // a health check runs
+	busy     bool   // an exit is being handled
+	pending  bool   // found not running on reload: handle as an exit once
+	checking bool   // a health check runs
+	held     string // stopped with a unit it binds to or is part of (why); not restarted on its own
 }
 
 // ServiceStatus is one line of `berth ps`.
@@ -76,6 +83,10 @@ func (s *Supervisor) Reload(ctx context.Context) error {
 	var adopt []*watch
 	for name, us := range st.Units {
 		if !us.Wanted || kindOf(us.Source) != KindContainer {
+			if w := s.watches[name]; w != nil {
+				s.Metrics.SetState(w.unit.Service, "stopped")
+				s.Metrics.SetReady(w.unit.Service, false)
+			}
 			delete(s.watches, name)
 			continue
 		}
@@ -92,12 +103,13 @@ func (s *Supervisor) Reload(ctx context.Context) error {
 			}
 			s.watches[name] = w
 		}
-		if !w.busy {
+		if !w.busy && w.held == "" {
 			adopt = append(adopt, w)
 		}
 	}
-	for name := range s.watches {
+	for name, w := range s.watches {
 		if st.Units[name] == nil {
+			s.Metrics.Forget(w.unit.Service) // it left the stack
 			delete(s.watches, name)
 		}
 	}
@@ -133,12 +145,16 @@ func (s *Supervisor) adopt(ctx context.Context, ws []*watch) {
 			if c != nil {
 				w.id = c.ID
 			}
+			s.Metrics.SetState(w.unit.Service, "exited")
+			s.Metrics.SetReady(w.unit.Service, false)
 			continue
 		}
 		w.pid, w.id, w.state = c.ConmonPid, c.ID, "running"
 		if c.Health != "" && w.health == "" {
 			w.health = c.Health
 		}
+		s.Metrics.SetState(w.unit.Service, "running")
+		s.Metrics.SetReady(w.unit.Service, true)
 	}
 }
 
@@ -177,7 +193,11 @@ func (s *Supervisor) Run(ctx context.Context) {
 func (s *Supervisor) check(ctx context.Context, w *watch) {
 	cctx, cancel := context.WithTimeout(ctx, w.hc.timeout+10*time.Second)
 	defer cancel()
+	t0 := s.Clock.Now()
 	ok, err := s.P.Podman.HealthcheckRun(cctx, w.unit.Resource)
+	if err == nil {
+		s.Metrics.HealthChecked(w.unit.Service, ok, s.Clock.Now().Sub(t0))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w.checking = false
@@ -216,6 +236,11 @@ func (s *Supervisor) handleExit(ctx context.Context, w *watch) {
 		return
 	}
 	code, known := s.P.Podman.LastExitCode(ctx, w.id)
+	if known {
+		s.Metrics.ServiceExited(w.unit.Service, code)
+	}
+	s.Metrics.SetState(w.unit.Service, "exited")
+	s.Metrics.SetReady(w.unit.Service, false)
 	s.mu.Lock()
 	if known {
 		w.lastExit = &code
@@ -252,11 +277,14 @@ func (s *Supervisor) handleExit(ctx context.Context, w *watch) {
 			s.setState(w, "failed (start-limit-hit)", false)
 			return
 		}
-		st, err := s.P.Exec.Start(ctx, w.unit)
+		t0 := s.Clock.Now()
+		st, err := s.startUnit(ctx, w.unit)
 		if err == nil {
 			s.mu.Lock()
 			w.restarts++
 			s.mu.Unlock()
+			s.Metrics.ServiceRestarted(w.unit.Service)
+			s.Metrics.ServiceStarted(w.unit.Service, s.Clock.Now().Sub(t0))
 			s.restarted(ctx, w, st)
 			return
 		}
@@ -301,6 +329,7 @@ func (s *Supervisor) restarted(ctx context.Context, w *watch, st *Started) {
 	w.state = "running"
 	w.next = s.Clock.Now().Add(w.hc.interval)
 	s.mu.Unlock()
+	s.Metrics.SetState(w.unit.Service, "running")
 	_ = s.P.Store.Save(s.withUnit(w, true, w.pid))
 	s.logf("%s: restarted (%d restarts)", w.unit.Service, w.restarts)
 }
@@ -309,6 +338,8 @@ func (s *Supervisor) setState(w *watch, state string, active bool) {
 	s.mu.Lock()
 	w.state = state
 	s.mu.Unlock()
+	s.Metrics.SetState(w.unit.Service, stateLabel(state))
+	s.Metrics.SetReady(w.unit.Service, false)
 	_ = s.P.Store.Save(s.withUnit(w, active, 0))
 }
 
@@ -336,6 +367,22 @@ func (s *Supervisor) Status() []ServiceStatus {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Service < out[j].Service })
 	return out
+}
+
+// stateLabel is a state without its reason, "failed (start-limit-hit)" ->
+// "failed", so that metric series do not multiply with reasons.
+func stateLabel(state string) string {
+	l, _, _ := strings.Cut(state, " (")
+	return l
+}
+
+// startUnit starts a unit as its own trace: a restart happens long after
+// the `up` that started the stack, so it has no parent span.
+func (s *Supervisor) startUnit(ctx context.Context, u *Unit) (*Started, error) {
+	ctx, end := observe.StartUnit(ctx, "restart", u.Name)
+	st, err := s.P.Exec.Start(ctx, u)
+	end(err)
+	return st, err
 }
 
 // healthConfig is read off the `podman run` line: the compiled unit is the
