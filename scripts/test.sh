@@ -12,7 +12,7 @@
 #                                     with -tags e2e)
 # 5. gofmt check                      fails listing the unformatted files
 # 6. go test ./...                    unit tests
-# 7. go test -tags e2e -count=1 ./test/e2e/...   if test/e2e exists (BERTH_E2E=0 skips)
+# 7. go test -tags e2e -count=1 <every package with e2e tests>  (BERTH_E2E=0 skips)
 #
 # Time here (2 cores): first run on a fresh host about 3-5 min before the Go
 # steps (apt ~1 min, pg rootfs 1-3 min, systemd rootfs ~1 min); afterwards
@@ -96,8 +96,12 @@ unit_tests() {
 e2e_tests() {
 	local args=(-tags e2e -count=1 -timeout "${BERTH_E2E_TIMEOUT:-15m}")
 	[[ -n ${BERTH_E2E_RUN:-} ]] && args+=(-run "$BERTH_E2E_RUN")
-	step "go test ${args[*]} ./test/e2e/..."
-	go test "${args[@]}" ./test/e2e/...
+	# Every package with e2e-tagged tests, not only test/e2e: doctor and
+	# observe keep theirs next to the code they exercise.
+	local pkgs
+	mapfile -t pkgs < <(grep -rl --include='*_test.go' '^//go:build e2e' . | xargs -n1 dirname | sort -u)
+	step "go test ${args[*]} ${pkgs[*]}"
+	go test "${args[@]}" "${pkgs[@]}"
 }
 
 main() {
