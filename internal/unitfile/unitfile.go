@@ -131,12 +131,18 @@ func (f *File) Keys(section string) []string {
 	return keys
 }
 
-// LastLine returns the last assignment of key, or nil.
+// LastLine returns the last assignment of key, or nil. It walks the lines in
+// place: lookups are the compiler's hot path and must not allocate.
 func (f *File) LastLine(section, key string) *Line {
-	es := f.entries(section)
-	for i := len(es) - 1; i >= 0; i-- {
-		if es[i].Key == key {
-			return es[i]
+	for i := len(f.Sections) - 1; i >= 0; i-- {
+		s := f.Sections[i]
+		if s.Name != section {
+			continue
+		}
+		for j := len(s.Lines) - 1; j >= 0; j-- {
+			if l := s.Lines[j]; !l.Comment && l.Key == key {
+				return l
+			}
 		}
 	}
 	return nil
@@ -195,15 +201,19 @@ func ParseBool(v string) (value, valid bool) {
 // ("Key=") drops all before it.
 func (f *File) AllLines(section, key string) []*Line {
 	var out []*Line
-	for _, l := range f.entries(section) {
-		if l.Key != key {
+	for _, s := range f.Sections {
+		if s.Name != section {
 			continue
 		}
-		if l.Value == "" {
-			out = out[:0]
-			continue
+		for _, l := range s.Lines {
+			switch {
+			case l.Comment || l.Key != key:
+			case l.Value == "":
+				out = out[:0]
+			default:
+				out = append(out, l)
+			}
 		}
-		out = append(out, l)
 	}
 	return out
 }
