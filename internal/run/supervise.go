@@ -103,6 +103,9 @@ func (s *Supervisor) Reload(ctx context.Context) error {
 			}
 			s.watches[name] = w
 		}
+		if w.held != "" && us.Active && !w.busy {
+			w.held = "" // an up started it again
+		}
 		if !w.busy && w.held == "" {
 			adopt = append(adopt, w)
 		}
@@ -235,26 +238,15 @@ func (s *Supervisor) handleExit(ctx context.Context, w *watch) {
 		s.mu.Unlock()
 		return
 	}
-	code, known := s.P.Podman.LastExitCode(ctx, w.id)
-	if known {
-		s.Metrics.ServiceExited(w.unit.Service, code)
-	}
-	s.Metrics.SetState(w.unit.Service, "exited")
-	s.Metrics.SetReady(w.unit.Service, false)
-	s.mu.Lock()
-	if known {
-		w.lastExit = &code
-	}
-	oldPID := w.pid
-	w.pid, w.state, w.health = 0, "exited", ""
-	s.mu.Unlock()
-	s.logf("%s: main process %d exited (code %d, known %v)", w.unit.Service, oldPID, code, known)
+	code := s.recordExit(ctx, w)
 	_ = s.P.Exec.Stop(ctx, w.unit, 0)
 	result := sd.ExitResult(code, w.unit.Svc.SuccessExit...)
+	held := s.dependants(w, s.shouldRestart(w, result))
+	s.hold(ctx, w, held)
 	for {
-		restart, _ := sd.ShouldRestart(w.unit.Svc.Restart, result)
-		if !restart {
+		if !s.shouldRestart(w, result) {
 			s.setState(w, "exited", false)
+			s.abandon(w, held)
 			return
 		}
 		s.setState(w, "restarting", true)
@@ -275,6 +267,7 @@ func (s *Supervisor) handleExit(ctx context.Context, w *watch) {
 		if !w.limit.Allow(s.Clock.Now()) {
 			s.logf("%s: start request repeated too quickly (StartLimitBurst=%d in %s)", w.unit.Service, w.limit.Burst, w.limit.Interval)
 			s.setState(w, "failed (start-limit-hit)", false)
+			s.abandon(w, held)
 			return
 		}
 		t0 := s.Clock.Now()
@@ -286,11 +279,38 @@ func (s *Supervisor) handleExit(ctx context.Context, w *watch) {
 			s.Metrics.ServiceRestarted(w.unit.Service)
 			s.Metrics.ServiceStarted(w.unit.Service, s.Clock.Now().Sub(t0))
 			s.restarted(ctx, w, st)
+			s.release(ctx, w, held)
 			return
 		}
 		s.logf("%s: restart failed: %v", w.unit.Service, err)
 		result = sd.ResultExitCode
 	}
+}
+
+// recordExit reads the exit code of w's run and records the exit.
+func (s *Supervisor) recordExit(ctx context.Context, w *watch) int {
+	code, known := s.P.Podman.LastExitCode(ctx, w.id)
+	if known {
+		s.Metrics.ServiceExited(w.unit.Service, code)
+	}
+	s.Metrics.SetState(w.unit.Service, "exited")
+	s.Metrics.SetReady(w.unit.Service, false)
+	s.mu.Lock()
+	if known {
+		w.lastExit = &code
+	}
+	oldPID := w.pid
+	w.pid, w.state, w.health = 0, "exited", ""
+	s.mu.Unlock()
+	s.logf("%s: main process %d exited (code %d, known %v)", w.unit.Service, oldPID, code, known)
+	return code
+}
+
+// shouldRestart applies Restart= to an exit's result; a unit another
+// running unit upholds (Upholds=) is restarted whatever its policy.
+func (s *Supervisor) shouldRestart(w *watch, result sd.Result) bool {
+	restart, _ := sd.ShouldRestart(w.unit.Svc.Restart, result)
+	return restart || s.upheld(w)
 }
 
 // stillWanted re-reads the state: a unit the user stopped, or one `up` has
