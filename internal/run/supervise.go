@@ -276,9 +276,9 @@ func (s *Supervisor) handleExit(ctx context.Context, w *watch) {
 			s.mu.Lock()
 			w.restarts++
 			s.mu.Unlock()
+			s.restarted(ctx, w, st)
 			s.Metrics.ServiceRestarted(w.unit.Service)
 			s.Metrics.ServiceStarted(w.unit.Service, s.Clock.Now().Sub(t0))
-			s.restarted(ctx, w, st)
 			s.release(ctx, w, held)
 			return
 		}
