@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -58,7 +59,7 @@ func (a *app) runCompile(o compileOptions, paths []string) error {
 	}
 	sel, inputDiags := selectInputs(base, paths)
 	units, diags := quadlet.LoadParallel(sel.dirs, 0)
-	res := generate.CompileUnits(units, quadlet.Options{User: o.user, Target: a.global.target, Podman: a.podmanBinary()}, 0)
+	res := generate.CompileUnits(units, quadlet.Options{User: o.user, Target: a.target(context.Background()), Podman: a.podmanBinary()}, 0)
 	var chosen []*quadlet.Unit
 	for _, u := range units {
 		if sel.folders[filepath.Dir(u.Path)] || sel.files[u.Path] {

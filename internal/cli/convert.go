@@ -55,7 +55,7 @@ func (a *app) runConvert(o convertOptions) error {
 	if err != nil {
 		return err
 	}
-	units, rep, convErr := compose.ToUnits(p, compose.Options{Target: a.global.target, Pod: o.pod})
+	units, rep, convErr := compose.ToUnits(p, compose.Options{Target: a.target(context.Background()), Pod: o.pod})
 	printReport(a.stderr, rep, base)
 	if err := rep.Err(o.strict); err != nil {
 		return fmt.Errorf("nothing written: %w", err)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -52,7 +53,7 @@ func (a *app) newGenerateCmd() *cobra.Command {
 
 func (a *app) runGenerate(o generateOptions, args []string) error {
 	if o.version {
-		_, err := fmt.Fprintln(a.stdout, a.global.target)
+		_, err := fmt.Fprintln(a.stdout, a.target(context.Background()))
 		return err
 	}
 	a.tuneGC()
@@ -74,7 +75,7 @@ func (a *app) runGenerate(o generateOptions, args []string) error {
 	cfg := generate.Config{
 		Dirs:    quadlet.SearchDirs(user, env),
 		DryRun:  o.dryRun,
-		Options: quadlet.Options{User: user, Target: a.generatorTarget(), Podman: a.podmanBinary(), Exists: hostPathExists},
+		Options: quadlet.Options{User: user, Target: a.target(context.Background()), Podman: a.podmanBinary(), Exists: hostPathExists},
 		Argv0:   a.argv0,
 		Stdout:  a.stdout,
 		Log:     log,

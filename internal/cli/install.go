@@ -86,7 +86,7 @@ func (a *app) runInstall(ctx context.Context, o *installOptions, args []string) 
 	ctx, stop := sdSignalContext(ctx)
 	defer stop()
 	host := systemd.DetectHost(ctx, systemd.ExecRunner{}, layout)
-	if a.global.podmanVersion != "" {
+	if a.global.explicit {
 		host.Podman = a.global.target
 	}
 	if host.Podman.IsZero() {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -73,7 +74,7 @@ func (a *app) runLint(o lintOptions, paths []string) error {
 			}
 		}
 	}
-	rep := lint.Run(paths, lint.Options{Target: a.global.target, Generator: o.generator, Disable: o.disable})
+	rep := lint.Run(paths, lint.Options{Target: a.target(context.Background()), Generator: o.generator, Disable: o.disable})
 	if err := rep.Write(a.stdout, o.format); err != nil {
 		return err
 	}

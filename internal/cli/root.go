@@ -26,6 +26,9 @@ type app struct {
 	global globalOptions
 	// compose is the compose project of the run verbs (compose_stack.go).
 	compose composeOptions
+	// probePodman asks the installed podman for its version (see target);
+	// nil in tests, which then compile for the newest podman.
+	probePodman func(context.Context) (version.V, error)
 	// tuneRuntime lets short verbs change process-wide runtime settings
 	// (garbage collection); false in tests.
 	tuneRuntime bool
@@ -37,6 +40,8 @@ type globalOptions struct {
 	project       string // -p: the stack's name
 	podmanVersion string // --podman-version, or $BERTH_PODMAN_VERSION
 	target        version.V
+	explicit      bool // target came from the flag or the environment
+	detected      bool // the installed podman was asked (see app.target)
 }
 
 // Execute runs berth with the process's arguments and returns the exit code.
@@ -50,6 +55,7 @@ func Execute() int {
 
 		tuneRuntime: true,
 	}
+	a.probePodman = func(ctx context.Context) (version.V, error) { return a.podmanClient().Version(ctx) }
 	return a.run(os.Args[1:])
 }
 
@@ -82,7 +88,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	f.StringVarP(&a.global.dir, "directory", "C", "", "work as if berth was started in `DIR`")
 	f.StringVarP(&a.global.project, "project", "p", "", "stack (project) `NAME`")
 	f.StringVar(&a.global.podmanVersion, "podman-version", "",
-		"podman `VERSION` the units must run on (default: $BERTH_PODMAN_VERSION, else "+version.Latest.String()+")")
+		"podman `VERSION` the units must run on (default: $BERTH_PODMAN_VERSION, else the installed podman's, else "+version.Latest.String()+")")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageErr(c, err) })
 	root.AddCommand(a.newGenerateCmd(), a.newCompileCmd(), a.newVersionCmd())
 	root.AddCommand(a.newConvertCmd())
@@ -107,7 +113,7 @@ func (g *globalOptions) resolve(env quadlet.Env) error {
 	if err != nil {
 		return &usageError{err: err, hint: "pass --podman-version with the output of `podman --version`, e.g. 4.9.3"}
 	}
-	g.target = v
+	g.target, g.explicit = v, true
 	return nil
 }
 

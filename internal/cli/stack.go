@@ -78,7 +78,7 @@ func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, er
 		return p, nil
 	}
 	target := a.global.target
-	if a.global.podmanVersion == "" && os.Getenv("BERTH_PODMAN_VERSION") == "" {
+	if !a.global.explicit {
 		if target, err = client.Version(ctx); err != nil {
 			return nil, fmt.Errorf("cannot run podman: %w", err)
 		}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"runtime/debug"
 
@@ -20,7 +21,7 @@ func (a *app) newVersionCmd() *cobra.Command {
 
 func (a *app) runVersion() error {
 	_, err := fmt.Fprintf(a.stdout, "berth %s\npodman target: %s (newest known: %s)\n",
-		buildVersion(), a.global.target, version.Latest)
+		buildVersion(), a.target(context.Background()), version.Latest)
 	return err
 }
 
