@@ -14,12 +14,13 @@ import (
 // convertOptions are the flags of `berth convert`; -p and --podman-version
 // are global.
 type convertOptions struct {
-	files    []string // -f
-	envFiles []string // --env-file
-	profiles []string // --profile
-	output   string   // -o; "" prints the units
-	pod      bool
-	strict   bool
+	files         []string // -f
+	envFiles      []string // --env-file
+	profiles      []string // --profile
+	output        string   // -o; "" prints the units
+	pod           bool
+	podmanQuadlet bool
+	strict        bool
 }
 
 func (a *app) newConvertCmd() *cobra.Command {
@@ -42,6 +43,8 @@ func (a *app) newConvertCmd() *cobra.Command {
 	f.StringArrayVar(&o.profiles, "profile", nil, "enable services of `PROFILE` (default $COMPOSE_PROFILES)")
 	f.StringVarP(&o.output, "output", "o", "", "write the quadlet files into `DIR` instead of printing them")
 	f.BoolVar(&o.pod, "pod", false, "put every container in one .pod")
+	f.BoolVar(&o.podmanQuadlet, "for-podman-quadlet", false,
+		"only use keys the target podman's own quadlet generator knows (default: berth compiles the files, so only podman's flags limit them)")
 	f.BoolVar(&o.strict, "strict", false, "fail when any compose key is approximated or dropped")
 	return cmd
 }
@@ -55,7 +58,7 @@ func (a *app) runConvert(o convertOptions) error {
 	if err != nil {
 		return err
 	}
-	units, rep, convErr := compose.ToUnits(p, compose.Options{Target: a.target(context.Background()), Pod: o.pod})
+	units, rep, convErr := compose.ToUnits(p, compose.Options{Target: a.target(context.Background()), Pod: o.pod, PodmanQuadlet: o.podmanQuadlet})
 	printReport(a.stderr, rep, base)
 	if err := rep.Err(o.strict); err != nil {
 		return fmt.Errorf("nothing written: %w", err)

@@ -18,6 +18,12 @@ type Options struct {
 	Target version.V
 	// Pod puts every container of the project in one .pod.
 	Pod bool
+	// PodmanQuadlet says the files will be compiled by the target podman's
+	// own quadlet generator, so only keys and unit types that generator knows
+	// may be used. By default berth compiles them (berth up, berth install
+	// makes berth the generator where podman's is too old), and only the
+	// podman CLI's flags limit what can be expressed.
+	PodmanQuadlet bool
 }
 
 func (o Options) target() version.V {
@@ -119,14 +125,19 @@ func (c *conv) networkFile(key string) string       { return c.p.Name + "-" + ke
 func (c *conv) volumeFile(key string) string        { return c.p.Name + "-" + key + ".volume" }
 func (c *conv) podFile() string                     { return c.p.Name + ".pod" }
 
-// supports reports whether the target's quadlet knows key in kind's group
-// and its podman has the flags the key emits.
+// supports reports whether the target podman has the flags key emits and,
+// when podman's own generator will compile the files, whether that generator
+// knows the unit type and the key.
 func (c *conv) supports(kind *quadlet.Kind, key string) bool {
 	if kind.Keys() == nil {
 		return false
 	}
 	k, ok := kind.Keys().Lookup(key)
-	return ok && c.opts.target().AtLeast(k.Since) && (k.Needs.IsZero() || c.opts.target().AtLeast(k.Needs))
+	t := c.opts.target()
+	if c.opts.PodmanQuadlet && (!t.AtLeast(kind.Since) || !t.AtLeast(k.Since)) {
+		return false
+	}
+	return ok && (k.Needs.IsZero() || t.AtLeast(k.Needs))
 }
 
 // systemdEscaper protects values from systemd's specifier (%) and variable

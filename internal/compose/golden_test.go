@@ -17,6 +17,7 @@ var update = flag.Bool("update", false, "rewrite the expected.txt files")
 
 // caseOptions are read from a case's "options" file, one key=value a line:
 // files=a.yaml,b.yaml  env_file=x  profile=p  name=n  target=4.4.0  pod=true
+// podman_quadlet=true
 // env=NAME=value (process environment; repeatable).
 type caseOptions struct {
 	load LoadOptions
@@ -49,6 +50,8 @@ func readCaseOptions(t *testing.T, dir string) caseOptions {
 				o.conv.Target = version.Must(val)
 			case "pod":
 				o.conv.Pod = val == "true"
+			case "podman_quadlet":
+				o.conv.PodmanQuadlet = val == "true"
 			case "":
 			default:
 				t.Fatalf("%s/options: unknown option %q", dir, k)
