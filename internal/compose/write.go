@@ -2,6 +2,7 @@ package compose
 
 import (
 	"fmt"
+	"github.com/berth-dev/berth/internal/atomicfile"
 	"os"
 	"path/filepath"
 
@@ -16,7 +17,7 @@ func WriteUnits(dir string, units []*quadlet.Unit) error {
 		return fmt.Errorf("cannot create the output folder: %w", err)
 	}
 	for _, u := range units {
-		if err := writeAtomic(filepath.Join(dir, u.Name), []byte(u.File.Format())); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, u.Name), []byte(u.File.Format()), 0o644); err != nil {
 			return err
 		}
 	}
@@ -26,30 +27,4 @@ func WriteUnits(dir string, units []*quadlet.Unit) error {
 	}
 	defer d.Close()
 	return d.Sync()
-}
-
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".berth-convert-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("cannot write %s: %w", path, werr)
-	}
-	return nil
 }

@@ -144,51 +144,6 @@ func TestInstallLinks(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	if err := WriteFileAtomic(dir, "a.service", []byte("one\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteFileAtomic(dir, "a.service", []byte("two\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if got := readFile(t, filepath.Join(dir, "a.service")); got != "two\n" {
-		t.Errorf("content = %q", got)
-	}
-	fi, err := os.Stat(filepath.Join(dir, "a.service"))
-	if err != nil || fi.Mode().Perm() != 0o644 {
-		t.Errorf("mode = %v, %v; want 0644", fi.Mode(), err)
-	}
-	// A folder in the way: the write fails and leaves nothing behind.
-	if err := os.Mkdir(filepath.Join(dir, "b.service"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteFileAtomic(dir, "b.service", []byte("x"), 0o644); err == nil {
-		t.Error("writing over a folder succeeded")
-	}
-	if err := WriteFileAtomic(filepath.Join(dir, "missing"), "c.service", nil, 0o644); err == nil {
-		t.Error("writing into a missing folder succeeded")
-	}
-	noTempFiles(t, dir)
-}
-
-func TestSymlinkAtomicReplaces(t *testing.T) {
-	dir := t.TempDir()
-	link := filepath.Join(dir, "x.service")
-	if err := os.WriteFile(link, []byte("a file"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, target := range []string{"one.service", "two.service"} {
-		if err := SymlinkAtomic(target, link); err != nil {
-			t.Fatal(err)
-		}
-		if got, err := os.Readlink(link); err != nil || got != target {
-			t.Errorf("link = %q, %v; want %q", got, err, target)
-		}
-	}
-	noTempFiles(t, dir)
-}
-
 func TestLoggerKmsg(t *testing.T) {
 	kmsg := filepath.Join(t.TempDir(), "kmsg")
 	if err := os.WriteFile(kmsg, nil, 0o644); err != nil {

@@ -4,15 +4,13 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/atomicfile"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/berth-dev/berth/internal/quadlet"
 )
@@ -35,13 +33,14 @@ func DryRun(w io.Writer, services []*quadlet.Service) error {
 	return bw.Flush()
 }
 
-// writeWorkers is how many files are written at once: writing is mostly
-// waiting for fsync, which the file system batches when several are pending.
-const writeWorkers = 32
+// writeWorkers is how many files are written at once.
+const writeWorkers = 16
 
-// writeFiles writes the services' files into out concurrently and returns
-// the error of each service that could not be written. Of services with the
-// same name only the last is written, as if they were written in order.
+// writeFiles writes the services' files into out and returns the error of
+// each service that could not be written. Of services with the same name
+// only the last is written, as if they were written in order. The batch is
+// flushed to disk once (atomicfile.WriteAll), not once per file: that is
+// what makes writing a thousand units cheap.
 func writeFiles(out, argv0 string, services []*quadlet.Service) map[*quadlet.Service]error {
 	last := make(map[string]int, len(services))
 	for i, s := range services {
@@ -53,12 +52,13 @@ func writeFiles(out, argv0 string, services []*quadlet.Service) map[*quadlet.Ser
 			todo = append(todo, i)
 		}
 	}
-	errs := make([]error, len(todo))
 	header := Header(argv0)
-	parallel(len(todo), writeWorkers, func(j int) {
+	files := make([]atomicfile.File, len(todo))
+	parallel(len(todo), runtime.GOMAXPROCS(0), func(j int) {
 		s := services[todo[j]]
-		errs[j] = WriteFileAtomic(out, s.Name, []byte(header+s.File.Format()), 0o644)
+		files[j] = atomicfile.File{Name: s.Name, Data: []byte(header + s.File.Format()), Perm: 0o644}
 	})
+	errs := atomicfile.WriteAll(out, files, writeWorkers)
 	byName := map[string]error{}
 	for j, err := range errs {
 		if err != nil {
@@ -75,63 +75,7 @@ func writeFiles(out, argv0 string, services []*quadlet.Service) map[*quadlet.Ser
 }
 
 // parallel calls fn(0..n-1) on up to workers goroutines.
-func parallel(n, workers int, fn func(int)) {
-	if workers > n {
-		workers = n
-	}
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			fn(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-// tmpSeq makes temporary names unique within the process.
-var tmpSeq atomic.Uint64
-
-// tempName is a hidden name next to name that systemd does not read.
-func tempName(dir, name string) string {
-	n := tmpSeq.Add(1)
-	return filepath.Join(dir, "."+name+".berth-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatUint(n, 10)+".tmp")
-}
-
-// WriteFileAtomic writes data to dir/name so that readers see the old file
-// or the new one, never a part: the data goes to a temporary file in the same
-// folder with one write, is synced, and is renamed over name.
-func WriteFileAtomic(dir, name string, data []byte, perm os.FileMode) error {
-	tmp := tempName(dir, name)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-	}
-	return err
-}
+func parallel(n, workers int, fn func(int)) { atomicfile.Parallel(n, workers, fn) }
 
 // WriteService writes svc into the folder out, atomically, under the header
 // naming argv0, then makes the links its [Install] section asks for. It
@@ -144,7 +88,7 @@ func WriteService(out, argv0 string, svc *quadlet.Service, debugf func(string, .
 		debugf("writing %q", path)
 	}
 	data := []byte(Header(argv0) + svc.File.Format())
-	if err := WriteFileAtomic(out, svc.Name, data, 0o644); err != nil {
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return nil, nil, fmt.Errorf("generating service file %s: %w", path, err)
 	}
 	linkDirs, problems := MakeLinks(out, svc, debugf)
@@ -220,7 +164,7 @@ func symlinkReplace(target, path string) error {
 	if cur, err := os.Readlink(path); err == nil && cur == target {
 		return nil
 	}
-	return SymlinkAtomic(target, path)
+	return atomicfile.Symlink(target, path)
 }
 
 // SyncDirs syncs each distinct folder once, making renames in them durable.
@@ -304,19 +248,4 @@ func InstallLinks(svc *quadlet.Service) (links []Link, problems []string) {
 		links = append(links, Link{Path: rel, Target: target})
 	}
 	return links, problems
-}
-
-// SymlinkAtomic points path at target, replacing whatever link or file is
-// there in one step.
-func SymlinkAtomic(target, path string) error {
-	dir := filepath.Dir(path)
-	tmp := tempName(dir, filepath.Base(path))
-	if err := os.Symlink(target, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -100,42 +101,10 @@ func (res *Result) put(dir, rel string, data []byte) error {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("%s: %w", p, err)
 	}
-	if err := WriteFileAtomic(p, data); err != nil {
+	if err := atomicfile.Write(p, data, 0o644); err != nil {
 		return err
 	}
 	res.Written = append(res.Written, rel)
-	return nil
-}
-
-// WriteFileAtomic writes data to a temporary file beside p and renames it
-// over p, so that a reader (Prometheus re-reading targets.yml) never sees
-// half a file.
-func WriteFileAtomic(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("cannot create the folder of %s: %w", p, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", p, err)
-	}
-	_, werr := tmp.Write(data)
-	if werr == nil {
-		werr = tmp.Sync()
-	}
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), p)
-	}
-	if werr != nil {
-		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("cannot write %s: %w", p, werr)
-	}
 	return nil
 }
 

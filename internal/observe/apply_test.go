@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"github.com/berth-dev/berth/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,7 +11,7 @@ import (
 
 func writeFile(t *testing.T, p, text string) {
 	t.Helper()
-	if err := WriteFileAtomic(p, []byte(text)); err != nil {
+	if err := atomicfile.Write(p, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

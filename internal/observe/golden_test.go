@@ -3,6 +3,7 @@ package observe
 import (
 	"flag"
 	"fmt"
+	"github.com/berth-dev/berth/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -69,7 +70,7 @@ func goldenCase(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 		for rel, text := range got {
-			if err := WriteFileAtomic(filepath.Join(out, rel), []byte(text)); err != nil {
+			if err := atomicfile.Write(filepath.Join(out, rel), []byte(text), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -144,7 +145,7 @@ func compileAll(t *testing.T, stack string, opts Options) {
 func copyTree(t *testing.T, from, to string) {
 	t.Helper()
 	for rel, text := range readTree(t, from) {
-		if err := WriteFileAtomic(filepath.Join(to, rel), []byte(text)); err != nil {
+		if err := atomicfile.Write(filepath.Join(to, rel), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -78,11 +79,7 @@ func (s Store) Save(st *State) error {
 	if err != nil {
 		return err
 	}
-	tmp := s.path() + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, s.path())
+	return atomicfile.Write(s.path(), b, 0o600)
 }
 
 // Update loads, changes and saves the state under the project lock.

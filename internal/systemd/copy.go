@@ -3,6 +3,7 @@ package systemd
 import (
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -77,7 +78,7 @@ func copyFile(src, rel, group string, m *Manifest, ir *InstallResult) error {
 	ir.Notes = append(ir.Notes, notes...)
 	ir.Warnings = append(ir.Warnings, ds...)
 	m.Rewrites = append(m.Rewrites, notes...)
-	if err := writeFileAtomic(filepath.Join(m.Dir, rel), data, fi.Mode().Perm()); err != nil {
+	if err := atomicfile.Write(filepath.Join(m.Dir, rel), data, fi.Mode().Perm()); err != nil {
 		return err
 	}
 	m.Files = append(m.Files, rel)
@@ -175,7 +176,7 @@ func ensureLink(path, target string) error {
 			return fmt.Errorf("%s exists and was not made by berth (it points to %q); remove it or move it aside, then install again", path, cur)
 		}
 	}
-	return symlinkAtomic(target, path)
+	return atomicfile.Symlink(target, path)
 }
 
 // pointsAt reports whether path is a symbolic link (to target, if not "").

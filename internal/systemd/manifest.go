@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/berth-dev/berth/internal/atomicfile"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"time"
 )
@@ -85,7 +85,7 @@ func WriteManifest(path string, m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(data, '\n'), 0o644)
+	return atomicfile.Write(path, append(data, '\n'), 0o644)
 }
 
 // Manifests reads every installed stack of the layout, sorted by name.
@@ -115,53 +115,4 @@ func Manifests(l Layout) ([]*Manifest, []error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Stack < out[j].Stack })
 	return out, errs
-}
-
-// writeFileAtomic writes data to a temporary file next to path, then renames
-// it over path: readers see the old file or the new one, never a part.
-func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".berth-tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, mode)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}
-
-// symlinkAtomic points path at target, replacing a link that is there.
-func symlinkAtomic(target, path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := filepath.Join(filepath.Dir(path), ".berth-tmp-link-"+filepath.Base(path))
-	os.Remove(tmp)
-	if err := os.Symlink(target, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
