@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,10 +10,9 @@ import (
 	"testing"
 
 	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/testutil/golden"
 	"github.com/berth-dev/berth/internal/version"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // testApp returns an app with the given environment and captured output.
 func testApp(argv0 string, env map[string]string) (*app, *bytes.Buffer, *bytes.Buffer) {
@@ -83,7 +81,7 @@ func TestCompileGolden(t *testing.T) {
 				b.WriteString("=== out/\n" + renderTree(t, out))
 			}
 			got := strings.ReplaceAll(b.String(), dir, "$DIR")
-			checkGolden(t, filepath.Join(src, "expected.txt"), got)
+			golden.Check(t, filepath.Join(src, "expected.txt"), got)
 		})
 	}
 }
@@ -91,23 +89,6 @@ func TestCompileGolden(t *testing.T) {
 func exists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
-}
-
-func checkGolden(t *testing.T, golden, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run go test ./internal/cli -update and review the diff)\n--- got ---\n%s", golden, got)
-	}
 }
 
 // copyCase copies a case folder (without args and expected.txt) into a

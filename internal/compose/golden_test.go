@@ -3,17 +3,15 @@ package compose
 import (
 	"bufio"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/testutil/golden"
 	"github.com/berth-dev/berth/internal/version"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected.txt files")
 
 // caseOptions are read from a case's "options" file, one key=value a line:
 // files=a.yaml,b.yaml  env_file=x  profile=p  name=n  target=4.4.0  pod=true
@@ -81,20 +79,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := strings.ReplaceAll(convertCase(t, dir), dir, "$DIR")
-			golden := filepath.Join(dir, "expected.txt")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./internal/compose -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s (run go test ./internal/compose -update and review the diff)\n--- got ---\n%s", golden, got)
-			}
+			golden.Check(t, filepath.Join(dir, "expected.txt"), got)
 		})
 	}
 }

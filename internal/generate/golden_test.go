@@ -3,7 +3,6 @@ package generate
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,9 +10,8 @@ import (
 	"testing"
 
 	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/testutil/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const testArgv0 = "/usr/lib/systemd/system-generators/berth-system-generator"
 
@@ -32,20 +30,7 @@ func TestGolden(t *testing.T) {
 		t.Run(c.Name(), func(t *testing.T) {
 			dir := filepath.Join("testdata", c.Name())
 			got := renderCase(t, dir)
-			golden := filepath.Join(dir, "expected.txt")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./internal/generate -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s (run go test ./internal/generate -update and review the diff)\n--- got ---\n%s", golden, got)
-			}
+			golden.Check(t, filepath.Join(dir, "expected.txt"), got)
 		})
 	}
 }

@@ -2,16 +2,14 @@ package lint
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/berth-dev/berth/internal/testutil/golden"
 	"github.com/berth-dev/berth/internal/version"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected.txt files of testdata")
 
 // optionsOf reads testdata/<case>/options: flags as on the command line.
 func optionsOf(t *testing.T, dir string) Options {
@@ -47,20 +45,7 @@ func TestGolden(t *testing.T) {
 			if err := Run([]string{dir}, optionsOf(t, dir)).Write(&buf, "text"); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join(dir, "expected.txt")
-			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if got := buf.String(); got != string(want) {
-				t.Errorf("report differs from %s:\n--- got\n%s--- want\n%s", golden, got, want)
-			}
+			golden.Check(t, filepath.Join(dir, "expected.txt"), buf.String())
 		})
 	}
 }

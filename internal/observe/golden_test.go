@@ -1,9 +1,7 @@
 package observe
 
 import (
-	"flag"
 	"fmt"
-	"github.com/berth-dev/berth/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berth-dev/berth/internal/atomicfile"
 	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/testutil/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestGolden runs Add on each testdata/golden/CASE/in and compares every file
 // it writes, and its report, with CASE/out. CASE/options may say
@@ -64,24 +62,7 @@ func goldenCase(t *testing.T, dir string) {
 		}
 		got[rel] = string(data)
 	}
-	out := filepath.Join(dir, "out")
-	if *update {
-		if err := os.RemoveAll(out); err != nil {
-			t.Fatal(err)
-		}
-		for rel, text := range got {
-			if err := atomicfile.Write(filepath.Join(out, rel), []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	want := readTree(t, out)
-	for _, rel := range union(got, want) {
-		if got[rel] != want[rel] {
-			t.Errorf("%s differs from %s (run go test ./internal/observe -update and review the diff)\n--- got ---\n%s",
-				rel, filepath.Join(out, rel), got[rel])
-		}
-	}
+	golden.CheckTree(t, filepath.Join(dir, "out"), got)
 	compileAll(t, stack, opts)
 	again, err := Add(stack, opts)
 	if err != nil {

@@ -2,16 +2,14 @@ package quadlet
 
 import (
 	"bufio"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/berth-dev/berth/internal/testutil/golden"
 	"github.com/berth-dev/berth/internal/version"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestGolden compiles every folder under testdata/ and compares the result
 // with its expected.txt. A folder may hold an "options" file with lines
@@ -28,20 +26,7 @@ func TestGolden(t *testing.T) {
 		t.Run(c.Name(), func(t *testing.T) {
 			dir := filepath.Join("testdata", c.Name())
 			got := compileDir(t, dir)
-			golden := filepath.Join(dir, "expected.txt")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s (run go test ./internal/quadlet -update and review the diff)\n--- got ---\n%s", golden, got)
-			}
+			golden.Check(t, filepath.Join(dir, "expected.txt"), got)
 		})
 	}
 }

@@ -1,15 +1,14 @@
 package unitfile
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/berth-dev/berth/internal/testutil/golden"
+)
 
 // TestParseGolden parses every testdata/parse/*.unit and compares a dump of
 // the entries, values and diagnostics with the matching .golden file.
@@ -43,20 +42,7 @@ func TestParseGolden(t *testing.T) {
 			for _, d := range diags {
 				b.WriteString(d.String() + "\n")
 			}
-			golden := strings.TrimSuffix(in, ".unit") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if b.String() != string(want) {
-				t.Errorf("got\n%s\nwant\n%s", b.String(), want)
-			}
+			golden.Check(t, strings.TrimSuffix(in, ".unit")+".golden", b.String())
 		})
 	}
 }
