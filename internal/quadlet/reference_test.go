@@ -1,0 +1,318 @@
+package quadlet
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/berth-dev/berth/internal/unitfile"
+)
+
+// The tests in this file compile podman's own quadlet test cases, and
+// berth's golden inputs, with berth and with a reference podman quadlet
+// generator, and compare every service key by key. Exec lines are compared
+// as podman argument multisets with the same command and the same last
+// word: podman orders some flags by map iteration. Units the reference
+// refuses must be refused by berth with podman's message. They run only
+// when BERTH_REF_QUADLET names the generator binary and BERTH_REF_CASES the
+// folder of podman's test/e2e/quadlet cases; neither is in this repo.
+
+// TestResourcesMatchReference compares podman's .volume, .network, .image
+// and .artifact cases.
+func TestResourcesMatchReference(t *testing.T) {
+	comparePodmanCases(t, ".volume", ".network", ".image", ".artifact")
+}
+
+// TestWorkloadsMatchReference compares podman's .build, .kube and .pod
+// cases, and berth's golden inputs of those types.
+func TestWorkloadsMatchReference(t *testing.T) {
+	gen := comparePodmanCases(t, ".build", ".kube", ".pod")
+	golden, _ := filepath.Glob("testdata/*")
+	for _, dir := range golden {
+		base := filepath.Base(dir)
+		if !strings.HasPrefix(base, "build-") && !strings.HasPrefix(base, "kube-") && !strings.HasPrefix(base, "pod-") {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, "options")); err == nil {
+			continue // an older target: the reference is podman 5.8
+		}
+		t.Run("testdata/"+base, func(t *testing.T) {
+			abs, _ := filepath.Abs(dir)
+			var names []string
+			for _, ext := range []string{".build", ".kube", ".pod"} {
+				m, _ := filepath.Glob(filepath.Join(abs, "*"+ext))
+				for _, f := range m {
+					names = append(names, filepath.Base(f))
+				}
+			}
+			for _, msg := range compareWithReference(gen, abs, names, false) {
+				t.Error(msg)
+			}
+		})
+	}
+}
+
+// TestResourceGoldensMatchReference runs the golden cases of the resource
+// types through the reference generator too: every service both produce
+// must agree, and every error podman reports must be among berth's. Cases
+// with a target= option are berth-only and skipped.
+func TestResourceGoldensMatchReference(t *testing.T) {
+	gen := os.Getenv("BERTH_REF_QUADLET")
+	if gen == "" {
+		t.Skip("set BERTH_REF_QUADLET to compare with podman's generator")
+	}
+	stubMissingTables(t)
+	dirs, _ := filepath.Glob("testdata/*")
+	for _, dir := range dirs {
+		base := filepath.Base(dir)
+		prefix, _, _ := strings.Cut(base, "-")
+		if KindOf("x."+prefix) == nil || prefix == "container" {
+			continue
+		}
+		opts := readOptions(t, dir)
+		if !opts.Target.IsZero() {
+			continue
+		}
+		t.Run(base, func(t *testing.T) {
+			abs, _ := filepath.Abs(dir)
+			files, _ := filepath.Glob(filepath.Join(abs, "*"))
+			for _, f := range files {
+				name := filepath.Base(f)
+				if !IsQuadlet(name) {
+					continue
+				}
+				msgs := compareWithReference(gen, abs, []string{name}, opts.User)
+				msg := strings.Join(msgs, "\n")
+				switch {
+				case len(msgs) == 0:
+				case knownDeviations[base+"/"+name] != "":
+					t.Logf("%s: known deviation: %s", name, knownDeviations[base+"/"+name])
+				case !resourceKind(name):
+					t.Logf("%s (not a resource unit): %s", name, msg)
+				default:
+					t.Error(msg)
+				}
+			}
+		})
+	}
+}
+
+// knownDeviations are golden inputs where berth differs from podman 5.8 on
+// purpose, and why.
+var knownDeviations = map[string]string{
+	"volume-keys/spaced.volume": "podman writes RequiresMountsFor=\"/srv/app\\x20data\", which systemd reads as " +
+		"/srv/appx20data (no C unescaping there); berth writes the space",
+	"volume-image-driver/empty-driver.volume": "podman writes the empty Driver= as an unquoted empty word that systemd drops, " +
+		"so the volume name becomes the driver; berth leaves --driver out (the default driver)",
+}
+
+func resourceKind(name string) bool {
+	switch KindOf(name) {
+	case &VolumeKind, &NetworkKind, &ImageKind, &ArtifactKind:
+		return true
+	}
+	return false
+}
+
+// comparePodmanCases compares every case of podman's with one of exts, each
+// in a folder of its own with the files it depends on, as a system and as a
+// user unit. It skips the test unless both variables are set, and returns
+// the reference generator.
+func comparePodmanCases(t *testing.T, exts ...string) string {
+	gen, casesDir := os.Getenv("BERTH_REF_QUADLET"), os.Getenv("BERTH_REF_CASES")
+	if gen == "" || casesDir == "" {
+		t.Skip("set BERTH_REF_QUADLET and BERTH_REF_CASES to compare with podman's generator")
+	}
+	stubMissingTables(t)
+	var cases []string
+	for _, ext := range exts {
+		m, _ := filepath.Glob(filepath.Join(casesDir, "*"+ext))
+		cases = append(cases, m...)
+	}
+	sort.Strings(cases)
+	for _, c := range cases {
+		name := filepath.Base(c)
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range append([]string{name}, refDependencies(name)...) {
+				data, err := os.ReadFile(filepath.Join(casesDir, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, user := range []bool{false, true} {
+				for _, msg := range compareWithReference(gen, dir, []string{name}, user) {
+					t.Errorf("user=%v: %s", user, msg)
+				}
+			}
+		})
+	}
+	return gen
+}
+
+// refDependencies are the other case files a case refers to, as podman's
+// e2e test supplies them. The exact names of resource cases come before
+// the prefixes of workload cases.
+func refDependencies(name string) []string {
+	switch {
+	case strings.HasPrefix(name, "dependent."):
+		return []string{"basic.artifact", "basic.build", "basic.container", "basic.image",
+			"basic.kube", "basic.network", "basic.pod", "basic.volume"}
+	case name == "image.quadlet.volume":
+		return []string{"basic.image"}
+	case name == "build.quadlet.volume":
+		return []string{"basic.build"}
+	case name == "image.quadlet.servicename.volume":
+		return []string{"service-name.image"}
+	case name == "build.quadlet.servicename.volume":
+		return []string{"service-name.build"}
+	case strings.HasPrefix(name, "network.quadlet.servicename."), strings.HasPrefix(name, "network.servicename."):
+		return []string{"service-name.network"}
+	case strings.HasPrefix(name, "network.quadlet."):
+		return []string{"basic.network"}
+	case strings.HasPrefix(name, "volume.quadlet.servicename."), strings.HasPrefix(name, "volume.servicename."):
+		return []string{"service-name.volume"}
+	case name == "volume.build", name == "volume.pod", name == "volume.quadlet.build":
+		return []string{"basic.volume"}
+	case name == "startwithpod.pod":
+		return []string{"startwithpod_no.container", "startwithpod_yes.container"}
+	}
+	return nil
+}
+
+// stubMissingTables gives kinds whose converter is not written yet an empty
+// key table for the test, so that their units still lend their names to the
+// units compared.
+func stubMissingTables(t *testing.T) {
+	for _, k := range Kinds() {
+		if k.keys == nil {
+			k.keys = newTable(k.Group, nil)
+			t.Cleanup(func() { k.keys = nil })
+		}
+	}
+}
+
+// compareWithReference runs both generators on dir and returns what differs
+// in the services of names (nothing when they agree, or both refuse a unit
+// for the same reason).
+func compareWithReference(gen, dir string, names []string, user bool) []string {
+	args := []string{"-dryrun", "-no-kmsg-log"}
+	if user {
+		args = append(args, "-user")
+	}
+	cmd := exec.Command(gen, args...)
+	cmd.Env = append(os.Environ(), "QUADLET_UNIT_DIRS="+dir)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, _ := cmd.Output()
+	ref := splitDryrun(string(out))
+
+	units, diags := Load([]string{dir})
+	res := Compile(units, Options{User: user})
+	errs := append(diags, res.Diags...).Errors()
+	mine := map[string]*Service{}
+	for _, s := range res.Services {
+		mine[s.Source.Name] = s
+	}
+	var msgs []string
+	for _, name := range names {
+		refSvc, refHas := ref[res.Infos[name].ServiceFile()]
+		switch {
+		case !refHas && mine[name] != nil:
+			msgs = append(msgs, fmt.Sprintf("%s: the reference refuses it (%s) but berth compiles it", name, strings.TrimSpace(stderr.String())))
+		case !refHas:
+			msgs = append(msgs, missingMessages(stderr.String(), name, fmt.Sprint(errs))...)
+		case mine[name] == nil:
+			msgs = append(msgs, fmt.Sprintf("%s: berth refuses it: %v", name, errs))
+		default:
+			if d := diffUnits(refSvc, mine[name].File.Format()); d != "" {
+				msgs = append(msgs, name+": "+d)
+			}
+		}
+	}
+	return msgs
+}
+
+// missingMessages checks that berth reports podman's error text for name.
+func missingMessages(stderr, name, mine string) []string {
+	var msgs []string
+	prefix := "converting \"" + name + "\": "
+	for _, line := range strings.Split(stderr, "\n") {
+		if i := strings.Index(line, prefix); i >= 0 {
+			msg := strings.TrimSpace(line[i+len(prefix):])
+			if !strings.Contains(mine, msg) {
+				msgs = append(msgs, fmt.Sprintf("%s: berth does not report %q; it reports:\n%s", name, msg, mine))
+			}
+		}
+	}
+	return msgs
+}
+
+// splitDryrun splits `quadlet -dryrun` output into services by file name.
+func splitDryrun(out string) map[string]string {
+	res := map[string]string{}
+	parts := strings.Split("\n"+out, "\n---")
+	for _, p := range parts[1:] {
+		header, body, _ := strings.Cut(p, "\n")
+		res[filepath.Base(strings.TrimSuffix(header, "---"))] = body
+	}
+	return res
+}
+
+// diffUnits compares two services section by section, key by key, in order.
+func diffUnits(ref, mine string) string {
+	rf, _ := unitfile.Parse("ref", []byte(ref))
+	mf, _ := unitfile.Parse("berth", []byte(mine))
+	var diffs []string
+	seen := map[string]bool{}
+	for _, sec := range append(rf.SectionNames(), mf.SectionNames()...) {
+		if seen[sec] {
+			continue
+		}
+		seen[sec] = true
+		r, m := rf.Entries(sec), mf.Entries(sec)
+		if len(r) != len(m) {
+			diffs = append(diffs, fmt.Sprintf("[%s]: %d keys in the reference, %d in berth", sec, len(r), len(m)))
+			continue
+		}
+		for i := range r {
+			if r[i].Key != m[i].Key || !sameValue(r[i].Key, r[i].Value, m[i].Value) {
+				diffs = append(diffs, fmt.Sprintf("[%s] reference %s=%s\n  berth     %s=%s", sec, r[i].Key, r[i].Value, m[i].Key, m[i].Value))
+			}
+		}
+	}
+	if len(diffs) > 0 {
+		return strings.Join(diffs, "\n") + "\n--- reference ---\n" + ref + "\n--- berth ---\n" + mine
+	}
+	return ""
+}
+
+// sameValue compares Exec lines as argument multisets with the same command
+// and the same last word, other values exactly.
+func sameValue(key, a, b string) bool {
+	if a == b {
+		return true
+	}
+	if !strings.HasPrefix(key, "Exec") {
+		return false
+	}
+	wa, err1 := unitfile.SplitArgs(a)
+	wb, err2 := unitfile.SplitArgs(b)
+	if err1 != nil || err2 != nil || len(wa) != len(wb) || len(wa) < 2 {
+		return false
+	}
+	if wa[0] != wb[0] || wa[len(wa)-1] != wb[len(wb)-1] {
+		return false
+	}
+	sa, sb := append([]string(nil), wa...), append([]string(nil), wb...)
+	sort.Strings(sa)
+	sort.Strings(sb)
+	return strings.Join(sa, "\x00") == strings.Join(sb, "\x00")
+}
