@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,7 @@ import (
 // superviseOptions are the flags of the hidden `berth supervise`.
 type superviseOptions struct {
 	metricsAddr string
+	statsEvery  time.Duration
 }
 
 func (a *app) newSuperviseCmd() *cobra.Command {
@@ -27,7 +29,14 @@ func (a *app) newSuperviseCmd() *cobra.Command {
 		RunE:   func(c *cobra.Command, args []string) error { return a.runSupervise(c.Context(), o) },
 	}
 	addMetricsFlag(cmd, &o.metricsAddr)
+	addStatsFlag(cmd, &o.statsEvery)
 	return cmd
+}
+
+// addStatsFlag adds --stats-interval, shared by up and supervise.
+func addStatsFlag(c *cobra.Command, every *time.Duration) {
+	c.Flags().DurationVar(every, "stats-interval", 0,
+		"sample the containers' CPU and memory (podman stats) into the metrics every `DURATION` (default 10s; negative: never)")
 }
 
 // addMetricsFlag adds --metrics-addr, shared by up and supervise.
@@ -48,7 +57,7 @@ func (a *app) runSupervise(parent context.Context, o superviseOptions) error {
 	}
 	p.Exec.Progress = nil
 	m := observe.NewMetrics(p.Stack.Project)
-	sup := &run.Supervisor{P: p, Clock: run.RealClock{}, Log: a.stderr, Metrics: m}
+	sup := &run.Supervisor{P: p, Clock: run.RealClock{}, Log: a.stderr, Metrics: m, StatsEvery: o.statsEvery}
 	if l := a.metricsListener(o.metricsAddr); l != nil {
 		sup.MetricsAddr = l.Addr().String()
 		fmt.Fprintf(a.stderr, "metrics at http://%s/metrics\n", sup.MetricsAddr)

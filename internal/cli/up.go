@@ -23,6 +23,7 @@ type upOptions struct {
 	detach      bool
 	dryRun      bool
 	metricsAddr string // for the supervisor -d starts; "" is its default
+	statsEvery  time.Duration
 }
 
 func (a *app) newUpCmd() *cobra.Command {
@@ -42,6 +43,7 @@ func (a *app) newUpCmd() *cobra.Command {
 	cmd.Flags().BoolVarP(&o.detach, "detach", "d", false, "start in the background and return")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the plan and change nothing")
 	addMetricsFlag(cmd, &o.metricsAddr)
+	addStatsFlag(cmd, &o.statsEvery)
 	return cmd
 }
 
@@ -82,7 +84,7 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 	}
 	failed := a.reportOutcomes(outs)
 	if o.detach {
-		if err := a.ensureSupervisor(ctx, p, o.metricsAddr); err != nil {
+		if err := a.ensureSupervisor(ctx, p, o.metricsAddr, o.statsEvery); err != nil {
 			fmt.Fprintf(a.stderr, "berth: warning: %v; containers will not be restarted\n", err)
 		}
 		if failed == nil {
@@ -135,7 +137,7 @@ func (a *app) stopAll(p *run.Project) {
 // ensureSupervisor makes sure a supervisor runs for the project and has read
 // the new state: it asks the running one to reload, or starts one detached
 // (its own session, output to supervisor.log next to the state).
-func (a *app) ensureSupervisor(ctx context.Context, p *run.Project, metricsAddr string) error {
+func (a *app) ensureSupervisor(ctx context.Context, p *run.Project, metricsAddr string, statsEvery time.Duration) error {
 	sock := p.Store.SocketPath()
 	if _, err := run.Ask(sock, "reload"); err == nil {
 		a.checkMetricsAddr(sock, metricsAddr)
@@ -157,6 +159,9 @@ func (a *app) ensureSupervisor(ctx context.Context, p *run.Project, metricsAddr 
 	args = append(args, "supervise")
 	if metricsAddr != "" {
 		args = append(args, "--metrics-addr", metricsAddr)
+	}
+	if statsEvery != 0 {
+		args = append(args, "--stats-interval", statsEvery.String())
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), traceEnv(ctx)...)

@@ -28,9 +28,15 @@ type Supervisor struct {
 	// nil records nothing. MetricsAddr is where they are served, for ps.
 	Metrics     *observe.Metrics
 	MetricsAddr string
+	// StatsEvery is how often the running containers' CPU and memory are
+	// sampled (one podman stats call) into Metrics; 0 means 10 s, negative
+	// never. Nothing is sampled without Metrics.
+	StatsEvery time.Duration
 
-	mu      sync.Mutex
-	watches map[string]*watch
+	mu        sync.Mutex
+	watches   map[string]*watch
+	nextStats time.Time // zero: sample at the first tick
+	statting  bool      // a podman stats call runs
 }
 
 type watch struct {
@@ -186,7 +192,63 @@ func (s *Supervisor) Run(ctx context.Context) {
 				go s.check(ctx, w)
 			}
 		}
+		if names := s.statsDue(now); names != nil {
+			go s.sampleStats(ctx, names)
+		}
 		s.mu.Unlock()
+	}
+}
+
+// defaultStatsEvery is how often container stats are sampled by default:
+// a podman process is not free, and CPU and memory change slowly enough.
+const defaultStatsEvery = 10 * time.Second
+
+// statsDue returns the running containers to sample now (container name →
+// service), or nil; s.mu is held.
+func (s *Supervisor) statsDue(now time.Time) map[string]string {
+	every := s.StatsEvery
+	if every == 0 {
+		every = defaultStatsEvery
+	}
+	if s.Metrics == nil || every < 0 || s.statting || now.Before(s.nextStats) {
+		return nil
+	}
+	names := map[string]string{}
+	for _, w := range s.watches {
+		if w.pid > 0 && !w.busy {
+			names[w.unit.Resource] = w.unit.Service
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	s.statting = true
+	s.nextStats = now.Add(every)
+	return names
+}
+
+// sampleStats runs one podman stats for the containers and records each
+// one's CPU time and memory under its service.
+func (s *Supervisor) sampleStats(ctx context.Context, names map[string]string) {
+	defer func() { s.mu.Lock(); s.statting = false; s.mu.Unlock() }()
+	list := make([]string, 0, len(names))
+	for n := range names {
+		list = append(list, n)
+	}
+	sort.Strings(list)
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	stats, err := s.P.Podman.Stats(cctx, list...)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.logf("stats: %v", err)
+		}
+		return
+	}
+	for _, n := range list {
+		if st, ok := stats[n]; ok {
+			s.Metrics.ContainerStats(names[n], st.CPU, st.MemBytes)
+		}
 	}
 }
 

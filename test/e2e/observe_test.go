@@ -105,6 +105,24 @@ func TestObserveSupervisorMetricsShowRestart(t *testing.T) {
 	}
 }
 
+// berth's /metrics shows the memory and CPU of a running service, sampled
+// by the supervisor with podman stats.
+func TestObserveSupervisorContainerStats(t *testing.T) {
+	s := newStack(t, obsWeb)
+	addr := freePort(t)
+	s.must("up", "-d", "--metrics-addr", addr, "--stats-interval", "1s")
+	var text string
+	took := eventually(t, 20*time.Second, "a memory gauge > 0 for web", func() bool {
+		text = scrape(t, addr)
+		return metricValue(text, "berth_service_memory_bytes", `service="web"`) > 0
+	})
+	t.Logf("memory %v bytes in the metrics after %s", metricValue(text, "berth_service_memory_bytes", `service="web"`), took)
+	if v := metricValue(text, "berth_service_cpu_seconds_total", `service="web"`); v < 0 {
+		t.Errorf("no CPU counter for web:\n%s", text)
+	}
+	s.must("down")
+}
+
 // otlpReceiver is an OTLP/HTTP trace receiver: it decodes every export.
 type otlpReceiver struct {
 	mu    sync.Mutex

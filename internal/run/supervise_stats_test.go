@@ -1,0 +1,101 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth-dev/berth/internal/observe"
+	"github.com/berth-dev/berth/internal/podman"
+)
+
+// statsFixture: web recorded as started, its container running (conmon is
+// this test process, so it never exits), podman stats answering for it.
+func statsFixture(t *testing.T, every time.Duration) (*Supervisor, *podman.Stub, *observe.Metrics) {
+	st := testStack(t, map[string]string{"web.container": "[Container]\nImage=localhost/web\n"})
+	u := st.Unit("web")
+	stub := &podman.Stub{}
+	stub.On("podman container inspect", 0, fmt.Sprintf(`[{"Id":"abc","Name":%q,"State":{"Status":"running","Running":true,"ConmonPid":%d}}]`, u.Resource, os.Getpid()))
+	stub.On("podman stats --no-stream --format json "+u.Resource, 0,
+		fmt.Sprintf(`[{"id":"abc","name":%q,"cpu_time":"1.5s","mem_usage":"6.857MB / 25.28GB"}]`, u.Resource))
+	store := Store{Dir: t.TempDir()}
+	p := &Project{Stack: st, Exec: testExecutor(t, stub), Podman: &podman.Client{Runner: stub}, Store: store}
+	state := &State{Project: "proj", Units: map[string]*UnitState{u.Name: {Service: u.Service, Source: u.Source,
+		Resource: u.Resource, Hash: u.Hash, Text: u.Text, Wanted: true, Active: true}}}
+	if err := store.Save(state); err != nil {
+		t.Fatal(err)
+	}
+	m := observe.NewMetrics("proj")
+	return &Supervisor{P: p, Clock: &fakeClock{now: time.Unix(1_000_000, 0)}, Tick: time.Millisecond, Metrics: m, StatsEvery: every}, stub, m
+}
+
+func statsCalls(stub *podman.Stub) int {
+	n := 0
+	for _, c := range stub.Commands() {
+		if strings.HasPrefix(c, "podman stats") {
+			n++
+		}
+	}
+	return n
+}
+
+func scrape(m *observe.Metrics) string {
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
+}
+
+// TestSupervisorSamplesStats: one podman stats per interval of the
+// (virtual) clock for the running containers, recorded per service.
+func TestSupervisorSamplesStats(t *testing.T) {
+	s, stub, m := statsFixture(t, time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := s.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go s.Run(ctx)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(scrape(m), `berth_service_memory_bytes{service="web",stack="proj"} 6.857e+06`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no memory gauge; commands %q\n%s", stub.Commands(), scrape(m))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !strings.Contains(scrape(m), `berth_service_cpu_seconds_total{service="web",stack="proj"} 1.5`) {
+		t.Errorf("no CPU counter:\n%s", scrape(m))
+	}
+	// Each tick advances the fake clock by 1 ms: a minute is 60000 ticks,
+	// far more than run in the next 100 ms, so no second sample yet.
+	time.Sleep(100 * time.Millisecond)
+	if n := statsCalls(stub); n != 1 {
+		t.Errorf("%d podman stats calls within one interval, want 1", n)
+	}
+}
+
+func TestSupervisorStatsOffAndWithoutMetrics(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		every   time.Duration
+		metrics bool
+	}{{"negative interval", -1, true}, {"no metrics", time.Millisecond, false}} {
+		s, stub, _ := statsFixture(t, tc.every)
+		if !tc.metrics {
+			s.Metrics = nil
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := s.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+		go s.Run(ctx)
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+		if n := statsCalls(stub); n != 0 {
+			t.Errorf("%s: %d podman stats calls", tc.name, n)
+		}
+	}
+}
