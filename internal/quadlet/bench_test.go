@@ -1,0 +1,73 @@
+package quadlet
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/berth-dev/berth/internal/unitfile"
+)
+
+// benchUnits parses, in memory, the 1000 .container, 10 .network and 10
+// .volume files of generate's BenchmarkGenerate1000 (and of the side-by-side
+// benchmark against podman), so that BenchmarkCompile times the compiler
+// alone: no file system, no output.
+func benchUnits(tb testing.TB) []*Unit {
+	tb.Helper()
+	var units []*Unit
+	add := func(name, text string) {
+		f, diags := unitfile.Parse("/bench/"+name, []byte(text))
+		if diags.HasErrors() {
+			tb.Fatal(diags)
+		}
+		units = append(units, &Unit{Name: name, Path: "/bench/" + name, File: f})
+	}
+	for i := 0; i < 1000; i++ {
+		add(fmt.Sprintf("app%04d.container", i), fmt.Sprintf(`[Unit]
+Description=benchmark container %[1]d
+
+[Container]
+Image=quay.io/example/app:%[1]d
+Network=net%[2]d.network
+Volume=vol%[2]d.volume:/data:Z
+PublishPort=%[3]d:80
+Environment=ID=%[1]d MODE=bench
+Label=app=bench
+Exec=serve --port 80
+
+[Service]
+Restart=always
+
+[Install]
+WantedBy=default.target
+`, i, i%10, 10000+i))
+	}
+	for i := 0; i < 10; i++ {
+		add(fmt.Sprintf("net%d.network", i), fmt.Sprintf("[Network]\nSubnet=10.%d.0.0/24\nLabel=bench=yes\n", i))
+		add(fmt.Sprintf("vol%d.volume", i), "[Volume]\nLabel=bench=yes\n")
+	}
+	return units
+}
+
+// BenchmarkCompile compiles the 1020 units on one goroutine; "format" times
+// turning each service into text, which generate does after compiling.
+func BenchmarkCompile(b *testing.B) {
+	units := benchUnits(b)
+	opts := Options{Target: v("5.8.2")}
+	b.Run("compile", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if res := Compile(units, opts); len(res.Services) != len(units) {
+				b.Fatalf("%d services for %d units: %v", len(res.Services), len(units), res.Diags)
+			}
+		}
+	})
+	b.Run("format", func(b *testing.B) {
+		res := Compile(units, opts)
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, s := range res.Services {
+				_ = s.File.Format()
+			}
+		}
+	})
+}
