@@ -24,11 +24,14 @@ func (a *app) newDownCmd() *cobra.Command {
 		Short: "Stop and remove the stack's containers and networks",
 		Long: "down stops the supervisor, then stops the services in reverse dependency order\n" +
 			"and removes the stack's containers and networks. Volumes and their data are kept\n" +
-			"unless --volumes is given.",
+			"unless --volumes is given. So are the podman secrets berth created from a compose\n" +
+			"project's secrets (files or environment variables; labelled io.berth.project):\n" +
+			"--volumes removes them too, as it removes everything the project stored, and the\n" +
+			"next up creates them again from their sources. External secrets are never removed.",
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error { return a.runDown(c.Context(), o) },
 	}
-	cmd.Flags().BoolVarP(&o.volumes, "volumes", "v", false, "remove the stack's volumes too")
+	cmd.Flags().BoolVarP(&o.volumes, "volumes", "v", false, "remove the stack's volumes and the podman secrets berth created for it too")
 	return cmd
 }
 

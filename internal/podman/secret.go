@@ -93,3 +93,55 @@ func sortedLabelKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// SecretsByLabel returns the names of the podman secrets whose label key
+// has value, sorted. Podman 4.3's `secret ls` filters by name and ID only,
+// so every secret's labels are read with one `secret inspect`.
+func (c *Client) SecretsByLabel(ctx context.Context, key, value string) ([]string, error) {
+	out, err := c.Output(ctx, "secret", "ls", "--noheading", "--format", "{{.ID}}")
+	if err != nil {
+		return nil, err
+	}
+	ids := strings.Fields(string(out))
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out, err = c.Output(ctx, append([]string{"secret", "inspect"}, ids...)...)
+	if err != nil {
+		// One was removed in between: podman prints the others and fails.
+		if ee, ok := err.(*ExecError); !ok || !strings.Contains(ee.Stderr, "no such secret") {
+			return nil, err
+		}
+	}
+	var raw []struct {
+		Spec struct {
+			Name   string
+			Labels map[string]string
+		}
+	}
+	if len(bytes.TrimSpace(out)) > 0 {
+		if err := json.Unmarshal(out, &raw); err != nil {
+			return nil, fmt.Errorf("podman secret inspect: unexpected output: %v", err)
+		}
+	}
+	var names []string
+	for _, r := range raw {
+		if v, ok := r.Spec.Labels[key]; ok && v == value {
+			names = append(names, r.Spec.Name)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// SecretRemove removes podman secrets; one already gone is not an error.
+func (c *Client) SecretRemove(ctx context.Context, names ...string) error {
+	for _, n := range names {
+		if _, err := c.Output(ctx, "secret", "rm", n); err != nil {
+			if ee, ok := err.(*ExecError); !ok || !strings.Contains(ee.Stderr, "no such secret") {
+				return err
+			}
+		}
+	}
+	return nil
+}

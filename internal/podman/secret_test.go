@@ -47,3 +47,25 @@ func TestSecretDigest(t *testing.T) {
 		t.Fatalf("gone: %q %v %v", d, ok, err)
 	}
 }
+
+func TestSecretsByLabelAndRemove(t *testing.T) {
+	stub := &Stub{}
+	stub.On("podman secret ls", 0, "")
+	c := &Client{Runner: stub}
+	if names, err := c.SecretsByLabel(context.Background(), "io.berth.project", "p"); err != nil || names != nil {
+		t.Fatalf("no secrets: %q %v", names, err)
+	}
+	stub = &Stub{}
+	stub.On("podman secret ls", 0, "a\nb\n")
+	stub.Replies = append(stub.Replies, Reply{Prefix: []string{"podman", "secret", "inspect"}, Code: 125,
+		Stdout: `[{"Spec":{"Name":"p_y","Labels":{"io.berth.project":"p"}}}]`, Stderr: "Error: no such secret b"})
+	stub.Replies = append(stub.Replies, Reply{Prefix: []string{"podman", "secret", "rm", "gone"}, Code: 125, Stderr: "Error: gone: no such secret"})
+	c = &Client{Runner: stub}
+	names, err := c.SecretsByLabel(context.Background(), "io.berth.project", "p")
+	if err != nil || strings.Join(names, ",") != "p_y" {
+		t.Fatalf("%q %v", names, err)
+	}
+	if err := c.SecretRemove(context.Background(), "p_y", "gone"); err != nil {
+		t.Errorf("a secret already gone is an error: %v", err)
+	}
+}

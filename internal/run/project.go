@@ -168,10 +168,33 @@ func (p *Project) Down(ctx context.Context, volumes bool) error {
 			}
 		}
 	}
+	if volumes {
+		errs = append(errs, p.removeSecrets(ctx)...)
+	}
 	if err := p.Store.Save(&State{Project: p.Stack.Project, Dir: p.Stack.Dir, Units: map[string]*UnitState{}}); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// removeSecrets removes the podman secrets berth created for the project
+// (labelled io.berth.project) from its compose secrets' files and
+// variables: `down --volumes` leaves nothing of the project behind, and the
+// next up creates them again from their sources. External secrets carry no
+// such label and are never touched.
+func (p *Project) removeSecrets(ctx context.Context) []error {
+	names, err := p.Podman.SecretsByLabel(ctx, LabelProject, p.Stack.Project)
+	if err != nil {
+		return []error{fmt.Errorf("listing the project's secrets: %w", err)}
+	}
+	var errs []error
+	for _, n := range names {
+		p.Exec.progressName(n, "removing secret")
+		if err := p.Podman.SecretRemove(ctx, n); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }
 
 // resources lists the names of the stack's networks or volumes, sorted.

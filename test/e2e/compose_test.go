@@ -270,7 +270,17 @@ func TestComposeSecrets(t *testing.T) {
 	if got, err := s.exec("-wait", "http://web:8080/file/run/secrets/token"); err != nil || got != token+"-v2" {
 		t.Errorf("token after change and restart: %q %v", got, err)
 	}
+	// down keeps the podman secrets berth created (like volumes); down
+	// --volumes removes them.
 	s.must("down")
+	if out := podmanOut(t, "secret", "ls"); !strings.Contains(out, s.project+"_token") {
+		t.Errorf("down removed the project's secrets:\n%s", out)
+	}
+	s.must("up", "-d", "--env-file", "secrets.env")
+	s.must("down", "--volumes")
+	if out := podmanOut(t, "secret", "ls"); strings.Contains(out, s.project+"_") {
+		t.Errorf("down --volumes left the project's secrets:\n%s", out)
+	}
 }
 
 // The Botticelli example converts with nothing lost for a podman whose
