@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/internal/observe"
+	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/systemd"
 	"github.com/berth-dev/berth/internal/version"
 )
@@ -85,7 +86,7 @@ func (a *app) runInstall(ctx context.Context, o *installOptions, args []string) 
 	}
 	ctx, stop := sdSignalContext(ctx)
 	defer stop()
-	host := systemd.DetectHost(ctx, systemd.ExecRunner{}, layout)
+	host := systemd.DetectHost(ctx, podman.New().BinaryVersion, layout)
 	if a.global.explicit {
 		host.Podman = a.global.target
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/version"
 )
 
@@ -63,12 +64,7 @@ func (d *doctor) checkPodman() {
 			Fix: d.install("podman runc aardvark-dns")})
 		return
 	}
-	fields := strings.Fields(out)
-	var v version.V
-	perr := fmt.Errorf("no output")
-	if len(fields) > 0 {
-		v, perr = version.Parse(fields[len(fields)-1])
-	}
+	v, perr := podman.ParseVersionLine(out)
 	if perr != nil {
 		d.rep.add(Check{Name: "podman", Status: Warn, Summary: "cannot read the version from " + firstLine(out)})
 		d.podman = version.Must("4.0.0")

@@ -1,11 +1,9 @@
 package systemd
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/berth-dev/berth/internal/quadlet"
 	"github.com/berth-dev/berth/internal/version"
@@ -23,10 +21,13 @@ type Host struct {
 // subfolders of its search path; stacks are installed one folder each.
 var subdirSince = version.Must("4.6.0")
 
-// DetectHost runs `podman --version` and looks for podman's generator.
-func DetectHost(ctx context.Context, r Runner, l Layout) Host {
+// DetectHost asks podmanVersion for the installed podman's version (an
+// error leaves it zero: podman not found) and looks for podman's generator.
+// The version comes from the caller because only internal/podman runs
+// podman (podman.Client.BinaryVersion in production).
+func DetectHost(ctx context.Context, podmanVersion func(context.Context) (version.V, error), l Layout) Host {
 	var h Host
-	h.Podman, _ = PodmanVersion(ctx, r, "podman")
+	h.Podman, _ = podmanVersion(ctx)
 	for _, p := range l.PodmanGenerators() {
 		if _, err := os.Stat(p); err == nil {
 			h.Generator = p
@@ -34,32 +35,6 @@ func DetectHost(ctx context.Context, r Runner, l Layout) Host {
 		}
 	}
 	return h
-}
-
-// PodmanVersion runs `PODMAN --version`.
-func PodmanVersion(ctx context.Context, r Runner, podman string) (version.V, error) {
-	var out bytes.Buffer
-	if err := r.Run(ctx, []string{podman, "--version"}, &out); err != nil {
-		return version.V{}, err
-	}
-	v := ParsePodmanVersion(out.String())
-	if v.IsZero() {
-		return v, fmt.Errorf("%s --version: cannot read a version in %q", podman, out.String())
-	}
-	return v, nil
-}
-
-// ParsePodmanVersion reads "podman version 4.3.1"; zero if it cannot.
-func ParsePodmanVersion(s string) version.V {
-	f := strings.Fields(s)
-	if len(f) == 0 {
-		return version.V{}
-	}
-	v, err := version.Parse(f[len(f)-1])
-	if err != nil {
-		return version.V{}
-	}
-	return v
 }
 
 // Needed is the oldest podman quadlet generator that understands every file
