@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/internal/compose"
 	"github.com/berth-dev/berth/internal/generate"
 	"github.com/berth-dev/berth/internal/lint"
 )
@@ -18,12 +19,15 @@ type lintOptions struct {
 	strict    bool
 	disable   []string
 	generator string
+	files     []string // -f: lint a compose project
+	envFiles  []string // --env-file
+	profiles  []string // --profile
 }
 
 func (a *app) newLintCmd() *cobra.Command {
 	var o lintOptions
 	cmd := &cobra.Command{
-		Use:   "lint [PATH...] [--podman-version V] [--format text|json|sarif] [--strict] [--disable CODE]",
+		Use:   "lint [PATH...|-f compose.yaml...] [--podman-version V] [--format text|json|sarif] [--strict] [--disable CODE]",
 		Short: "Check quadlet files for every problem at once, before podman or systemd see them",
 		Long: "lint reads quadlet files, or every quadlet file directly in a folder with their\n" +
 			"drop-ins (default: the current folder, or -C DIR), and reports every problem of\n" +
@@ -31,7 +35,13 @@ func (a *app) newLintCmd() *cobra.Command {
 			"unknown keys, keys the target podman lacks (--podman-version), invalid values,\n" +
 			"references to missing units, dependency cycles, clashing names and ports, and\n" +
 			"security problems such as plain-text secrets. Silence a finding with\n" +
-			"--disable CODE or a \"# berth:ignore CODE\" comment on the line above it.\n" +
+			"--disable CODE or a \"# berth:ignore CODE\" comment on the line above it\n" +
+			"(not after the value: systemd has no trailing comments).\n\n" +
+			"With -f (or in a folder with a compose file and no quadlets) lint loads the\n" +
+			"compose project as up and convert do, converts it, and reports each finding on\n" +
+			"the generated units against the compose file, line, service and key it came\n" +
+			"from, plus what the conversion approximated or dropped (warnings; errors with\n" +
+			"--strict). There a \"# berth:ignore CODE\" may also end the compose line.\n" +
 			"The exit status is 1 when there is an error (or, with --strict, a warning).\n\n" +
 			"Rules:\n" + ruleList(),
 		RunE: func(c *cobra.Command, args []string) error { return a.runLint(o, args) },
@@ -40,7 +50,10 @@ func (a *app) newLintCmd() *cobra.Command {
 	f.StringVar(&o.format, "format", "text", "output `FORMAT`: text, json or sarif")
 	f.BoolVar(&o.strict, "strict", false, "exit 1 on warnings too")
 	f.StringSliceVar(&o.disable, "disable", nil, "do not report rule `CODE` (repeatable, or comma-separated)")
-	f.StringVar(&o.generator, "generator", "", "who compiles the units: podman or berth (default: podman from 4.4 on)")
+	f.StringVar(&o.generator, "generator", "", "who compiles the units: podman or berth (default: podman from 4.4 on; berth for compose)")
+	f.StringArrayVarP(&o.files, "file", "f", nil, "lint the compose project of `FILE` (repeatable; later files override)")
+	f.StringArrayVar(&o.envFiles, "env-file", nil, "compose environment `FILE` for interpolation (default .env)")
+	f.StringArrayVar(&o.profiles, "profile", nil, "enable compose services of `PROFILE` (default $COMPOSE_PROFILES)")
 	return cmd
 }
 
@@ -64,6 +77,22 @@ func (a *app) runLint(o lintOptions, paths []string) error {
 			fmt.Fprintf(a.stderr, "%s: warning: --disable %s: no such rule (compiler codes can be disabled too)\n", programName, code)
 		}
 	}
+	if len(o.files) > 0 && len(paths) > 0 {
+		return &usageError{err: fmt.Errorf("both -f and paths given"), cmd: "berth lint", hint: "lint a compose project (-f) or quadlet files, one at a time"}
+	}
+	if len(o.files) > 0 || len(paths) == 0 {
+		base, err := a.global.workDir()
+		if err != nil {
+			return err
+		}
+		isCompose := len(o.files) > 0
+		if !isCompose {
+			isCompose, _ = composeFolder(base)
+		}
+		if isCompose {
+			return a.lintCompose(o, base)
+		}
+	}
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
@@ -75,6 +104,29 @@ func (a *app) runLint(o lintOptions, paths []string) error {
 		}
 	}
 	rep := lint.Run(paths, lint.Options{Target: a.target(context.Background()), Generator: o.generator, Disable: o.disable})
+	return a.writeLint(rep, o)
+}
+
+// lintCompose lints the compose project of -f (or of base), loaded with the
+// same options as up and convert; positions are shown relative to base.
+func (a *app) lintCompose(o lintOptions, base string) error {
+	ctx := context.Background()
+	cp, err := compose.Load(ctx, a.composeLoadOptions(base, o.files, o.envFiles, o.profiles))
+	if err != nil {
+		return err
+	}
+	rep := lint.RunCompose(cp, lint.ComposeOptions{Strict: o.strict,
+		Options: lint.Options{Target: a.target(ctx), Generator: o.generator, Disable: o.disable}})
+	for i := range rep.Files {
+		rep.Files[i] = relTo(base, rep.Files[i])
+	}
+	for i := range rep.Diagnostics {
+		rep.Diagnostics[i].Pos.File = relTo(base, rep.Diagnostics[i].Pos.File)
+	}
+	return a.writeLint(rep, o)
+}
+
+func (a *app) writeLint(rep *lint.Report, o lintOptions) error {
 	if err := rep.Write(a.stdout, o.format); err != nil {
 		return err
 	}

@@ -14,14 +14,15 @@ import (
 // written. Only positions are read from the YAML here: what the keys mean is
 // compose-go's job. Later files (overrides) win for the keys they set.
 type positions struct {
-	at map[string]diag.Pos
+	at  map[string]diag.Pos
+	val map[string]string // scalar list items ("DB_PASSWORD=x" of environment.0), to find an item by its value
 }
 
 // indexFiles reads the positions of every key of the given compose files.
 // Files that cannot be read or parsed are skipped: compose-go has reported
 // them already, and positions are only a help.
 func indexFiles(files []string) *positions {
-	p := &positions{at: map[string]diag.Pos{}}
+	p := &positions{at: map[string]diag.Pos{}, val: map[string]string{}}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -56,6 +57,9 @@ func (p *positions) walk(file string, n *yaml.Node, path string) {
 		for i, c := range n.Content {
 			sub := join(path, strconv.Itoa(i))
 			p.at[sub] = diag.Pos{File: file, Line: c.Line}
+			if c.Kind == yaml.ScalarNode {
+				p.val[sub] = c.Value
+			}
 			p.walk(file, c, sub)
 		}
 	}

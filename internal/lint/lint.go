@@ -99,10 +99,19 @@ func (s *Stack) run(opts Options) *Report {
 	for _, u := range s.Units {
 		rep.Files = append(rep.Files, u.Path)
 	}
+	trailing := map[string]bool{}
+	for _, d := range all {
+		if d.Code == "trailing-ignore" {
+			trailing[fmt.Sprintf("%s:%d", d.Pos.File, d.Pos.Line)] = true
+		}
+	}
 	seen := map[string]bool{}
 	for _, d := range all {
 		d = s.normalize(d)
 		key := d.String()
+		if trailing[fmt.Sprintf("%s:%d", d.Pos.File, d.Pos.Line)] && valueCodes[d.Code] {
+			continue // the value is invalid because of the comment: trailing-ignore says so
+		}
 		if disabled[d.Code] || seen[key] || s.ignored(d) {
 			continue
 		}
@@ -200,7 +209,31 @@ func compileSafely(units []*quadlet.Unit, opts quadlet.Options) (out diag.List) 
 	return quadlet.Compile(units, opts).Diags
 }
 
+// valueCodes are the diagnostics of an invalid value, which a trailing
+// "# berth:ignore" comment causes by becoming part of the value.
+var valueCodes = map[string]bool{"invalid-value": true, "invalid-port": true, "invalid-enum": true, "invalid-bool": true,
+	"invalid-duration": true, "invalid-int": true, "invalid-size": true, "relative-path": true, "bad-quoting": true}
+
 var ignoreRe = regexp.MustCompile(`#\s*berth:ignore\b([^#]*)`)
+
+// IgnoredBy reports whether line holds a "# berth:ignore" comment that
+// names code, or names no code at all.
+func IgnoredBy(line, code string) bool {
+	m := ignoreRe.FindStringSubmatch(line)
+	if m == nil {
+		return false
+	}
+	codes := strings.FieldsFunc(m[1], func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+	if len(codes) == 0 {
+		return true
+	}
+	for _, c := range codes {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
 
 // ignored reports whether a "# berth:ignore CODE" comment on the line of d
 // or on the line above it silences d. Without codes, every code is ignored.
@@ -209,18 +242,11 @@ func (s *Stack) ignored(d diag.Diagnostic) bool {
 		return false
 	}
 	for _, n := range []int{d.Pos.Line, d.Pos.Line - 1} {
-		m := ignoreRe.FindStringSubmatch(s.rawLine(d.Pos.File, n))
-		if m == nil {
-			continue
+		if n == d.Pos.Line && d.Code == "trailing-ignore" {
+			continue // the misplaced comment cannot silence the report of itself
 		}
-		codes := strings.FieldsFunc(m[1], func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
-		if len(codes) == 0 {
+		if IgnoredBy(s.rawLine(d.Pos.File, n), d.Code) {
 			return true
-		}
-		for _, c := range codes {
-			if c == d.Code {
-				return true
-			}
 		}
 	}
 	return false

@@ -16,6 +16,7 @@ const unset diag.Severity = -1
 func Rules() []Rule {
 	return []Rule{
 		{"syntax", diag.Error, "a line podman cannot read makes the whole file fail to generate", checkSyntax},
+		{"trailing-ignore", diag.Error, "systemd has no trailing comments: a # berth:ignore after a value becomes part of the value", checkTrailingIgnore},
 		{"unknown-group", diag.Warning, "a [Group] quadlet does not know is ignored, so its keys silently do nothing", checkUnknownGroups},
 		{"unknown-key", diag.Error, "podman refuses a unit with an unknown key: the service is never generated", checkUnknownKeys},
 		{"too-new", diag.Error, "a key the target podman lacks makes the generator or podman itself fail", checkTooNew},

@@ -214,3 +214,33 @@ func serviceNameOf(name string) string {
 	}
 	return base + k.ServiceSuffix + ".service"
 }
+
+// checkTrailingIgnore finds "# berth:ignore" written after a Key=Value on
+// the same line: systemd reads it as part of the value (PublishPort=
+// "5432:5432 # berth:ignore db-exposed"), which then looks invalid, or,
+// worse, is valid and wrong (an environment variable's value).
+func checkTrailingIgnore(s *Stack) diag.List {
+	var out diag.List
+	for _, u := range s.Units {
+		for path, lines := range u.lines {
+			for i, line := range lines {
+				t := strings.TrimSpace(line)
+				if t == "" || t[0] == '#' || t[0] == ';' || t[0] == '[' || !strings.Contains(t, "=") {
+					continue
+				}
+				loc := ignoreRe.FindStringIndex(line)
+				if loc == nil {
+					continue
+				}
+				key := strings.TrimSpace(t[:strings.IndexByte(t, '=')])
+				comment := strings.TrimSpace(line[loc[0]:])
+				d := find(diag.Pos{File: path, Line: i + 1, Col: loc[0] + 1},
+					fmt.Sprintf("put %q on its own line above %s=", comment, key),
+					"%q after %s= is part of the value: systemd has no trailing comments", comment, key)
+				out = append(out, d)
+			}
+		}
+	}
+	out.Sort()
+	return out
+}

@@ -116,39 +116,59 @@ func (s *Stack) loadFile(path string) {
 			Hint:    "rename the file, or leave it out of the paths given to berth lint"})
 		return
 	}
-	f, lines, ok := s.parse(path)
+	data, ok := s.read(path)
 	if !ok {
 		return
 	}
-	u := &Unit{Name: name, Path: path, Kind: quadlet.KindOf(name), File: f, lines: map[string][]string{path: lines}}
+	s.addUnit(path, data, true)
+}
+
+// addUnit parses a unit's text and adds it to the stack, with the drop-ins
+// next to it when dropins is set (files on disk).
+func (s *Stack) addUnit(path string, data []byte, dropins bool) {
+	name := filepath.Base(path)
+	f, ds := unitfile.Parse(path, data)
+	s.parseDiags = append(s.parseDiags, ds...)
+	u := &Unit{Name: name, Path: path, Kind: quadlet.KindOf(name), File: f, lines: map[string][]string{path: strings.Split(string(data), "\n")}}
 	if prev := s.byName[name]; prev != nil {
 		s.parseDiags.Add(diag.Diagnostic{Pos: diag.Pos{File: path, Line: 1}, Severity: diag.Warning, Code: "duplicate-unit",
 			Message: "a unit named " + name + " was already read from " + prev.Path + "; this one is ignored",
 			Hint:    "podman reads the first file of a name in its search path; remove or rename one"})
 		return
 	}
-	s.mergeDropins(u)
+	if dropins {
+		s.mergeDropins(u)
+	}
 	s.byName[name] = u
 	s.Units = append(s.Units, u)
 }
 
 // parse reads and parses one file, recording its syntax diagnostics.
 func (s *Stack) parse(path string) (*unitfile.File, []string, bool) {
-	st, err := os.Stat(path)
-	if err == nil && st.Size() > maxFileSize {
-		s.parseDiags.Add(diag.Diagnostic{Pos: diag.Pos{File: path, Line: 1}, Severity: diag.Error, Code: unitfile.CodeUnreadable,
-			Message: "file is larger than 4 MiB; it is not a unit file", Hint: "check that the path names a quadlet"})
-		return nil, nil, false
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		s.parseDiags.Add(diag.Diagnostic{Pos: diag.Pos{File: path}, Severity: diag.Error, Code: unitfile.CodeUnreadable,
-			Message: "cannot read file: " + errText(err), Hint: "check that the file exists and is readable"})
+	data, ok := s.read(path)
+	if !ok {
 		return nil, nil, false
 	}
 	f, ds := unitfile.Parse(path, data)
 	s.parseDiags = append(s.parseDiags, ds...)
 	return f, strings.Split(string(data), "\n"), true
+}
+
+// read reads one file, recording why it cannot be.
+func (s *Stack) read(path string) ([]byte, bool) {
+	st, err := os.Stat(path)
+	if err == nil && st.Size() > maxFileSize {
+		s.parseDiags.Add(diag.Diagnostic{Pos: diag.Pos{File: path, Line: 1}, Severity: diag.Error, Code: unitfile.CodeUnreadable,
+			Message: "file is larger than 4 MiB; it is not a unit file", Hint: "check that the path names a quadlet"})
+		return nil, false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		s.parseDiags.Add(diag.Diagnostic{Pos: diag.Pos{File: path}, Severity: diag.Error, Code: unitfile.CodeUnreadable,
+			Message: "cannot read file: " + errText(err), Hint: "check that the file exists and is readable"})
+		return nil, false
+	}
+	return data, true
 }
 
 // mergeDropins applies the *.conf drop-ins found next to the unit, most
