@@ -28,13 +28,9 @@ func (a *app) newBuildCmd() *cobra.Command {
 func (a *app) runBuild(_ buildOptions, args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	p, err := a.openProject(ctx, true)
+	p, units, err := a.openServices(ctx, args)
 	if err != nil {
 		return err
-	}
-	units, err := p.Stack.Resolve(args)
-	if err != nil {
-		return &usageError{err: err}
 	}
 	builds := buildUnits(p.Stack, units)
 	if len(builds) == 0 {

@@ -46,13 +46,9 @@ func (a *app) runLogs(o logsOptions, args []string) error {
 		lines := max(o.tail, 0) // -1 (all) is 0 for journalctl
 		return st.Logs(ctx, systemd.JournalOptions{Units: args, Follow: o.follow, Lines: lines}, a.stdout)
 	}
-	p, err := a.openProject(ctx, true)
+	p, units, err := a.openServices(ctx, args)
 	if err != nil {
 		return err
-	}
-	units, err := p.Stack.Resolve(args)
-	if err != nil {
-		return &usageError{err: err}
 	}
 	var names []string
 	for _, u := range units {

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/systemd"
 )
 
 // restartOptions are the flags of `berth restart`.
@@ -31,28 +33,10 @@ func (a *app) runRestart(parent context.Context, o restartOptions, args []string
 	}
 	ctx, cancel := context.WithTimeout(parent, 5*time.Minute)
 	defer cancel()
-	if st, ok, err := a.systemdStack(); err != nil {
-		return err
-	} else if ok {
-		units, err := selectUnits(st, args)
-		if err != nil {
-			return err
-		}
-		if err := st.Restart(ctx, units...); err != nil {
-			return err
-		}
-		a.printUnits(units, "restarted")
-		return nil
-	}
-	p, err := a.openProject(ctx, true)
-	if err != nil {
+	if installed, err := a.systemdVerb(ctx, args, (*systemd.Stack).Restart, "restarted"); installed || err != nil {
 		return err
 	}
-	units, err := p.Stack.Resolve(args)
-	if err != nil {
-		return &usageError{err: err}
-	}
-	outs, err := p.Stop(ctx, units)
+	_, outs, err := a.stopServices(ctx, args)
 	if err != nil {
 		return err
 	}

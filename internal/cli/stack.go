@@ -44,6 +44,20 @@ func (g *globalOptions) projectName(dir string) string {
 	return strings.Trim(name, "-.")
 }
 
+// openServices opens the project and resolves the SERVICE arguments to its
+// units (all when there are none); an unknown service is a usage error.
+func (a *app) openServices(ctx context.Context, args []string) (*run.Project, []*run.Unit, error) {
+	p, err := a.openProject(ctx, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	units, err := p.Stack.Resolve(args)
+	if err != nil {
+		return nil, nil, &usageError{err: err}
+	}
+	return p, units, nil
+}
+
 // openProject compiles the stack for the installed podman (or the
 // --podman-version given) and sets up the executor. The stack is the
 // folder's quadlet files, or a compose project (-f, or a compose file in a

@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/run"
+	"github.com/berth-dev/berth/internal/systemd"
 )
 
 // stopOptions are the flags of `berth stop`.
@@ -22,31 +25,24 @@ func (a *app) newStopCmd() *cobra.Command {
 func (a *app) runStop(_ stopOptions, args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if st, ok, err := a.systemdStack(); err != nil {
-		return err
-	} else if ok {
-		units, err := selectUnits(st, args)
-		if err != nil {
-			return err
-		}
-		if err := st.Stop(ctx, units...); err != nil {
-			return err
-		}
-		a.printUnits(units, "stopped")
-		return nil
-	}
-	p, err := a.openProject(ctx, true)
-	if err != nil {
+	if installed, err := a.systemdVerb(ctx, args, (*systemd.Stack).Stop, "stopped"); installed || err != nil {
 		return err
 	}
-	units, err := p.Stack.Resolve(args)
-	if err != nil {
-		return &usageError{err: err}
-	}
-	outs, err := p.Stop(ctx, units)
+	p, outs, err := a.stopServices(ctx, args)
 	if err != nil {
 		return err
 	}
 	notifySupervisor(p)
 	return a.reportOutcomes(outs)
+}
+
+// stopServices stops the services args name (all when none), and those
+// that depend on them, with the executor; stop and restart share it.
+func (a *app) stopServices(ctx context.Context, args []string) (*run.Project, []*run.Outcome, error) {
+	p, units, err := a.openServices(ctx, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	outs, err := p.Stop(ctx, units)
+	return p, outs, err
 }

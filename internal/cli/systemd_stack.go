@@ -46,6 +46,25 @@ func selectUnits(st *systemd.Stack, args []string) ([]string, error) {
 	return units, nil
 }
 
+// systemdVerb runs verb (Stop, Restart) on the units args select when the
+// stack is installed under systemd, and prints them with done. installed is
+// false when it is not: the executor must do the work.
+func (a *app) systemdVerb(ctx context.Context, args []string, verb func(*systemd.Stack, context.Context, ...string) error, done string) (installed bool, err error) {
+	st, ok, err := a.systemdStack()
+	if err != nil || !ok {
+		return false, err
+	}
+	units, err := selectUnits(st, args)
+	if err != nil {
+		return true, err
+	}
+	if err := verb(st, ctx, units...); err != nil {
+		return true, err
+	}
+	a.printUnits(units, done)
+	return true, nil
+}
+
 // printUnits prints "service  what" per unit, as the executor's progress does.
 func (a *app) printUnits(units []string, what string) {
 	for _, u := range units {
