@@ -30,13 +30,13 @@ var layer = map[string]int{
 	"internal/systemd/exec":    2,
 	"internal/compose":         3,
 	"internal/generate":        3,
-	"internal/lint":            3,
 	"internal/observe":         3,
 	"internal/systemd":         3,
-	"internal/doctor":          4,
+	"internal/lint":            4, // lint -f compose converts with internal/compose
 	"internal/run":             4,
-	"internal/cli":             5,
-	"cmd/berth":                6,
+	"internal/doctor":          5, // doctor runs lint's checks
+	"internal/cli":             6,
+	"cmd/berth":                7,
 }
 
 // onlyImports lists, for the packages whose imports are closed, the only
