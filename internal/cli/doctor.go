@@ -19,9 +19,6 @@ type doctorOptions struct {
 	hostOnly bool
 }
 
-// doctorHost is the machine doctor examines; tests replace it.
-var doctorHost = func() doctor.Host { return doctor.OSHost{} }
-
 func (a *app) newDoctorCmd() *cobra.Command {
 	var o doctorOptions
 	cmd := &cobra.Command{
@@ -60,7 +57,11 @@ func (a *app) runDoctor(o doctorOptions, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	rep := doctor.Run(ctx, doctorHost(), opts)
+	host := a.doctorHost
+	if host == nil {
+		host = doctor.OSHost{}
+	}
+	rep := doctor.Run(ctx, host, opts)
 	var err error
 	if o.json {
 		err = rep.WriteJSON(a.stdout)

@@ -37,13 +37,12 @@ func TestDoctorCmd(t *testing.T) {
 	stub := &podman.Stub{}
 	stub.On("podman --version", 0, "podman version 5.2.0\n")
 	stub.On("podman info", 0, `{"host":{"cgroupManager":"systemd","cgroupVersion":"v2","networkBackend":"netavark","ociRuntime":{"name":"crun"}}}`)
-	old := doctorHost
-	defer func() { doctorHost = old }()
-	doctorHost = func() doctor.Host {
+	fakeHost := func() doctor.Host {
 		return &doctor.FakeHost{Stub: stub, Files: map[string]string{"/proc/1/comm": "systemd\n", "/usr/lib/podman/aardvark-dns": "",
 			"/usr/lib/systemd/system-generators/podman-system-generator": ""}}
 	}
 	a, stdout, stderr := testApp("berth", nil)
+	a.doctorHost = fakeHost()
 	if code := a.run([]string{"doctor", "--host", "--json"}); code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -52,6 +51,7 @@ func TestDoctorCmd(t *testing.T) {
 		t.Fatalf("json: %v\n%s", err, stdout)
 	}
 	a, stdout, _ = testApp("berth", nil)
+	a.doctorHost = fakeHost()
 	if code := a.run([]string{"-C", "../../examples/colosseum", "doctor", "colosseum-db"}); code != exitFailed ||
 		!strings.Contains(stdout.String(), "fail  service colosseum-db") || strings.Contains(stdout.String(), "service colosseum-agent") {
 		t.Errorf("exit %d\n%s", code, stdout)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/internal/doctor"
 	"github.com/berth-dev/berth/internal/quadlet"
 	"github.com/berth-dev/berth/internal/version"
 )
@@ -32,6 +33,9 @@ type app struct {
 	// tuneRuntime lets short verbs change process-wide runtime settings
 	// (garbage collection); false in tests.
 	tuneRuntime bool
+	// doctorHost is the machine `berth doctor` examines; nil means this
+	// one. Tests give a doctor.FakeHost.
+	doctorHost doctor.Host
 }
 
 // globalOptions are the flags every verb takes.
