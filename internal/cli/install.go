@@ -138,7 +138,7 @@ func (a *app) newUninstallCmd() *cobra.Command {
 	o := &uninstallOptions{}
 	cmd := &cobra.Command{
 		Use:   "uninstall [STACK]",
-		Short: "Stop an installed stack and remove its files; volumes and their data are kept",
+		Short: "Stop an installed stack and remove its files and networks; volumes and their data are kept",
 		Args:  cobra.MaximumNArgs(1),
 		RunE:  func(c *cobra.Command, args []string) error { return a.runUninstall(c.Context(), o, args) },
 	}
@@ -156,9 +156,12 @@ func (a *app) runUninstall(ctx context.Context, o *uninstallOptions, args []stri
 		return err
 	}
 	r, err := systemd.Uninstall(ctx, systemd.UninstallOptions{Stack: m.Stack, Layout: layout,
-		Manager: systemd.NewSystemctl(layout.Scope), Log: a.stdout})
+		Manager: systemd.NewSystemctl(layout.Scope), Podman: systemd.ExecRunner{}, Log: a.stdout})
 	if err != nil {
 		return err
+	}
+	for _, n := range r.Networks {
+		fmt.Fprintf(a.stdout, "removed network %s\n", n)
 	}
 	for _, k := range r.Kept {
 		fmt.Fprintf(a.stdout, "kept %s: other installed stacks still use it\n", k)

@@ -206,7 +206,11 @@ func startOrder(res *quadlet.Result) []ManifestUnit {
 		done[s.Name] = true
 		if !strings.Contains(s.Name, "@") {
 			k := quadlet.KindOf(s.Source.Name)
-			out = append(out, ManifestUnit{Source: s.Source.Name, Service: s.Name, Kind: strings.TrimPrefix(k.Ext, ".")})
+			mu := ManifestUnit{Source: s.Source.Name, Service: s.Name, Kind: strings.TrimPrefix(k.Ext, ".")}
+			if info := res.Infos[s.Source.Name]; info != nil {
+				mu.Resource = info.ResourceName
+			}
+			out = append(out, mu)
 		}
 	}
 	sorted := append([]*quadlet.Service(nil), res.Services...)

@@ -45,6 +45,9 @@ type ManifestUnit struct {
 	Source  string `json:"source"`  // "db.container"
 	Service string `json:"service"` // "db.service"
 	Kind    string `json:"kind"`    // "container"
+	// Resource is the podman name of what the unit makes (the network's,
+	// volume's, container's or image's name); uninstall removes networks.
+	Resource string `json:"resource,omitempty"`
 }
 
 // Link is a symbolic link berth made.

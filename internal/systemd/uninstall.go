@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // UninstallOptions is one `berth uninstall`.
@@ -14,7 +15,10 @@ type UninstallOptions struct {
 	Stack   string
 	Layout  Layout
 	Manager Manager
-	Log     io.Writer
+	// Podman runs `podman network rm` for the stack's networks; nil leaves
+	// them in place.
+	Podman Runner
+	Log    io.Writer
 }
 
 // UninstallResult is what Uninstall removed and kept.
@@ -22,16 +26,19 @@ type UninstallResult struct {
 	Manifest *Manifest
 	Removed  []string // files, folders and links
 	Kept     []string // generator links other stacks still need
+	Networks []string // podman networks removed
 	Errors   []error  // what could not be done; the rest was
 }
 
 // ErrNotInstalled is returned for a stack that has no manifest.
 var ErrNotInstalled = errors.New("stack not installed")
 
-// Uninstall stops the stack's services, removes exactly the files and links
-// its manifest lists (generator links only when no other stack needs them)
-// and reloads systemd. Volumes and their data are never touched: quadlet
-// volume services create volumes, stopping them removes nothing.
+// Uninstall stops the stack's services, removes the podman networks of its
+// .network units (as `berth down` does: they hold no data), exactly the
+// files and links its manifest lists (generator links only when no other
+// stack needs them) and reloads systemd. Volumes and their data are never
+// touched: quadlet volume services create volumes, stopping them removes
+// nothing.
 func Uninstall(ctx context.Context, o UninstallOptions) (*UninstallResult, error) {
 	ok, m, err := InstalledIn(o.Layout, o.Stack)
 	if err != nil {
@@ -47,6 +54,7 @@ func Uninstall(ctx context.Context, o UninstallOptions) (*UninstallResult, error
 		r.Errors = append(r.Errors, fmt.Errorf("stopping: %w", err))
 	}
 	_ = o.Manager.ResetFailed(ctx, m.Services()...)
+	removeNetworks(ctx, o.Podman, m, r)
 	removeFiles(m, r)
 	removeLinks(o.Layout, m, r)
 	if err := o.Manager.DaemonReload(ctx); err != nil {
@@ -109,6 +117,33 @@ func removeLinks(l Layout, m *Manifest, r *UninstallResult) {
 			} else {
 				r.Removed = append(r.Removed, lk.Path)
 			}
+		}
+	}
+}
+
+// removeNetworks removes the podman networks the stack's .network units
+// created. podman refuses to remove a network that a container still uses
+// (one of another stack, say): that network stays and the refusal is
+// reported. The caller's podman is the right one for both scopes (root
+// uninstalls system stacks, a user their own). Manifests written before
+// berth recorded resource names have none: their networks are left alone.
+func removeNetworks(ctx context.Context, podman Runner, m *Manifest, r *UninstallResult) {
+	if podman == nil {
+		return
+	}
+	for _, u := range m.Units {
+		if u.Kind != "network" || u.Resource == "" {
+			continue
+		}
+		err := podman.Run(ctx, []string{"podman", "network", "rm", u.Resource}, nil)
+		var ce *CmdError
+		switch {
+		case err == nil:
+			r.Networks = append(r.Networks, u.Resource)
+		case errors.As(err, &ce) && strings.Contains(ce.Stderr, "network not found"):
+			// Never created, or removed by hand: nothing to do.
+		default:
+			r.Errors = append(r.Errors, fmt.Errorf("network %s of %s was kept: %w", u.Resource, u.Source, err))
 		}
 	}
 }

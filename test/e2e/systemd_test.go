@@ -18,11 +18,11 @@ import (
 	"time"
 )
 
-// The Colosseum stack reduced to what runs on podman 4.3.1 with the small
-// test images: the real one uses Notify=healthy (podman >= 4.7), a secret and
-// the 370 MB pg image. Same names, same shape: network, volume, a stateful
-// service on the volume, an API that requires it; plus relative paths
-// (EnvironmentFile=./agent.env, a ./ bind mount) that install must rewrite.
+// The Colosseum stack reduced to the small test images. The real one runs in
+// systemd_colosseum_test.go; this one adds what the real stack lacks:
+// relative paths that install must rewrite (EnvironmentFile=./agent.env, a
+// ./ bind mount), images copied with `podman save | podman load`, `berth
+// list --json` and the restart of a service that nothing requires.
 var miniColosseum = map[string]string{
 	"colosseum.network":        "[Network]\nNetworkName=colosseum-network\n",
 	"colosseum-db-data.volume": "[Volume]\nVolumeName=colosseum-db-data\n",
@@ -64,14 +64,19 @@ const (
 	berthInner = "/usr/local/bin/berth"
 )
 
+// sdInstance is one systemd-nspawn instance run by scripts/nspawn.sh.
 type sdInstance struct {
 	t      *testing.T
 	script string
+	name   string
+}
+
+func (n sdInstance) cmd(args ...string) *exec.Cmd {
+	return exec.Command("bash", append([]string{n.script, "--name", n.name}, args...)...)
 }
 
 func (n sdInstance) run(args ...string) (string, error) {
-	cmd := exec.Command("bash", append([]string{n.script, "--name", instance}, args...)...)
-	out, err := cmd.CombinedOutput()
+	out, err := n.cmd(args...).CombinedOutput()
 	return string(out), err
 }
 
@@ -101,7 +106,9 @@ func sdRepoRoot(t *testing.T) string {
 	return filepath.Clean(filepath.Join(wd, "../.."))
 }
 
-func setupSystemd(t *testing.T) sdInstance {
+// needSystemd skips the test unless the systemd e2e can run here.
+func needSystemd(t *testing.T) {
+	t.Helper()
 	if os.Getuid() != 0 {
 		t.Skip("needs root (systemd-nspawn, rootful podman)")
 	}
@@ -115,27 +122,60 @@ func setupSystemd(t *testing.T) sdInstance {
 	if _, err := os.Stat(filepath.Join(rootfs, ".berth-recipe")); err != nil {
 		t.Skipf("no systemd rootfs at %s: build it with scripts/build-systemd-rootfs.sh (scripts/test.sh does)", rootfs)
 	}
-	for _, img := range []string{"localhost/berth-test/kv:latest", "localhost/berth-test/web:latest"} {
+}
+
+// needImages skips the test unless the host's podman has the images.
+func needImages(t *testing.T, build string, images ...string) {
+	t.Helper()
+	for _, img := range images {
 		if exec.Command("podman", "image", "exists", img).Run() != nil {
-			t.Skipf("no image %s: build it with scripts/build-test-images.sh", img)
+			t.Skipf("no image %s on the host: build it with %s", img, build)
 		}
 	}
-	repo := sdRepoRoot(t)
-	n := sdInstance{t: t, script: filepath.Join(repo, "scripts/nspawn.sh")}
+}
+
+// bootSystemd boots a fresh instance NAME-PID (stopped at the end of the
+// test; the PID keeps concurrent test runs apart) with nspawnArgs added to
+// systemd-nspawn's command line.
+func bootSystemd(t *testing.T, name string, nspawnArgs ...string) sdInstance {
+	t.Helper()
+	name = fmt.Sprintf("%s-%d", name, os.Getpid())
+	n := sdInstance{t: t, script: filepath.Join(sdRepoRoot(t), "scripts/nspawn.sh"), name: name}
+	t0 := time.Now()
+	args := []string{"start"}
+	if len(nspawnArgs) > 0 {
+		args = append(append(args, "--"), nspawnArgs...)
+	}
+	n.must(args...)
+	t.Cleanup(func() { n.run("stop") })
+	t.Logf("%s booted in %.1fs", name, time.Since(t0).Seconds())
+	return n
+}
+
+// installBerth builds berth (static) on the host and copies it to
+// berthInner in the instance.
+func installBerth(t *testing.T, n sdInstance) {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "berth")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/berth")
-	build.Dir, build.Env = repo, append(os.Environ(), "CGO_ENABLED=0")
+	build.Dir, build.Env = sdRepoRoot(t), append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	t0 := time.Now()
-	n.must("start")
-	t.Cleanup(func() { n.run("stop") })
-	t.Logf("booted in %.1fs", time.Since(t0).Seconds())
-	t0 = time.Now()
-	n.must("load", "localhost/berth-test/kv:latest", "localhost/berth-test/web:latest")
-	t.Logf("images loaded in %.1fs", time.Since(t0).Seconds())
 	n.must("cp", bin, berthInner)
+}
+
+func setupSystemd(t *testing.T) sdInstance {
+	needSystemd(t)
+	images := []string{"localhost/berth-test/kv:latest", "localhost/berth-test/web:latest"}
+	needImages(t, "scripts/build-test-images.sh", images...)
+	n := bootSystemd(t, instance)
+	// This test copies its images with podman save | podman load (the
+	// Colosseum test shares the host's image store instead).
+	t0 := time.Now()
+	n.must(append([]string{"load"}, images...)...)
+	t.Logf("images loaded in %.1fs", time.Since(t0).Seconds())
+	installBerth(t, n)
 	src := t.TempDir()
 	for name, content := range miniColosseum {
 		p := filepath.Join(src, name)
@@ -226,6 +266,12 @@ func checkNothingLeft(t *testing.T, n sdInstance) {
 	}
 	if ps := n.mustExec("podman", "ps", "-a", "--format", "{{.Names}}"); strings.Contains(ps, "colosseum") {
 		t.Errorf("containers left: %s", ps)
+	}
+	if nets := n.mustExec("podman", "network", "ls", "--format", "{{.Name}}"); strings.Contains(nets, "colosseum") {
+		t.Errorf("networks left: %s", nets)
+	}
+	if gen := n.mustExec("ls", "/run/systemd/generator"); strings.Contains(gen, "colosseum") {
+		t.Errorf("generated units left in /run/systemd/generator:\n%s", gen)
 	}
 	units := n.mustExec("systemctl", "list-units", "--all", "--plain", "--no-legend", "colosseum*")
 	if strings.TrimSpace(units) != "" {

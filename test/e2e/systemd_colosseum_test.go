@@ -1,0 +1,261 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The real examples/colosseum under a real systemd with podman 4.3.1:
+// PostgreSQL (the 370 MB pg:15 test image) with Notify=healthy and a podman
+// secret, the agent image built by a .build unit from ../agent, a network
+// and a volume. berth compiles it for 4.3.1 as the quadlet generator.
+
+const (
+	colosseumInstance = "berth-e2e-colosseum"
+	pgImage           = "localhost/berth-test/pg:15"
+	// A checkout inside the instance: examples/colosseum and examples/agent
+	// side by side, as the stack's relative paths (../agent) expect.
+	innerCheckout = "/srv/berth"
+	// Where the instance sees the host's image store (read-only).
+	innerHostStore = "/var/lib/berth-host-store"
+)
+
+var colosseumServices = []string{
+	"colosseum-network.service", "colosseum-db-data-volume.service",
+	"colosseum-agent-build.service", "colosseum-db.service", "colosseum-agent.service",
+}
+
+// hostImageStore returns the host's podman graph root when the instance's
+// podman can use it as an additional (read-only) image store: then the pg
+// image is there at once, where `podman save | podman load` of its 370 MB
+// takes ~11 s.
+func hostImageStore() (string, bool) {
+	out, err := exec.Command("podman", "info", "--format", "{{.Store.GraphDriverName}} {{.Store.GraphRoot}}").Output()
+	if err != nil {
+		return "", false
+	}
+	f := strings.Fields(string(out))
+	if len(f) != 2 || f[0] != "overlay" || !filepath.IsAbs(f[1]) {
+		return "", false
+	}
+	return f[1], true
+}
+
+// useImages makes the images available to the instance's podman: through the
+// host's store bound read-only at innerHostStore when shared, else by
+// copying them.
+func useImages(t *testing.T, n sdInstance, shared bool, images ...string) {
+	t.Helper()
+	t0 := time.Now()
+	if shared {
+		conf := fmt.Sprintf(`# berth e2e: the host's image store, read-only
+[storage]
+driver = "overlay"
+runroot = "/run/containers/storage"
+graphroot = "/var/lib/containers/storage"
+[storage.options]
+additionalimagestores = [%q]
+`, innerHostStore)
+		p := filepath.Join(t.TempDir(), "storage.conf")
+		if err := os.WriteFile(p, []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		n.must("cp", p, "/etc/containers/storage.conf")
+		ok := true
+		for _, img := range images {
+			if _, err := n.exec("podman", "image", "exists", img); err != nil {
+				ok = false
+			}
+		}
+		if ok {
+			t.Logf("images shared from the host's store in %.1fs", time.Since(t0).Seconds())
+			return
+		}
+		t.Logf("the host's image store is not usable inside; copying the images")
+		n.mustExec("rm", "-f", "/etc/containers/storage.conf")
+	}
+	n.must(append([]string{"load"}, images...)...)
+	t.Logf("images loaded (podman save | podman load) in %.1fs", time.Since(t0).Seconds())
+}
+
+// copyExamples puts examples/colosseum and examples/agent (its Containerfile
+// and a freshly built static agent binary) into innerCheckout.
+func copyExamples(t *testing.T, n sdInstance) {
+	t.Helper()
+	repo := sdRepoRoot(t)
+	tree := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(tree, "examples/agent/bin/agent"), "./examples/agent")
+	build.Dir, build.Env = repo, append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./examples/agent: %v\n%s", err, out)
+	}
+	cp := exec.Command("cp", "-r", filepath.Join(repo, "examples/colosseum"), filepath.Join(tree, "examples/colosseum"))
+	if out, err := cp.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	cp = exec.Command("cp", filepath.Join(repo, "examples/agent/Containerfile"), filepath.Join(tree, "examples/agent/"))
+	if out, err := cp.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	tar := exec.Command("tar", "-C", tree, "-c", "examples")
+	untar := n.cmd("exec", "sh", "-c", `mkdir -p "$1" && tar -C "$1" -x --no-same-owner`, "sh", innerCheckout)
+	var err error
+	if untar.Stdin, err = tar.StdoutPipe(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	untar.Stdout, untar.Stderr = &out, &out
+	if err := tar.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := untar.Run(); err != nil {
+		t.Fatalf("copying examples/ into the instance: %v\n%s", err, out.String())
+	}
+	if err := tar.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// agentSays is the agent's answer to GET / from inside the instance (the
+// port is published on the instance's loopback; it has no curl, bash has
+// /dev/tcp).
+func agentSays(n sdInstance) (string, error) {
+	return n.exec("bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/8000 && printf 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3 && timeout 5 cat <&3`)
+}
+
+// waitDatabaseReachable waits until the agent answers that PostgreSQL is
+// reachable.
+func waitDatabaseReachable(t *testing.T, n sdInstance, within time.Duration) {
+	t.Helper()
+	t0 := time.Now()
+	var last string
+	for time.Since(t0) < within {
+		out, _ := agentSays(n)
+		if strings.Contains(out, `"database":"reachable"`) {
+			t.Logf("the agent reaches the database (%.1fs): %s", time.Since(t0).Seconds(), strings.TrimSpace(out[strings.LastIndex(out, "\n{")+1:]))
+			return
+		}
+		last = out
+		time.Sleep(250 * time.Millisecond)
+	}
+	st, _ := n.exec("systemctl", "status", "--no-pager", "colosseum-agent.service", "colosseum-db.service")
+	t.Fatalf("the agent did not report the database reachable within %s; last answer:\n%s\n%s", within, last, st)
+}
+
+func unitProp(n sdInstance, unit, prop string) string {
+	out, _ := n.exec("systemctl", "show", "-p", prop, "--value", unit)
+	return strings.TrimSpace(out)
+}
+
+func TestSystemdColosseum(t *testing.T) {
+	needSystemd(t)
+	if os.Getenv("BERTH_E2E_PG") == "0" {
+		t.Skip("BERTH_E2E_PG=0: the real Colosseum stack needs " + pgImage + " (scripts/build-test-images.sh --pg)")
+	}
+	needImages(t, "scripts/build-test-images.sh --pg", pgImage)
+	tAll := time.Now()
+	store, shared := hostImageStore()
+	var nspawnArgs []string
+	if shared {
+		nspawnArgs = append(nspawnArgs, "--bind-ro="+store+":"+innerHostStore)
+	}
+	n := bootSystemd(t, colosseumInstance, nspawnArgs...)
+	useImages(t, n, shared, pgImage)
+
+	t0 := time.Now()
+	installBerth(t, n)
+	t.Logf("berth built and copied in %.1fs", time.Since(t0).Seconds())
+	t0 = time.Now()
+	copyExamples(t, n)
+	t.Logf("agent binary built, examples/colosseum and examples/agent copied to %s/examples in %.1fs", innerCheckout, time.Since(t0).Seconds())
+	t0 = time.Now()
+	n.mustExec("sh", "-c", "head -c 18 /dev/urandom | base64 | tr -d '\\n/+=' | podman secret create colosseum-db-password - >/dev/null")
+	t.Logf("podman secret colosseum-db-password created in %.1fs", time.Since(t0).Seconds())
+
+	// As a user would type it, from the checkout.
+	t0 = time.Now()
+	out, err := n.exec("sh", "-c", `cd "$1" && exec "$2" install --now examples/colosseum`, "sh", innerCheckout, berthInner)
+	t.Logf("berth install --now examples/colosseum took %.1fs:\n%s", time.Since(t0).Seconds(), out)
+	if err != nil {
+		st, _ := n.exec("systemctl", "status", "--no-pager", "--lines=30", "colosseum-*")
+		t.Fatalf("install: %v\n%s", err, st)
+	}
+	for _, want := range []string{"berth is the quadlet generator", "SetWorkingDirectory=../agent -> " + innerCheckout + "/examples/agent"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("install output lacks %q", want)
+		}
+	}
+
+	// Every long-running service is active; the build is a oneshot that
+	// exited successfully (no RemainAfterExit, as podman's quadlet).
+	if got, err := n.exec(append([]string{"systemctl", "is-active"}, "colosseum-network.service", "colosseum-db-data-volume.service", "colosseum-db.service", "colosseum-agent.service")...); err != nil || got != strings.Repeat("active\n", 4) {
+		t.Fatalf("is-active: %v %q", err, got)
+	}
+	if r, code := unitProp(n, "colosseum-agent-build.service", "Result"), unitProp(n, "colosseum-agent-build.service", "ExecMainStatus"); r != "success" || code != "0" {
+		t.Errorf("colosseum-agent-build.service: Result=%s ExecMainStatus=%s", r, code)
+	}
+	if st, err := n.exec("systemctl", "status", "--no-pager", "colosseum-db.service", "colosseum-agent.service"); err != nil || strings.Count(st, "Active: active (running)") != 2 {
+		t.Errorf("systemctl status: %v\n%s", err, st)
+	}
+	if st, err := n.exec(berthInner, "status", "colosseum"); err != nil {
+		t.Errorf("berth status colosseum: %v\n%s", err, st)
+	}
+	// Compiled for 4.3.1: Notify=healthy is conmon's notification plus a
+	// health loop that holds the dependants back.
+	unit := n.mustExec("cat", "/run/systemd/generator/colosseum-db.service")
+	for _, want := range []string{"--sdnotify=conmon", "ExecStartPost=", "podman healthcheck run colosseum-db", "--secret colosseum-db-password,type=env,target=POSTGRES_PASSWORD"} {
+		if !strings.Contains(unit, want) {
+			t.Errorf("generated colosseum-db.service lacks %q:\n%s", want, unit)
+		}
+	}
+
+	// systemd itself accepts every unit berth generated.
+	t0 = time.Now()
+	verify, err := n.exec("sh", "-c", "cd /run/systemd/generator && systemd-analyze verify colosseum-*.service")
+	t.Logf("systemd-analyze verify /run/systemd/generator/colosseum-*.service: %.1fs", time.Since(t0).Seconds())
+	if err != nil || strings.TrimSpace(verify) != "" {
+		t.Errorf("systemd-analyze verify is not clean: %v\n%s", err, verify)
+	}
+
+	waitDatabaseReachable(t, n, 30*time.Second)
+
+	// Kill PostgreSQL: systemd restarts it (Restart=always); the agent,
+	// which Requires= it, is stopped and started with it and reaches it again.
+	restarts0, _ := strconv.Atoi(unitProp(n, "colosseum-db.service", "NRestarts"))
+	t0 = time.Now()
+	n.mustExec("podman", "kill", "colosseum-db")
+	for {
+		k, _ := strconv.Atoi(unitProp(n, "colosseum-db.service", "NRestarts"))
+		db, agent := unitProp(n, "colosseum-db.service", "ActiveState"), unitProp(n, "colosseum-agent.service", "ActiveState")
+		if k > restarts0 && db == "active" && agent == "active" {
+			t.Logf("systemd restarted the killed colosseum-db in %.1fs (NRestarts=%d); colosseum-agent active again", time.Since(t0).Seconds(), k)
+			break
+		}
+		if time.Since(t0) > 90*time.Second {
+			st, _ := n.exec("systemctl", "status", "--no-pager", "colosseum-db.service", "colosseum-agent.service")
+			t.Fatalf("colosseum-db.service not restarted within 90s (NRestarts=%d, db %s, agent %s):\n%s", k, db, agent, st)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	waitDatabaseReachable(t, n, 30*time.Second)
+
+	t0 = time.Now()
+	out = n.mustExec(berthInner, "uninstall", "colosseum")
+	t.Logf("berth uninstall colosseum took %.1fs:\n%s", time.Since(t0).Seconds(), out)
+	checkNothingLeft(t, n)
+	// The volume kept is PostgreSQL's data, not an empty shell.
+	mp := strings.TrimSpace(n.mustExec("podman", "volume", "inspect", "--format", "{{.Mountpoint}}", "colosseum-db-data"))
+	if _, err := n.exec("test", "-f", mp+"/PG_VERSION"); err != nil {
+		t.Errorf("the kept volume colosseum-db-data holds no PostgreSQL cluster (%s/PG_VERSION)", mp)
+	}
+	t.Logf("whole Colosseum systemd test: %.1fs", time.Since(tAll).Seconds())
+}
