@@ -156,7 +156,7 @@ func (a *app) runUninstall(ctx context.Context, o *uninstallOptions, args []stri
 		return err
 	}
 	r, err := systemd.Uninstall(ctx, systemd.UninstallOptions{Stack: m.Stack, Layout: layout,
-		Manager: systemd.NewSystemctl(layout.Scope), Podman: systemd.ExecRunner{}, Log: a.stdout})
+		Manager: systemd.NewSystemctl(layout.Scope), Networks: a.podmanClient(), Log: a.stdout})
 	if err != nil {
 		return err
 	}

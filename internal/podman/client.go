@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -273,4 +274,19 @@ func (c *Client) Remove(ctx context.Context, timeout int, names ...string) error
 	args := append([]string{"rm", "-f", "-i", "-v", "-t", strconv.Itoa(timeout)}, names...)
 	_, err := c.Output(ctx, args...)
 	return err
+}
+
+// RemoveNetwork removes a network. removed is false, with no error, when
+// there was no such network; podman's refusal to remove a network that
+// containers still use is an error.
+func (c *Client) RemoveNetwork(ctx context.Context, name string) (removed bool, err error) {
+	_, err = c.Output(ctx, "network", "rm", name)
+	var ee *ExecError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &ee) && strings.Contains(ee.Stderr, "network not found"):
+		return false, nil
+	}
+	return false, err
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // UninstallOptions is one `berth uninstall`.
@@ -15,10 +14,10 @@ type UninstallOptions struct {
 	Stack   string
 	Layout  Layout
 	Manager Manager
-	// Podman runs `podman network rm` for the stack's networks; nil leaves
-	// them in place.
-	Podman Runner
-	Log    io.Writer
+	// Networks removes the stack's podman networks (internal/podman's
+	// client, the one package that runs podman); nil leaves them in place.
+	Networks NetworkRemover
+	Log      io.Writer
 }
 
 // UninstallResult is what Uninstall removed and kept.
@@ -54,7 +53,7 @@ func Uninstall(ctx context.Context, o UninstallOptions) (*UninstallResult, error
 		r.Errors = append(r.Errors, fmt.Errorf("stopping: %w", err))
 	}
 	_ = o.Manager.ResetFailed(ctx, m.Services()...)
-	removeNetworks(ctx, o.Podman, m, r)
+	removeNetworks(ctx, o.Networks, m, r)
 	removeFiles(m, r)
 	removeLinks(o.Layout, m, r)
 	if err := o.Manager.DaemonReload(ctx); err != nil {
@@ -127,23 +126,26 @@ func removeLinks(l Layout, m *Manifest, r *UninstallResult) {
 // reported. The caller's podman is the right one for both scopes (root
 // uninstalls system stacks, a user their own). Manifests written before
 // berth recorded resource names have none: their networks are left alone.
-func removeNetworks(ctx context.Context, podman Runner, m *Manifest, r *UninstallResult) {
-	if podman == nil {
+func removeNetworks(ctx context.Context, nets NetworkRemover, m *Manifest, r *UninstallResult) {
+	if nets == nil {
 		return
 	}
 	for _, u := range m.Units {
 		if u.Kind != "network" || u.Resource == "" {
 			continue
 		}
-		err := podman.Run(ctx, []string{"podman", "network", "rm", u.Resource}, nil)
-		var ce *CmdError
+		removed, err := nets.RemoveNetwork(ctx, u.Resource)
 		switch {
-		case err == nil:
-			r.Networks = append(r.Networks, u.Resource)
-		case errors.As(err, &ce) && strings.Contains(ce.Stderr, "network not found"):
-			// Never created, or removed by hand: nothing to do.
-		default:
+		case err != nil:
 			r.Errors = append(r.Errors, fmt.Errorf("network %s of %s was kept: %w", u.Resource, u.Source, err))
+		case removed:
+			r.Networks = append(r.Networks, u.Resource)
 		}
 	}
+}
+
+// NetworkRemover removes podman networks; removed is false when the network
+// did not exist (never created, or removed by hand).
+type NetworkRemover interface {
+	RemoveNetwork(ctx context.Context, name string) (removed bool, err error)
 }

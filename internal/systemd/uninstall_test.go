@@ -280,13 +280,13 @@ func TestUninstallRemovesNetworksKeepsVolumes(t *testing.T) {
 	if res["app.network"] != "app-net" || res["data.volume"] != "app-data" {
 		t.Errorf("manifest resources %v", res)
 	}
-	r := &recRunner{}
-	u, err := Uninstall(context.Background(), UninstallOptions{Stack: "demo", Layout: e.layout, Manager: e.fake, Podman: r})
+	r := &fakeNetworks{removed: true}
+	u, err := Uninstall(context.Background(), UninstallOptions{Stack: "demo", Layout: e.layout, Manager: e.fake, Networks: r})
 	if err != nil || len(u.Errors) != 0 {
 		t.Fatal(err, u.Errors)
 	}
-	if want := [][]string{{"podman", "network", "rm", "app-net"}}; !reflect.DeepEqual(r.argvs, want) {
-		t.Errorf("podman calls %q, want %q (volumes are kept)", r.argvs, want)
+	if want := []string{"app-net"}; !reflect.DeepEqual(r.asked, want) {
+		t.Errorf("networks asked to remove %q, want %q (volumes are kept)", r.asked, want)
 	}
 	if !reflect.DeepEqual(u.Networks, []string{"app-net"}) {
 		t.Errorf("networks removed %q", u.Networks)
@@ -294,22 +294,34 @@ func TestUninstallRemovesNetworksKeepsVolumes(t *testing.T) {
 
 	// A network already gone is fine; one still in use is kept and said so.
 	for _, c := range []struct {
-		stderr string
-		kept   bool
+		err  error
+		kept bool
 	}{
-		{"Error: unable to find network with name or ID app-net: network not found", false},
-		{`Error: "app-net" has associated containers with it. Use -f to forcibly delete containers and pods: network is being used`, true},
+		{nil, false}, // not found: removed=false, no error
+		{errors.New(`"app-net" has associated containers with it: network is being used`), true},
 	} {
 		if _, err := e.install(t, Host{Podman: version.Must("4.3.1")}, false); err != nil {
 			t.Fatal(err)
 		}
-		r := &recRunner{err: &CmdError{Argv: []string{"podman", "network", "rm", "app-net"}, Code: 2, Stderr: c.stderr}}
-		u, err := Uninstall(context.Background(), UninstallOptions{Stack: "demo", Layout: e.layout, Manager: e.fake, Podman: r})
+		r := &fakeNetworks{err: c.err}
+		u, err := Uninstall(context.Background(), UninstallOptions{Stack: "demo", Layout: e.layout, Manager: e.fake, Networks: r})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := len(u.Errors) == 1 && strings.Contains(u.Errors[0].Error(), "network app-net of app.network was kept"); got != c.kept || len(u.Networks) != 0 {
-			t.Errorf("%s: errors %v, removed %q", c.stderr, u.Errors, u.Networks)
+			t.Errorf("%v: errors %v, removed %q", c.err, u.Errors, u.Networks)
 		}
 	}
+}
+
+// fakeNetworks records the networks Uninstall asks to remove.
+type fakeNetworks struct {
+	asked   []string
+	removed bool
+	err     error
+}
+
+func (f *fakeNetworks) RemoveNetwork(_ context.Context, name string) (bool, error) {
+	f.asked = append(f.asked, name)
+	return f.removed && f.err == nil, f.err
 }
