@@ -118,6 +118,11 @@ func referenceGroups(units []*quadlet.Unit) [][]int {
 					return all()
 				}
 				forEachToken(l.Value, func(tok string) {
+					// Every unit name has an extension: a token without
+					// a dot needs no lookup.
+					if strings.IndexByte(tok, '.') < 0 {
+						return
+					}
 					if j, ok := names[tok]; ok {
 						parent[find(i)] = find(j)
 					}

@@ -153,10 +153,12 @@ func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result) {
 // service (web.container and web.kube) is written last and wins.
 func conversionOrder(units []*quadlet.Unit) []int {
 	order := make([]int, len(units))
+	kinds := make([]int, len(units)) // by unit index, rather than a KindOf per comparison
 	for i := range order {
 		order[i] = i
+		kinds[i] = kindOrder(units[i])
 	}
-	sort.Slice(order, func(a, b int) bool { return kindOrder(units[order[a]]) < kindOrder(units[order[b]]) })
+	sort.Slice(order, func(a, b int) bool { return kinds[order[a]] < kinds[order[b]] })
 	return order
 }
 

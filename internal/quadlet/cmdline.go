@@ -16,7 +16,9 @@ type cmdline struct {
 // podmanCmd starts a command with the podman binary, the
 // ContainersConfModule= and GlobalArgs= of the unit's group.
 func (c *ctx) podmanCmd() *cmdline {
-	cmd := &cmdline{c: c, args: []string{c.opts.podman()}}
+	// Room for a typical podman run line, which would otherwise grow 5 times.
+	cmd := &cmdline{c: c, args: make([]string, 1, 24)}
+	cmd.args[0] = c.opts.podman()
 	for _, m := range c.src.All(c.kind.Group, "ContainersConfModule") {
 		cmd.add("--module=" + m)
 	}
@@ -30,7 +32,7 @@ func (m *cmdline) addf(format string, a ...any) { m.add(fmt.Sprintf(format, a...
 
 // flag adds the arguments of key k. The key's version was checked when the
 // unit's keys were, so here it is only recorded.
-func (m *cmdline) flag(_ Key, args ...string) { m.add(args...) }
+func (m *cmdline) flag(_ *Key, args ...string) { m.add(args...) }
 
 // addBool adds flag for true and flag=false for false.
 func (m *cmdline) addBool(flag string, b bool) {

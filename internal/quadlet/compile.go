@@ -7,6 +7,7 @@ package quadlet
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -59,10 +60,16 @@ type Info struct {
 	ServiceName  string   // without ".service"
 	ResourceName string   // podman name of the container, network, volume, image...
 	podStarts    []string // for pods: services of containers that start with it
+	serviceFile  string   // ServiceName + ".service", made once: every reference asks for it
 }
 
 // ServiceFile is the systemd unit name.
-func (i *Info) ServiceFile() string { return i.ServiceName + ".service" }
+func (i *Info) ServiceFile() string {
+	if i.serviceFile != "" {
+		return i.serviceFile
+	}
+	return i.ServiceName + ".service"
+}
 
 // Result holds the compiled services (in input order, failed units left out)
 // and every diagnostic.
@@ -75,22 +82,28 @@ type Result struct {
 // Compile compiles units. Every unit is tried: one bad unit does not stop the
 // others, and each problem is reported with the file and line it comes from.
 func Compile(units []*Unit, opts Options) *Result {
-	res := &Result{Infos: map[string]*Info{}}
-	ordered := make([]*Unit, 0, len(units))
+	res := &Result{Infos: make(map[string]*Info, len(units))}
+	type kindUnit struct {
+		u *Unit
+		k *Kind
+	}
+	ordered := make([]kindUnit, 0, len(units))
 	for _, u := range units {
-		if KindOf(u.Name) == nil {
+		k := KindOf(u.Name)
+		if k == nil {
 			res.Diags.Errorf(diag.Pos{File: u.displayPath()}, "unsupported-type", "unsupported file type %q", u.Name)
 			continue
 		}
-		ordered = append(ordered, u)
+		ordered = append(ordered, kindUnit{u, k})
 	}
-	sort.SliceStable(ordered, func(i, j int) bool { return KindOf(ordered[i].Name).Order < KindOf(ordered[j].Name).Order })
-	for _, u := range ordered {
-		res.Infos[u.Name] = newInfo(u)
+	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].k.Order < ordered[j].k.Order })
+	for _, o := range ordered {
+		res.Infos[o.u.Name] = newInfo(o.u)
 	}
-	byName := map[string]*Service{}
-	for _, u := range ordered {
-		c := &ctx{unit: u, src: u.File, kind: KindOf(u.Name), opts: opts, infos: res.Infos, info: res.Infos[u.Name]}
+	byName := make(map[string]*Service, len(ordered))
+	for _, o := range ordered {
+		u := o.u
+		c := &ctx{unit: u, src: u.File, kind: o.k, opts: opts, infos: res.Infos, info: res.Infos[u.Name]}
 		svc := c.convert()
 		res.Diags = append(res.Diags, c.diags...)
 		if svc != nil {
@@ -117,6 +130,7 @@ func (u *Unit) displayPath() string {
 func newInfo(u *Unit) *Info {
 	k := KindOf(u.Name)
 	info := &Info{ServiceName: serviceName(u, k)}
+	info.serviceFile = info.ServiceName + ".service"
 	switch k {
 	case &ContainerKind:
 		info.ResourceName = containerResourceName(u, info.ServiceName)
@@ -188,6 +202,10 @@ type ctx struct {
 	info  *Info
 	svc   *unitfile.File
 	diags diag.List
+	// assigned marks, by index in the kind's key table, the keys the unit's
+	// group assigns (checkKeys fills it): most of a table's keys are unset,
+	// and this spares looking each one up in the file.
+	assigned []bool
 }
 
 // pos is the position of the last assignment of key in the unit's group.
@@ -253,13 +271,16 @@ var converters = map[string]func(*ctx){}
 // checkKeys reports every key its group does not know, with a suggestion,
 // and every key or flag the target podman lacks.
 func (c *ctx) checkKeys() {
-	c.checkGroup(c.kind.Group, c.kind.keys)
+	c.assigned = c.checkGroup(c.kind.Group, c.kind.keys)
 	c.checkGroup("Quadlet", QuadletTable)
 }
 
-func (c *ctx) checkGroup(group string, t *Table) {
+// checkGroup checks the keys of group against t and returns which of t's
+// keys are assigned.
+func (c *ctx) checkGroup(group string, t *Table) []bool {
+	assigned := make([]bool, len(t.Keys))
 	for _, l := range c.src.Entries(group) {
-		k, ok := t.Lookup(l.Key)
+		i, ok := t.index[l.Key]
 		if !ok {
 			d := diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: "unknown-key",
 				Message: fmt.Sprintf("unsupported key '%s' in group '%s' in %s", l.Key, group, c.unit.displayPath())}
@@ -269,12 +290,14 @@ func (c *ctx) checkGroup(group string, t *Table) {
 			c.diags.Add(d)
 			continue
 		}
-		if !k.Needs.IsZero() && !c.opts.target().AtLeast(k.Needs) && l.Value != "" {
+		assigned[i] = true
+		if k := &t.Keys[i]; !k.Needs.IsZero() && !c.opts.target().AtLeast(k.Needs) && l.Value != "" {
 			c.diags.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: "too-new",
 				Message: fmt.Sprintf("key %s needs podman %s or newer; the target is podman %s", l.Key, k.Needs, c.opts.target()),
 				Hint:    fmt.Sprintf("remove %s, or target a newer podman with --podman-version", l.Key)})
 		}
 	}
+	return assigned
 }
 
 // initService starts the service as a copy of the source, as podman does:
@@ -300,6 +323,9 @@ var dependencyKeys = []string{"After", "Before", "BindsTo", "Conflicts", "OnFail
 	"StopPropagatedFrom", "Upholds", "Wants"}
 
 func (c *ctx) translateDependencies() {
+	if !c.hasDependencyKeys() {
+		return
+	}
 	for _, key := range dependencyKeys {
 		deps := c.src.Strv("Unit", key)
 		translated := false
@@ -324,6 +350,22 @@ func (c *ctx) translateDependencies() {
 			c.svc.Add("Unit", key, strings.Join(out, " "))
 		}
 	}
+}
+
+// hasDependencyKeys reports whether [Unit] sets any of dependencyKeys: one
+// pass over its lines instead of a search per key, as most units set none.
+func (c *ctx) hasDependencyKeys() bool {
+	for _, s := range c.src.Sections {
+		if s.Name != "Unit" {
+			continue
+		}
+		for _, l := range s.Lines {
+			if !l.Comment && slices.Contains(dependencyKeys, l.Key) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c *ctx) defaultDependencies() {

@@ -170,14 +170,15 @@ func convertContainer(c *ctx) {
 
 // runKeys walks the key table in order, emitting each key's arguments.
 func (c *ctx) runKeys(cmd *cmdline) {
-	for _, k := range c.kind.keys.Keys {
+	for i := range c.kind.keys.Keys {
+		k := &c.kind.keys.Keys[i]
 		if k.Emit != nil {
 			if err := k.Emit(c, cmd); err != nil {
 				c.errorf(k.Name, "invalid-value", "%v", err)
 			}
 			continue
 		}
-		if k.Form != Custom && k.Form != NoArg {
+		if k.Form != Custom && k.Form != NoArg && c.assigned[i] {
 			c.emitGeneric(k, cmd)
 		}
 	}
@@ -207,6 +208,9 @@ func (c *ctx) execReload(name string) {
 }
 
 func (c *ctx) lookup(key string) string {
+	if !c.present(key) {
+		return ""
+	}
 	val, _ := c.src.Lookup(c.kind.Group, key)
 	return val
 }

@@ -77,11 +77,8 @@ var QuadletTable = newTable("Quadlet", []Key{
 func v(s string) version.V { return version.Must(s) }
 
 // emitGeneric appends the arguments of a non-custom key.
-func (c *ctx) emitGeneric(k Key, cmd *cmdline) {
+func (c *ctx) emitGeneric(k *Key, cmd *cmdline) {
 	f, g := c.src, c.kind.Group
-	if !c.present(k.Name) {
-		return
-	}
 	switch k.Form {
 	case Last:
 		if val, ok := f.Lookup(g, k.Name); ok && val != "" {
@@ -122,8 +119,13 @@ func (c *ctx) emitGeneric(k Key, cmd *cmdline) {
 	}
 }
 
-// present reports whether the key is assigned at all.
-func (c *ctx) present(name string) bool { return c.src.Has(c.kind.Group, name) }
+// present reports whether the key is assigned at all in the unit's group.
+func (c *ctx) present(name string) bool {
+	if i, ok := c.kind.keys.index[name]; ok && c.assigned != nil {
+		return c.assigned[i]
+	}
+	return c.src.Has(c.kind.Group, name)
+}
 
 // args reads every value of key as command-line words, reporting values whose
 // quoting does not parse.

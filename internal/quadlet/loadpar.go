@@ -69,23 +69,22 @@ type parsed struct {
 // The first file of each name is parsed in parallel; the rare later ones
 // (after a file that does not parse) are parsed in order.
 func (l *loader) units(workers int) ([]*Unit, diag.List) {
-	var first []string
-	firstSeen := map[string]bool{}
+	var first []string          // paths of the first file of each name
+	firstAt := map[string]int{} // name -> index in first
+	firstDir := []int{}         // index in first -> search folder
 	for i, dir := range l.dirs {
 		for _, e := range l.listings[i].entries {
-			if !firstSeen[e.Name()] && IsQuadlet(e.Name()) && !e.IsDir() {
-				firstSeen[e.Name()] = true
+			if _, ok := firstAt[e.Name()]; !ok && IsQuadlet(e.Name()) && !e.IsDir() {
+				firstAt[e.Name()] = len(first)
 				first = append(first, filepath.Join(dir, e.Name()))
+				firstDir = append(firstDir, i)
 			}
 		}
 	}
-	results := make(map[string]parsed, len(first))
-	var mu sync.Mutex
+	results := make([]parsed, len(first))
 	forEach(len(first), workers, func(i int) {
 		u, ds := loadFileFast(first[i])
-		mu.Lock()
-		results[first[i]] = parsed{u, ds}
-		mu.Unlock()
+		results[i] = parsed{u, ds}
 	})
 	var units []*Unit
 	var diags diag.List
@@ -99,10 +98,11 @@ func (l *loader) units(workers int) ([]*Unit, diag.List) {
 			if seen[name] || !IsQuadlet(name) || e.IsDir() {
 				continue
 			}
-			p := filepath.Join(dir, name)
-			r, ok := results[p]
-			if !ok {
-				r.unit, r.diags = LoadFile(p)
+			var r parsed
+			if j, ok := firstAt[name]; ok && firstDir[j] == i {
+				r = results[j]
+			} else {
+				r.unit, r.diags = LoadFile(filepath.Join(dir, name))
 			}
 			diags = append(diags, r.diags...)
 			if r.unit != nil {
@@ -255,9 +255,12 @@ func forEach(n, workers int, fn func(int)) {
 
 // loadFileFast is LoadFile reading the file with fewer system calls.
 func loadFileFast(path string) (*Unit, diag.List) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return LoadFile(path)
+	abs := path // an absolute path from filepath.Join is clean already
+	if !filepath.IsAbs(path) {
+		var err error
+		if abs, err = filepath.Abs(path); err != nil {
+			return LoadFile(path)
+		}
 	}
 	f, diags := parseFileFast(abs)
 	if f == nil || diags.HasErrors() {

@@ -48,22 +48,23 @@ func unwrapPathErr(err error) error {
 // a space, so "a \" + "b" reads "a b" while "a\" + "b" reads "ab". Comment lines
 // inside a continuation are skipped.
 func Parse(path string, data []byte) (*File, diag.List) {
-	p := parser{f: &File{Path: path}}
 	text := string(data)
-	p.f.trailNL = strings.HasSuffix(text, "\n")
+	p := parser{f: &File{Path: path, trailNL: strings.HasSuffix(text, "\n")}}
 	text = strings.TrimSuffix(text, "\n")
-	physical := strings.Split(text, "\n")
 	if text == "" && !p.f.trailNL {
-		physical = nil
+		return p.f, nil
 	}
+	// At most one Line per physical line: allocate them all at once.
+	p.block = make([]Line, strings.Count(text, "\n")+1)
 	var (
 		acc       strings.Builder // logical text being continued
 		rawAcc    []string        // physical lines of the logical line
 		startNr   int
 		continued bool
 	)
-	for i, rawLine := range physical {
-		nr := i + 1
+	for nr, rest, more := 1, text, true; more; nr++ {
+		var rawLine string
+		rawLine, rest, more = strings.Cut(rest, "\n")
 		line := strings.TrimSpace(rawLine)
 		if continued && isComment(line) {
 			rawAcc = append(rawAcc, rawLine)
@@ -75,7 +76,7 @@ func Parse(path string, data []byte) (*File, diag.List) {
 			acc.Reset()
 		}
 		rawAcc = append(rawAcc, rawLine)
-		if !isComment(line) && strings.HasSuffix(line, "\\") && i != len(physical)-1 {
+		if !isComment(line) && strings.HasSuffix(line, "\\") && more {
 			acc.WriteString(line[:len(line)-1])
 			continued = true
 			continue
@@ -90,9 +91,6 @@ func Parse(path string, data []byte) (*File, diag.List) {
 		continued = false
 		p.line(line, strings.Join(rawAcc, "\n"), diag.Pos{File: path, Line: startNr})
 	}
-	if continued { // unreachable: the last line never continues; kept for safety
-		p.line(acc.String(), strings.Join(rawAcc, "\n"), diag.Pos{File: path, Line: startNr})
-	}
 	p.f.tail = append(p.f.tail, p.pending...)
 	return p.f, p.diags
 }
@@ -102,6 +100,18 @@ type parser struct {
 	cur     *Section
 	pending []*Line // comments not yet attached
 	diags   diag.List
+	block   []Line // unused lines, one per physical line left
+}
+
+// newLine returns a new line holding l, from the parser's block.
+func (p *parser) newLine(l Line) *Line {
+	if len(p.block) == 0 {
+		return p.f.newLine(l)
+	}
+	n := &p.block[0]
+	p.block = p.block[1:]
+	*n = l
+	return n
 }
 
 func isComment(line string) bool { return line == "" || line[0] == '#' || line[0] == ';' }
@@ -109,7 +119,7 @@ func isComment(line string) bool { return line == "" || line[0] == '#' || line[0
 func (p *parser) line(line, raw string, pos diag.Pos) {
 	switch {
 	case isComment(line):
-		p.pending = append(p.pending, &Line{Comment: true, Value: line, Pos: pos, raw: raw})
+		p.pending = append(p.pending, p.newLine(Line{Comment: true, Value: line, Pos: pos, raw: raw}))
 	case isSectionHeader(line):
 		p.section(line, raw, pos)
 	case strings.IndexByte(line, '=') > 0:
@@ -179,7 +189,7 @@ func (p *parser) entry(line, raw string, pos diag.Pos) {
 		p.keepInvalid(raw, pos)
 		return
 	}
-	l := &Line{Key: key, Value: value, Pos: pos, raw: raw}
+	l := p.newLine(Line{Key: key, Value: value, Pos: pos, raw: raw})
 	p.cur.Lines = append(p.cur.Lines, p.pending...)
 	p.pending = nil
 	p.cur.Lines = append(p.cur.Lines, l)
@@ -188,7 +198,7 @@ func (p *parser) entry(line, raw string, pos diag.Pos) {
 // keepInvalid keeps an unreadable line as an inert comment so that writing the
 // file back still reproduces its input.
 func (p *parser) keepInvalid(raw string, pos diag.Pos) {
-	p.pending = append(p.pending, &Line{Comment: true, Value: raw, Pos: pos, raw: raw})
+	p.pending = append(p.pending, p.newLine(Line{Comment: true, Value: raw, Pos: pos, raw: raw}))
 }
 
 // WriteTo writes the file. Parsed, unmodified parts are written exactly as
@@ -236,33 +246,60 @@ func (f *File) write(b *strings.Builder) {
 
 // Format returns the file in canonical form, the way generated units are
 // written: one blank line between sections, blank lines inside sections
-// dropped, comments kept, each entry as Key=Value on one line.
+// dropped, comments kept, each entry as Key=Value on one line. The text is
+// built in one allocation: the generator formats every unit it writes.
 func (f *File) Format() string {
 	var b strings.Builder
+	b.Grow(f.formatSize())
 	for i, s := range f.Sections {
 		if i > 0 {
-			b.WriteString("\n")
+			b.WriteByte('\n')
 		}
-		for _, l := range s.head {
-			if l.Value != "" {
-				b.WriteString(l.Value + "\n")
-			}
-		}
-		b.WriteString("[" + s.Name + "]\n")
+		writeComments(&b, s.head)
+		b.WriteByte('[')
+		b.WriteString(s.Name)
+		b.WriteString("]\n")
 		for _, l := range s.Lines {
 			switch {
 			case l.Comment && l.Value == "":
 			case l.Comment:
-				b.WriteString(l.Value + "\n")
+				b.WriteString(l.Value)
+				b.WriteByte('\n')
 			default:
-				b.WriteString(l.Key + "=" + l.Value + "\n")
+				b.WriteString(l.Key)
+				b.WriteByte('=')
+				b.WriteString(l.Value)
+				b.WriteByte('\n')
 			}
 		}
 	}
-	for _, l := range f.tail {
+	writeComments(&b, f.tail)
+	return b.String()
+}
+
+// writeComments writes the non-empty comment lines of ls.
+func writeComments(b *strings.Builder, ls []*Line) {
+	for _, l := range ls {
 		if l.Value != "" {
-			b.WriteString(l.Value + "\n")
+			b.WriteString(l.Value)
+			b.WriteByte('\n')
 		}
 	}
-	return b.String()
+}
+
+// formatSize is an upper bound of the length of Format's text.
+func (f *File) formatSize() int {
+	n := 0
+	lines := func(ls []*Line) {
+		for _, l := range ls {
+			n += len(l.Key) + len(l.Value) + 2
+		}
+	}
+	for _, s := range f.Sections {
+		n += len(s.Name) + 4
+		lines(s.head)
+		lines(s.Lines)
+	}
+	lines(f.tail)
+	return n
 }

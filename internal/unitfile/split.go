@@ -192,6 +192,11 @@ func unhex(c byte) int {
 // JoinArgs quotes words so that SplitArgs reads them back unchanged.
 func JoinArgs(words []string) string {
 	var b strings.Builder
+	n := len(words)
+	for _, w := range words {
+		n += len(w)
+	}
+	b.Grow(n) // exact unless a word needs quoting
 	for i, w := range words {
 		if i > 0 {
 			b.WriteByte(' ')
@@ -237,10 +242,22 @@ func QuoteWord(w string) string {
 
 func needsQuoting(w string) bool {
 	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if c <= ' ' || c == 0x7f || c == '"' || c == '\'' || c == '\\' {
+		if quoteBytes[w[i]] {
 			return true
 		}
 	}
 	return false
 }
+
+// quoteBytes marks the bytes that make a word need quoting: space and
+// control characters, quotes and the backslash. A table, because every word
+// of every generated command line is checked.
+var quoteBytes = func() (t [256]bool) {
+	for c := 0; c <= ' '; c++ {
+		t[c] = true
+	}
+	for _, c := range []byte{0x7f, '"', '\'', '\\'} {
+		t[c] = true
+	}
+	return t
+}()

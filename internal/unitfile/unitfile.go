@@ -54,6 +54,20 @@ type File struct {
 	tail     []*Line // comments after the last line of a file without sections
 	trailNL  bool    // whether the source ended with a newline
 	synth    bool    // built in memory rather than parsed: write with canonical spacing
+	spare    []Line  // unused lines for newLine
+}
+
+// newLine returns a new line holding l. Lines are allocated in blocks: a
+// compiled service adds a dozen or more to its file, and the generator
+// compiles thousands of files in one run, so one allocation per line shows.
+func (f *File) newLine(l Line) *Line {
+	if len(f.spare) == 0 {
+		f.spare = make([]Line, 16)
+	}
+	n := &f.spare[0]
+	f.spare = f.spare[1:]
+	*n = l
+	return n
 }
 
 // New returns an empty file that writes itself in canonical form.
@@ -306,7 +320,7 @@ func (f *File) KeyVals(section, key string) ([]KeyVal, []error) {
 // Add appends Key=Value to the (last) named section, creating it if needed.
 func (f *File) Add(section, key, value string) *Line {
 	s := f.ensure(section)
-	l := &Line{Key: key, Value: value}
+	l := f.newLine(Line{Key: key, Value: value})
 	s.Lines = append(s.Lines, l)
 	return l
 }
@@ -314,8 +328,7 @@ func (f *File) Add(section, key, value string) *Line {
 // AddLine appends a copy of l (keeping its position) to the named section.
 func (f *File) AddLine(section string, l *Line) {
 	s := f.ensure(section)
-	c := *l
-	s.Lines = append(s.Lines, &c)
+	s.Lines = append(s.Lines, f.newLine(*l))
 }
 
 // AddArgs appends a command line, quoting words as systemd needs.
@@ -324,7 +337,7 @@ func (f *File) AddArgs(section, key string, args []string) { f.Add(section, key,
 // AddComment appends a comment line to the named section.
 func (f *File) AddComment(section, text string) {
 	s := f.ensure(section)
-	s.Lines = append(s.Lines, &Line{Comment: true, Value: text})
+	s.Lines = append(s.Lines, f.newLine(Line{Comment: true, Value: text}))
 }
 
 // Set replaces every assignment of key in section with one, at the place of
@@ -339,10 +352,10 @@ func (f *File) Set(section, key, value string) {
 	}
 	if last < 0 {
 		f.Unset(section, key)
-		s.Lines = append(s.Lines, &Line{Key: key, Value: value})
+		s.Lines = append(s.Lines, f.newLine(Line{Key: key, Value: value}))
 		return
 	}
-	s.Lines[last] = &Line{Key: key, Value: value}
+	s.Lines[last] = f.newLine(Line{Key: key, Value: value})
 	f.unsetExcept(section, key, s.Lines[last])
 }
 
@@ -398,34 +411,49 @@ func (f *File) Merge(other *File) {
 	for _, s := range other.Sections {
 		dst := f.ensure(s.Name)
 		for _, l := range s.Lines {
-			c := *l
-			dst.Lines = append(dst.Lines, &c)
+			dst.Lines = append(dst.Lines, f.newLine(*l))
 		}
 	}
 }
 
-// Clone returns a deep copy.
+// Clone returns a deep copy. The copy's lines share one block, with room
+// for the lines a compiler adds, and each section's slice is full (len ==
+// cap), so appending to one section never writes over the next.
 func (f *File) Clone() *File {
-	c := &File{Path: f.Path, trailNL: f.trailNL, synth: f.synth}
-	c.tail = cloneLines(f.tail)
+	n := len(f.tail)
 	for _, s := range f.Sections {
-		c.Sections = append(c.Sections, &Section{
-			Name: s.Name, Pos: s.Pos, raw: s.raw,
-			Lines: cloneLines(s.Lines), head: cloneLines(s.head),
-		})
+		n += len(s.Lines) + len(s.head)
 	}
+	c := &File{Path: f.Path, trailNL: f.trailNL, synth: f.synth}
+	cl := cloner{lines: make([]Line, n+16), ptrs: make([]*Line, n)}
+	c.tail = cl.take(f.tail)
+	c.Sections = make([]*Section, len(f.Sections))
+	sections := make([]Section, len(f.Sections))
+	for i, s := range f.Sections {
+		sections[i] = Section{Name: s.Name, Pos: s.Pos, raw: s.raw, head: cl.take(s.head), Lines: cl.take(s.Lines)}
+		c.Sections[i] = &sections[i]
+	}
+	c.spare = cl.lines
 	return c
 }
 
-func cloneLines(ls []*Line) []*Line {
+// cloner hands out copies of lines from preallocated blocks.
+type cloner struct {
+	lines []Line
+	ptrs  []*Line
+}
+
+func (cl *cloner) take(ls []*Line) []*Line {
 	if ls == nil {
 		return nil
 	}
-	out := make([]*Line, len(ls))
+	out := cl.ptrs[:len(ls):len(ls)]
+	cl.ptrs = cl.ptrs[len(ls):]
 	for i, l := range ls {
-		c := *l
-		out[i] = &c
+		cl.lines[i] = *l
+		out[i] = &cl.lines[i]
 	}
+	cl.lines = cl.lines[len(ls):]
 	return out
 }
 
@@ -436,5 +464,7 @@ func (f *File) Prepend(section string, l *Line) {
 	if s == nil {
 		s = f.ensure(section)
 	}
-	s.Lines = append([]*Line{l}, s.Lines...)
+	s.Lines = append(s.Lines, nil)
+	copy(s.Lines[1:], s.Lines)
+	s.Lines[0] = l
 }
