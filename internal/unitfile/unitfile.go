@@ -14,7 +14,8 @@ import (
 
 // Line is one logical line of a unit file: a comment (or blank line), a
 // section header, or a Key=Value entry. A logical entry can span several
-// physical lines joined by trailing backslashes.
+// physical lines joined by trailing backslashes. Lines are not changed once
+// made: File's methods replace them, and copies of a File share them.
 type Line struct {
 	Key     string // empty for comments
 	Value   string // the value with continuations applied, leading space trimmed
@@ -416,45 +417,34 @@ func (f *File) Merge(other *File) {
 	}
 }
 
-// Clone returns a deep copy. The copy's lines share one block, with room
-// for the lines a compiler adds, and each section's slice is full (len ==
-// cap), so appending to one section never writes over the next.
+// Clone returns a copy of f that can be changed without changing f. Lines
+// are shared, not copied: nothing changes a Line in place (File's methods
+// replace and drop lines), so only the sections and their lists of lines
+// are copied, all lists in one block. Each list is full (len == cap), so
+// appending to one never writes over the next.
 func (f *File) Clone() *File {
 	n := len(f.tail)
 	for _, s := range f.Sections {
 		n += len(s.Lines) + len(s.head)
 	}
-	c := &File{Path: f.Path, trailNL: f.trailNL, synth: f.synth}
-	cl := cloner{lines: make([]Line, n+16), ptrs: make([]*Line, n)}
-	c.tail = cl.take(f.tail)
+	block := make([]*Line, n)
+	take := func(ls []*Line) []*Line {
+		if ls == nil {
+			return nil
+		}
+		out := block[:len(ls):len(ls)]
+		block = block[len(ls):]
+		copy(out, ls)
+		return out
+	}
+	c := &File{Path: f.Path, trailNL: f.trailNL, synth: f.synth, tail: take(f.tail)}
 	c.Sections = make([]*Section, len(f.Sections))
 	sections := make([]Section, len(f.Sections))
 	for i, s := range f.Sections {
-		sections[i] = Section{Name: s.Name, Pos: s.Pos, raw: s.raw, head: cl.take(s.head), Lines: cl.take(s.Lines)}
+		sections[i] = Section{Name: s.Name, Pos: s.Pos, raw: s.raw, head: take(s.head), Lines: take(s.Lines)}
 		c.Sections[i] = &sections[i]
 	}
-	c.spare = cl.lines
 	return c
-}
-
-// cloner hands out copies of lines from preallocated blocks.
-type cloner struct {
-	lines []Line
-	ptrs  []*Line
-}
-
-func (cl *cloner) take(ls []*Line) []*Line {
-	if ls == nil {
-		return nil
-	}
-	out := cl.ptrs[:len(ls):len(ls)]
-	cl.ptrs = cl.ptrs[len(ls):]
-	for i, l := range ls {
-		cl.lines[i] = *l
-		out[i] = &cl.lines[i]
-	}
-	cl.lines = cl.lines[len(ls):]
-	return out
 }
 
 // Prepend inserts l at the start of the (first) named section, creating the
