@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/generate"
 	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/startup"
 )
 
 // generateOptions are the flags of `berth generate`, podman's generator's.
@@ -103,6 +104,10 @@ func (a *app) podmanBinary() string {
 	return p
 }
 
+// gcTunedVerbs are the verbs that call tuneGC. For them the collector,
+// off since init (internal/startup), stays off until tuneGC decides.
+var gcTunedVerbs = map[string]bool{"generate": true, "compile": true}
+
 // tuneGC turns the garbage collector off up to a memory limit, unless
 // GOGC or GOMEMLIMIT say otherwise: a generator or compile run is short and
 // allocates a few tens of megabytes, so collecting only costs time. Only
@@ -112,10 +117,10 @@ func (a *app) tuneGC() {
 		return
 	}
 	if a.env.LookupEnv != nil {
-		if _, ok := a.env.LookupEnv("GOGC"); ok {
-			return
-		}
-		if _, ok := a.env.LookupEnv("GOMEMLIMIT"); ok {
+		_, gogc := a.env.LookupEnv("GOGC")
+		_, limit := a.env.LookupEnv("GOMEMLIMIT")
+		if gogc || limit {
+			startup.Done()
 			return
 		}
 	}

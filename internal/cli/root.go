@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/doctor"
 	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/startup"
 	"github.com/berth-dev/berth/internal/version"
 )
 
@@ -65,9 +66,13 @@ func Execute() int {
 
 // run parses args (without the program name) and runs the verb.
 func (a *app) run(args []string) int {
+	args = prepareArgs(a.argv0, args)
+	if i := verbIndex(args); !a.tuneRuntime || i < 0 || !gcTunedVerbs[args[i]] {
+		startup.Done()
+	}
 	flush := a.startTracing(context.Background())
 	root := a.newRootCmd()
-	root.SetArgs(prepareArgs(a.argv0, args))
+	root.SetArgs(args)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	cmd, err := root.ExecuteContextC(traceParent(context.Background()))
