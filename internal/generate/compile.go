@@ -70,13 +70,16 @@ func mergeResults(units []*quadlet.Unit, results []*quadlet.Result) *quadlet.Res
 }
 
 // isNameSep reports the characters that end a name inside a value.
-func isNameSep(c byte) bool {
-	switch c {
-	case ' ', '\t', '\n', '\r', '\v', '\f', '=', ',', ':', '"', '\'', '\\':
-		return true
+func isNameSep(c byte) bool { return nameSeps[c] }
+
+// nameSeps is isNameSep's table: referenceGroups looks at every byte of
+// every value of every unit.
+var nameSeps = func() (t [256]bool) {
+	for _, c := range []byte(" \t\n\r\v\f=,:\"'\\") {
+		t[c] = true
 	}
-	return false
-}
+	return t
+}()
 
 // referenceGroups splits the unit indexes into groups closed under name
 // references, each in input order, the groups ordered by their first unit.

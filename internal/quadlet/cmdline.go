@@ -19,7 +19,7 @@ func (c *ctx) podmanCmd() *cmdline {
 	// Room for a typical podman run line, which would otherwise grow 5 times.
 	cmd := &cmdline{c: c, args: make([]string, 1, 24)}
 	cmd.args[0] = c.opts.podman()
-	for _, m := range c.src.All(c.kind.Group, "ContainersConfModule") {
+	for _, m := range c.all("ContainersConfModule") {
 		cmd.add("--module=" + m)
 	}
 	cmd.add(c.args("GlobalArgs")...)

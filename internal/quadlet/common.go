@@ -237,17 +237,16 @@ func emitPod(c *ctx, cmd *cmdline) error {
 // userMappings emits UserNS=, UIDMap=, GIDMap=, SubUIDMap=, SubGIDMap= or the
 // deprecated Remap* keys.
 func (c *ctx) userMappings(cmd *cmdline, supportManual bool) error {
-	g := c.kind.Group
 	defined := false
 	if userns := c.lookup("UserNS"); userns != "" {
 		cmd.add("--userns", userns)
 		defined = true
 	}
-	for _, m := range c.src.Strv(g, "UIDMap") {
+	for _, m := range c.strv("UIDMap") {
 		cmd.add("--uidmap", m)
 		defined = true
 	}
-	for _, m := range c.src.Strv(g, "GIDMap") {
+	for _, m := range c.strv("GIDMap") {
 		cmd.add("--gidmap", m)
 		defined = true
 	}
@@ -260,7 +259,7 @@ func (c *ctx) userMappings(cmd *cmdline, supportManual bool) error {
 		defined = true
 	}
 	if defined {
-		if c.src.Has(g, "RemapUid") || c.src.Has(g, "RemapGid") || c.src.Has(g, "RemapUsers") {
+		if c.present("RemapUid") || c.present("RemapGid") || c.present("RemapUsers") {
 			return errors.New("deprecated Remap keys are set along with explicit mapping keys")
 		}
 		return nil
@@ -269,10 +268,9 @@ func (c *ctx) userMappings(cmd *cmdline, supportManual bool) error {
 }
 
 func (c *ctx) userRemap(cmd *cmdline, supportManual bool) error {
-	g := c.kind.Group
-	uids, gids := c.src.Strv(g, "RemapUid"), c.src.Strv(g, "RemapGid")
+	uids, gids := c.strv("RemapUid"), c.strv("RemapGid")
 	mode := ""
-	if l := c.src.LastLine(g, "RemapUsers"); l != nil {
+	if l := c.lastLine("RemapUsers"); l != nil {
 		mode = l.Value
 	}
 	switch mode {

@@ -186,7 +186,10 @@ func (c *ctx) runKeys(cmd *cmdline) {
 
 // execReload adds ExecReload= for ReloadCmd= or ReloadSignal=.
 func (c *ctx) execReload(name string) {
-	sig, _ := c.src.Lookup(c.kind.Group, "ReloadSignal")
+	sig := c.lookup("ReloadSignal")
+	if sig == "" && !c.present("ReloadCmd") {
+		return
+	}
 	words, hasCmd, err := c.src.LastArgs(c.kind.Group, "ReloadCmd")
 	if err != nil {
 		c.warnf("ReloadCmd", "bad-quoting", "ReloadCmd: %v; the value is ignored", err)
@@ -216,6 +219,9 @@ func (c *ctx) lookup(key string) string {
 }
 
 func (c *ctx) boolean(key string, def bool) bool {
+	if !c.present(key) {
+		return def
+	}
 	if b, ok := c.src.LookupBool(c.kind.Group, key); ok {
 		return b
 	}

@@ -127,9 +127,35 @@ func (c *ctx) present(name string) bool {
 	return c.src.Has(c.kind.Group, name)
 }
 
+// all, strv and lastLine are the File methods of the same names for the
+// unit's group, answering at once for keys the unit does not assign.
+func (c *ctx) all(key string) []string {
+	if !c.present(key) {
+		return nil
+	}
+	return c.src.All(c.kind.Group, key)
+}
+
+func (c *ctx) strv(key string) []string {
+	if !c.present(key) {
+		return nil
+	}
+	return c.src.Strv(c.kind.Group, key)
+}
+
+func (c *ctx) lastLine(key string) *unitfile.Line {
+	if !c.present(key) {
+		return nil
+	}
+	return c.src.LastLine(c.kind.Group, key)
+}
+
 // args reads every value of key as command-line words, reporting values whose
 // quoting does not parse.
 func (c *ctx) args(key string) []string {
+	if !c.present(key) {
+		return nil
+	}
 	var out []string
 	for _, l := range c.src.AllLines(c.kind.Group, key) {
 		words, err := unitfile.SplitArgs(l.Value)
