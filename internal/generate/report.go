@@ -11,9 +11,18 @@ import (
 // its drop-ins in the order they were merged.
 func SourceFiles(u *quadlet.Unit) []string {
 	files := []string{u.Path}
-	seen := map[string]bool{u.Path: true}
+	// Lines come in runs from the same file: comparing with the last file
+	// added spares hashing every line's path, which the generator does for
+	// every unit.
+	var seen map[string]bool
 	add := func(f string) {
-		if f != "" && !seen[f] {
+		if f == "" || f == files[len(files)-1] {
+			return
+		}
+		if seen == nil {
+			seen = map[string]bool{u.Path: true}
+		}
+		if !seen[f] {
 			seen[f] = true
 			files = append(files, f)
 		}
