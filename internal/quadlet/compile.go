@@ -397,6 +397,8 @@ func (c *ctx) oneshot(remainAfterExit bool) {
 	}
 }
 
+// sortKeyVals sorts by name, keeping the order of equal names. (slices'
+// generic sort: sort.SliceStable's reflection allocates on every call.)
 func sortKeyVals(kvs []unitfile.KeyVal) {
-	sort.SliceStable(kvs, func(i, j int) bool { return kvs[i].Key < kvs[j].Key })
+	slices.SortStableFunc(kvs, func(a, b unitfile.KeyVal) int { return strings.Compare(a.Key, b.Key) })
 }

@@ -297,9 +297,9 @@ type KeyVal struct {
 func (f *File) KeyVals(section, key string) ([]KeyVal, []error) {
 	var out []KeyVal
 	var errs []error
-	index := map[string]int{}
-	for _, v := range f.All(section, key) {
-		words, err := SplitArgs(v)
+	var index map[string]int // made only for long lists: most have a few names
+	for _, l := range f.AllLines(section, key) {
+		words, err := SplitArgs(l.Value)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -307,15 +307,39 @@ func (f *File) KeyVals(section, key string) ([]KeyVal, []error) {
 		for _, w := range words {
 			k, val, found := strings.Cut(w, "=")
 			kv := KeyVal{Key: k, Value: val, HasValue: found}
-			if i, ok := index[k]; ok {
+			if i := findKey(out, index, k); i >= 0 {
 				out[i] = kv
 				continue
 			}
-			index[k] = len(out)
 			out = append(out, kv)
+			if index == nil && len(out) > 16 {
+				index = make(map[string]int, 2*len(out))
+				for i, kv := range out {
+					index[kv.Key] = i
+				}
+			} else if index != nil {
+				index[k] = len(out) - 1
+			}
 		}
 	}
 	return out, errs
+}
+
+// findKey returns the index of name in kvs, using index when there is one,
+// or -1.
+func findKey(kvs []KeyVal, index map[string]int, name string) int {
+	if index != nil {
+		if i, ok := index[name]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range kvs {
+		if kvs[i].Key == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // Add appends Key=Value to the (last) named section, creating it if needed.
