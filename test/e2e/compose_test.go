@@ -126,15 +126,17 @@ func TestComposeHealthyOrderDNSVolume(t *testing.T) {
 	})
 	t.Logf("killed web back after %s", took)
 
-	// down keeps the named volume; its data is there after the next up.
+	// down keeps the named volume; its data is there after the next up. The
+	// network and volume carry compose's names (<project>_<name>): berth
+	// compiles them itself, so NetworkName=/VolumeName= work on podman 4.3 too.
 	s.must("down")
 	if c := s.containers(); len(c) != 0 {
 		t.Fatalf("containers left after down: %q", c)
 	}
-	if exec.Command("podman", "network", "exists", "systemd-"+s.project+"-default").Run() == nil {
+	if exec.Command("podman", "network", "exists", s.project+"_default").Run() == nil {
 		t.Errorf("default network left after down")
 	}
-	if exec.Command("podman", "volume", "exists", "systemd-"+s.project+"-data").Run() != nil {
+	if exec.Command("podman", "volume", "exists", s.project+"_data").Run() != nil {
 		t.Fatalf("volume removed by down without --volumes")
 	}
 	s.must("up", "-d")
@@ -142,7 +144,7 @@ func TestComposeHealthyOrderDNSVolume(t *testing.T) {
 		t.Fatalf("value after down+up: %q %v", out, err)
 	}
 	s.must("down", "--volumes")
-	if exec.Command("podman", "volume", "exists", "systemd-"+s.project+"-data").Run() == nil {
+	if exec.Command("podman", "volume", "exists", s.project+"_data").Run() == nil {
 		t.Errorf("volume left after down --volumes")
 	}
 }
