@@ -33,6 +33,10 @@ func (a *app) runCommands() []*cobra.Command {
 	return append(cmds, a.newSuperviseCmd())
 }
 
+// nameUnsafe matches what may not appear in a project name (it becomes part
+// of container, network and unit names).
+var nameUnsafe = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)
+
 // projectName is -p, else the folder's name, reduced to what podman names
 // and labels accept.
 func (g *globalOptions) projectName(dir string) string {
@@ -40,7 +44,7 @@ func (g *globalOptions) projectName(dir string) string {
 	if name == "" {
 		name = filepath.Base(dir)
 	}
-	name = strings.ToLower(regexp.MustCompile(`[^a-zA-Z0-9_.-]+`).ReplaceAllString(name, "-"))
+	name = strings.ToLower(nameUnsafe.ReplaceAllString(name, "-"))
 	return strings.Trim(name, "-.")
 }
 

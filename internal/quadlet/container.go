@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-
-	"github.com/berth-dev/berth/internal/unitfile"
 )
 
 // containerKeys is the [Container] table, in the order the arguments of
@@ -413,6 +411,3 @@ func emitExec(c *ctx, cmd *cmdline) error {
 	}
 	return nil
 }
-
-// keep unitfile imported for helpers shared with other kinds.
-var _ = unitfile.JoinArgs
