@@ -109,7 +109,8 @@ func (e *Executor) runStep(ctx context.Context, s *Step) (*Started, error) {
 		e.progress(u, "failed: "+firstLine(err.Error()))
 		return nil, err
 	}
-	e.progress(u, fmt.Sprintf("ready (%s)", e.Clock.Now().Sub(t0).Round(time.Millisecond)))
+	st.Took = e.Clock.Now().Sub(t0)
+	e.progress(u, fmt.Sprintf("ready (%s)", st.Took.Round(time.Millisecond)))
 	return st, nil
 }
 

@@ -84,6 +84,7 @@ func indent(s string) string {
 type Started struct {
 	MainPID int
 	Status  string
+	Took    time.Duration // from the first start command to ready; set by Apply
 }
 
 func (e *Executor) progress(u *Unit, status string) {

@@ -88,6 +88,7 @@ func (p *Project) Up(ctx context.Context, want []*Unit) (*Plan, []*Outcome, erro
 		us.Active = o.Err == nil && (u.Svc.Type != "oneshot" || u.Svc.RemainAfterExit)
 		if o.Started != nil {
 			us.MainPID = o.Started.MainPID
+			us.StartedAt, us.StartTook = p.Exec.Clock.Now(), o.Started.Took
 		}
 		st.Units[u.Name] = us
 	}

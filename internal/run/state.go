@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 )
 
 // StateDir is where a project's state file, lock, notify sockets and control
@@ -39,6 +40,11 @@ type UnitState struct {
 	Active   bool   `json:"active"`
 	Failed   string `json:"failed,omitempty"` // why the last start failed
 	MainPID  int    `json:"mainPid,omitempty"`
+	// StartedAt and StartTook are when `up` last started the unit and how
+	// long it took to be ready: the supervisor records each such start once
+	// in its start-duration metric, as it records its own restarts.
+	StartedAt time.Time     `json:"startedAt,omitempty"`
+	StartTook time.Duration `json:"startTook,omitempty"`
 }
 
 // Store reads and writes a project's state under its lock.

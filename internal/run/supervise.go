@@ -50,10 +50,11 @@ type watch struct {
 	limit    sd.StartLimit
 	hc       healthConfig
 	next     time.Time
-	busy     bool   // an exit is being handled
-	pending  bool   // found not running on reload: handle as an exit once
-	checking bool   // a health check runs
-	held     string // stopped with a unit it binds to or is part of (why); not restarted on its own
+	busy     bool      // an exit is being handled
+	pending  bool      // found not running on reload: handle as an exit once
+	checking bool      // a health check runs
+	held     string    // stopped with a unit it binds to or is part of (why); not restarted on its own
+	started  time.Time // the StartedAt of the last start by `up` recorded in Metrics
 }
 
 // ServiceStatus is one line of `berth ps`.
@@ -109,6 +110,7 @@ func (s *Supervisor) Reload(ctx context.Context) error {
 			}
 			s.watches[name] = w
 		}
+		s.recordStart(w, us)
 		if w.held != "" && us.Active && !w.busy {
 			w.held = "" // an up started it again
 		}
@@ -125,6 +127,16 @@ func (s *Supervisor) Reload(ctx context.Context) error {
 	s.mu.Unlock()
 	s.adopt(ctx, adopt)
 	return nil
+}
+
+// recordStart feeds a start `up` made (and timed) into the start-duration
+// metric, once per start; s.mu is held.
+func (s *Supervisor) recordStart(w *watch, us *UnitState) {
+	if us.StartTook <= 0 || us.StartedAt.IsZero() || us.StartedAt.Equal(w.started) {
+		return
+	}
+	w.started = us.StartedAt
+	s.Metrics.ServiceStarted(w.unit.Service, us.StartTook)
 }
 
 // adopt reads the containers' current conmon PIDs and IDs, with one podman
