@@ -79,6 +79,10 @@ func (a *app) psRows(ctx context.Context) (rows []run.ServiceStatus, metrics str
 	}
 	if resp, err := run.Ask(p.Store.SocketPath(), "status"); err == nil {
 		metrics = resp.Metrics
+	} else if o, err := p.Store.Owner(); err == nil && o.Stale() {
+		a.warnStale(p, o, "`berth up -d` starts a new one")
+	} else if err == nil && o.Alive {
+		fmt.Fprintf(a.stderr, "%s: warning: %s does not answer on %s\n", programName, o, p.Store.SocketPath())
 	}
 	rows, err = status(ctx, p)
 	return rows, metrics, err

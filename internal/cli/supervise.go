@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,6 +57,14 @@ func (a *app) runSupervise(parent context.Context, o superviseOptions) error {
 		return err
 	}
 	p.Exec.Progress = nil
+	release, prev, err := p.Store.Claim(os.Getpid(), false, run.RealClock{})
+	if err != nil {
+		return err
+	}
+	defer release()
+	if prev.Stale() {
+		fmt.Fprintf(a.stderr, "%s died without cleaning up; adopting the running containers\n", prev)
+	}
 	m := observe.NewMetrics(p.Stack.Project)
 	sup := &run.Supervisor{P: p, Clock: run.RealClock{}, Log: a.stderr, Metrics: m, StatsEvery: o.statsEvery}
 	if l := a.metricsListener(o.metricsAddr); l != nil {

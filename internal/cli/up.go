@@ -73,9 +73,24 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 		fmt.Fprint(a.stdout, plan.String())
 		return nil
 	}
+	release, owner, err := a.upOwner(p, o.detach)
+	if err != nil {
+		return err
+	}
+	if release != nil {
+		defer release()
+	}
 	_, outs, err := p.Up(ctx, want)
 	if err != nil {
 		return err
+	}
+	if owner.Alive && !o.detach { // a detached supervisor owns the stack
+		notifySupervisor(p)
+		failed := a.reportOutcomes(outs)
+		end(failed)
+		end = func(error) {}
+		a.handedOff(ctx, p, owner)
+		return failed
 	}
 	if ctx.Err() != nil { // Ctrl-C or SIGTERM while starting: undo, quietly
 		fmt.Fprintln(a.stderr, "interrupted: stopping...")
@@ -111,13 +126,7 @@ func (a *app) foreground(ctx context.Context, p *run.Project) error {
 	}
 	go sup.Run(ctx)
 	go func() { _ = sup.Serve(ctx, p.Store.SocketPath(), func() {}) }()
-	var names []string
-	for _, u := range p.Stack.Units {
-		if u.Kind == run.KindContainer {
-			names = append(names, u.Service)
-		}
-	}
-	go a.streamLogs(ctx, p, names, logsOptions{follow: true, tail: 0})
+	go a.streamLogs(ctx, p, containerServices(p), logsOptions{follow: true, tail: 0})
 	<-ctx.Done()
 	fmt.Fprintln(a.stderr, "stopping...")
 	a.stopAll(p)
