@@ -38,6 +38,9 @@ type Executor struct {
 	NotifyDir string   // where NOTIFY_SOCKETs are made
 	BaseEnv   []string // the manager's environment every command starts with
 	Progress  func(service, status string)
+	// Settle is how long a container must keep running after READY=1 to
+	// count as started; 0 means 100 ms, negative none.
+	Settle time.Duration
 }
 
 // StartError explains a failed start: the command, its stderr, the
@@ -160,15 +163,20 @@ func (e *Executor) runPhase(ctx context.Context, u *Unit, phase string, cmds []*
 		if (err == nil && code == 0) || (c.IgnoreFail && err == nil) {
 			continue
 		}
-		_, argv := c.Resolve(env, e.Host.Shell)
-		masked := podman.Mask(argv, secrets(env)...)
-		for i, a := range masked {
-			masked[i] = podman.MaskText(a, secrets(env)...)
-		}
-		return &StartError{Unit: u.Name, Phase: phase, Command: strings.Join(quoteAll(masked), " "),
+		return &StartError{Unit: u.Name, Phase: phase, Command: e.maskedCommand(c, env),
 			Code: code, Stderr: podman.MaskText(stderr, secrets(env)...), Err: err}
 	}
 	return nil
+}
+
+// maskedCommand renders a command line for messages, secrets masked.
+func (e *Executor) maskedCommand(c *sd.Command, env sd.Env) string {
+	_, argv := c.Resolve(env, e.Host.Shell)
+	masked := podman.Mask(argv, secrets(env)...)
+	for i, a := range masked {
+		masked[i] = podman.MaskText(a, secrets(env)...)
+	}
+	return strings.Join(quoteAll(masked), " ")
 }
 
 // Start runs ExecStartPre, ExecStart and ExecStartPost and waits for the
@@ -181,14 +189,18 @@ func (e *Executor) Start(ctx context.Context, u *Unit) (*Started, error) {
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	st, err := e.start(ctx, u)
+	var probe *conmonProbe
+	defer func() { probe.close() }()
+	st, err := e.start(ctx, u, &probe)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded {
 			err = &StartError{Unit: u.Name, Phase: "start", Err: fmt.Errorf("timed out after %s (TimeoutStartSec=)", timeout)}
 		}
 		var se *StartError
 		if errors.As(err, &se) && u.Kind == KindContainer && u.Resource != "" {
-			se.Logs = e.lastLogs(u.Resource, 15)
+			if se.Logs = probe.tail(15); se.Logs == "" {
+				se.Logs = e.lastLogs(u.Resource, 15)
+			}
 		}
 		e.stopPost(context.WithoutCancel(ctx), u, 0)
 		return nil, err
@@ -196,7 +208,8 @@ func (e *Executor) Start(ctx context.Context, u *Unit) (*Started, error) {
 	return st, nil
 }
 
-func (e *Executor) start(ctx context.Context, u *Unit) (*Started, error) {
+// start runs the start phases; probe receives a container's conmon probe.
+func (e *Executor) start(ctx context.Context, u *Unit, probe **conmonProbe) (*Started, error) {
 	env, err := e.env(u)
 	if err != nil {
 		return nil, &StartError{Unit: u.Name, Phase: "EnvironmentFile", Err: err}
@@ -214,6 +227,12 @@ func (e *Executor) start(ctx context.Context, u *Unit) (*Started, error) {
 		if st, err = e.startNotify(ctx, u, env); err != nil {
 			return nil, err
 		}
+		if u.Kind == KindContainer {
+			*probe = probeConmon(st.MainPID)
+			if err := e.settled(ctx, u, *probe, env); err != nil {
+				return nil, err
+			}
+		}
 	default:
 		return nil, &StartError{Unit: u.Name, Phase: "ExecStart",
 			Err: fmt.Errorf("Type=%s is not supported without systemd (quadlet units are notify or oneshot)", u.Svc.Type)}
@@ -226,6 +245,25 @@ func (e *Executor) start(ctx context.Context, u *Unit) (*Started, error) {
 		return nil, err
 	}
 	return st, nil
+}
+
+// settled fails the start of a container whose process ended within the
+// settle time after READY=1 (see probe.go).
+func (e *Executor) settled(ctx context.Context, u *Unit, p *conmonProbe, env sd.Env) error {
+	d := e.Settle
+	if d == 0 {
+		d = defaultSettle
+	}
+	code, ended := p.settle(ctx, e.Clock, d)
+	if !ended {
+		return nil
+	}
+	se := &StartError{Unit: u.Name, Phase: "ExecStart", Code: code,
+		Err: fmt.Errorf("the container exited with status %d right after it started", code)}
+	if len(u.Svc.ExecStart) > 0 {
+		se.Command = e.maskedCommand(u.Svc.ExecStart[0], env)
+	}
+	return se
 }
 
 // startNotify runs ExecStart with a NOTIFY_SOCKET and waits for READY=1.
