@@ -18,9 +18,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROOTFS=${BERTH_NSPAWN_ROOTFS:-$BERTH_CACHE_DIR/nspawn-rootfs}
-RECIPE_VERSION=1
+RECIPE_VERSION=2
 SUITE=bookworm
 PACKAGES=systemd,systemd-sysv,dbus,podman,runc,conmon,netavark,aardvark-dns,catatonit,iptables,iproute2,procps,golang-github-containers-common
+# Rootless podman for the user-scope e2e (systemd_user_test.go): newuidmap/
+# newgidmap, slirp4netns for rootless networking, fuse-overlayfs, a user
+# D-Bus (dbus-user-session: /run/user/UID/bus) and logind's PAM session.
+PACKAGES+=,uidmap,slirp4netns,fuse-overlayfs,dbus-user-session,libpam-systemd
 # Units that would only add noise or wait for consoles in a test container.
 MASKED_UNITS=(
 	apt-daily.timer apt-daily.service apt-daily-upgrade.timer apt-daily-upgrade.service
@@ -53,6 +57,10 @@ configure_rootfs() {
 		[network]
 		default_subnet = "10.99.0.0/16"
 	EOF
+	# Rootless podman's slirp4netns opens /dev/net/tun, which nspawn copies
+	# from the host with mode 0600 (no udev here to make it 0666).
+	mkdir -p "$root/etc/tmpfiles.d"
+	echo 'z /dev/net/tun 0666 - - -' >"$root/etc/tmpfiles.d/berth-tun.conf"
 	# Empty machine-id: systemd makes up a transient one at every boot.
 	: >"$root/etc/machine-id"
 	rm -f "$root/var/lib/dbus/machine-id"

@@ -12,8 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/internal/generate"
 	"github.com/berth-dev/berth/internal/observe"
 	"github.com/berth-dev/berth/internal/podman"
+	"github.com/berth-dev/berth/internal/quadlet"
 	"github.com/berth-dev/berth/internal/systemd"
 	"github.com/berth-dev/berth/internal/version"
 )
@@ -98,11 +100,33 @@ func (a *app) runInstall(ctx context.Context, o *installOptions, args []string) 
 		exe, _ = filepath.EvalSymlinks(exe)
 	}
 	res, err := systemd.Install(ctx, systemd.InstallOptions{Source: dir, Stack: stack, Layout: layout,
-		Manager: systemd.NewSystemctl(layout.Scope), Host: host, Berth: exe, Now: o.now, Timeout: o.timeout, Log: a.stdout})
+		Manager: systemd.NewSystemctl(layout.Scope), Host: host, Berth: exe, Now: o.now, Timeout: o.timeout, Log: a.stdout,
+		Compile: a.compileInto(host, exe, layout.Scope == systemd.User)})
 	if res != nil {
 		a.printInstallResult(res, layout, dir)
 	}
 	return err
+}
+
+// compileInto runs berth's generator over dirs into out, as `berth generate`
+// does at boot for the target podman; install uses it for a --user stack
+// when berth cannot be made the user generator.
+func (a *app) compileInto(host systemd.Host, argv0 string, user bool) func(dirs []string, out string) error {
+	return func(dirs []string, out string) error {
+		target := host.Podman
+		if target.IsZero() {
+			target = a.target(context.Background())
+		}
+		log := generate.NewLogger(a.stderr, "", false)
+		defer func() { _ = log.Close() }()
+		return generate.Run(generate.Config{
+			Dirs:    dirs,
+			Output:  out,
+			Options: quadlet.Options{User: user, Target: target, Podman: a.podmanBinary(), Exists: hostPathExists},
+			Argv0:   argv0,
+			Log:     log,
+		})
+	}
 }
 
 func (a *app) printInstallResult(res *systemd.InstallResult, layout systemd.Layout, dir string) {

@@ -133,7 +133,7 @@ func removeEmptyDirs(base string, dirs []string) {
 // setupGenerator links berth in as the scope's generator when the plan says
 // so, masks podman's older generator, and records in m the links this stack
 // relies on (including ones another stack made).
-func setupGenerator(o InstallOptions, m *Manifest, ir *InstallResult) error {
+func setupGenerator(o InstallOptions, m, old *Manifest, ir *InstallResult) error {
 	l := o.Layout
 	plan := &ir.Plan
 	berthLink := l.BerthGeneratorLink()
@@ -145,11 +145,20 @@ func setupGenerator(o InstallOptions, m *Manifest, ir *InstallResult) error {
 		if o.Berth == "" {
 			return errors.New("cannot find the berth executable to install as the systemd generator")
 		}
-		if err := ensureLink(berthLink, o.Berth); err != nil {
+		if l.Scope == User && pointsAtBerth(berthLink) && !pointsAt(berthLink, o.Berth) {
+			// The administrator made berth every user's generator (the
+			// link lives in /etc): use it, and never remove it.
+			cur, _ := os.Readlink(berthLink)
+			logf(o.Log, "berth is the quadlet generator: %s -> %s (%s)", berthLink, cur, plan.Why)
+		} else if err := ensureLink(berthLink, o.Berth); err != nil {
+			if l.Scope == User && errors.Is(err, fs.ErrPermission) {
+				return compileUserUnits(o, m, old, berthLink)
+			}
 			return err
+		} else {
+			m.Generator = append(m.Generator, Link{Path: berthLink, Target: o.Berth})
+			logf(o.Log, "berth is the quadlet generator: %s -> %s (%s)", berthLink, o.Berth, plan.Why)
 		}
-		m.Generator = append(m.Generator, Link{Path: berthLink, Target: o.Berth})
-		logf(o.Log, "berth is the quadlet generator: %s -> %s (%s)", berthLink, o.Berth, plan.Why)
 	}
 	if plan.MaskPodman {
 		mask := l.PodmanGeneratorMask()
@@ -183,4 +192,86 @@ func ensureLink(path, target string) error {
 func pointsAt(path, target string) bool {
 	cur, err := os.Readlink(path)
 	return err == nil && (target == "" || cur == target)
+}
+
+// pointsAtBerth reports whether path is a link to a berth executable.
+func pointsAtBerth(path string) bool {
+	cur, err := os.Readlink(path)
+	return err == nil && strings.Contains(filepath.Base(cur), "berth")
+}
+
+// compileUserUnits is a --user install that cannot make berth the user
+// generator: systemd runs user generators only from system folders, which a
+// user cannot write. berth compiles the stack's services now, as its
+// generator would at every daemon-reload, into the user's unit folder
+// (~/.config/systemd/user), which the user manager reads before its
+// generators' output; [Install] links go to their .wants folders there.
+// Every path is recorded in the manifest, for uninstall and reinstall.
+// (A podman generator too old for the stack, if any, still runs, but its
+// services of the same names are shadowed by these.)
+func compileUserUnits(o InstallOptions, m, old *Manifest, link string) error {
+	if o.Compile == nil {
+		return fmt.Errorf("cannot make berth the user generator (%s is not writable) and no compiler is set up", link)
+	}
+	unitDir := o.Layout.UserUnitDir()
+	stage := filepath.Join(filepath.Dir(unitDir), ".berth-compile-"+m.Stack)
+	_ = os.RemoveAll(stage)
+	defer os.RemoveAll(stage)
+	if err := o.Compile([]string{m.Dir}, stage); err != nil {
+		return fmt.Errorf("compiling the stack into %s: %w", unitDir, err)
+	}
+	ours := map[string]bool{}
+	if old != nil {
+		for _, p := range old.Compiled {
+			ours[p] = true
+		}
+	}
+	var rels []string
+	err := filepath.WalkDir(stage, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(stage, p)
+		if _, err := os.Lstat(filepath.Join(unitDir, rel)); err == nil && !ours[rel] {
+			return fmt.Errorf("%s exists and was not made by berth for stack %s; remove it or move it aside, then install again", filepath.Join(unitDir, rel), m.Stack)
+		}
+		rels = append(rels, rel)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, rel := range rels {
+		dst := filepath.Join(unitDir, rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(filepath.Join(stage, rel), dst); err != nil {
+			return err
+		}
+	}
+	sort.Strings(rels)
+	m.Compiled = rels
+	logf(o.Log, "berth compiled the stack's services into %s: systemd runs user generators only from system folders (%s is not writable by %s); `sudo ln -s %s %s` would make berth every user's generator instead",
+		unitDir, filepath.Dir(link), o.Layout.UserName, o.Berth, link)
+	return nil
+}
+
+// removeStaleCompiled removes what an earlier install compiled into the
+// user's unit folder that this one did not.
+func removeStaleCompiled(l Layout, old, m *Manifest) []string {
+	keep := map[string]bool{}
+	for _, p := range m.Compiled {
+		keep[p] = true
+	}
+	var gone []string
+	for _, p := range old.Compiled {
+		if keep[p] || !safeRel(p) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(l.UserUnitDir(), p)); err == nil {
+			gone = append(gone, filepath.Join(l.UserUnitDir(), p))
+		}
+	}
+	return gone
 }

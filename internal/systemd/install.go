@@ -28,6 +28,11 @@ type InstallOptions struct {
 	Now     bool   // start the services and wait until they are active
 	Timeout time.Duration
 	Log     io.Writer // progress lines; nil discards
+	// Compile runs berth's generator over dirs into the folder out, exactly
+	// as `berth generate` does at boot (internal/generate, which this
+	// package may not import). Used by a --user install that cannot make
+	// berth the user generator; nil makes such an install an error.
+	Compile func(dirs []string, out string) error
 }
 
 // InstallResult is what Install did.
@@ -92,7 +97,7 @@ func Install(ctx context.Context, o InstallOptions) (*InstallResult, error) {
 	if err := copyStack(src, m, ir); err != nil {
 		return nil, err
 	}
-	if err := setupGenerator(o, m, ir); err != nil {
+	if err := setupGenerator(o, m, old, ir); err != nil {
 		return nil, err
 	}
 	if err := WriteManifest(o.Layout.ManifestPath(o.Stack), m); err != nil {
@@ -100,7 +105,7 @@ func Install(ctx context.Context, o InstallOptions) (*InstallResult, error) {
 	}
 	ir.Manifest = m
 	if old != nil {
-		ir.Removed = removeStale(old, m)
+		ir.Removed = append(removeStale(old, m), removeStaleCompiled(o.Layout, old, m)...)
 	}
 	logf(o.Log, "installed %d files of stack %s into %s", len(m.Files), o.Stack, m.Dir)
 	if len(ir.Notes) > 0 {

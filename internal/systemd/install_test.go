@@ -124,14 +124,15 @@ func TestInstallUserScopePaths(t *testing.T) {
 	}
 	for _, p := range []string{
 		filepath.Join(e.layout.ConfigHome, "containers/systemd/demo/db.container"),
-		filepath.Join(e.layout.ConfigHome, "systemd/user-generators/berth-user-generator"),
+		// systemd's user managers run generators only from system folders.
+		filepath.Join(e.layout.Root, "etc/systemd/user-generators/berth-user-generator"),
 	} {
 		if _, err := os.Lstat(p); err != nil {
 			t.Errorf("missing %s", p)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(e.layout.Root, "etc")); err == nil {
-		t.Error("a --user install wrote under /etc")
+	if _, err := os.Stat(filepath.Join(e.layout.Root, "etc/containers")); err == nil {
+		t.Error("a --user install wrote quadlet files under /etc")
 	}
 	if got := e.fake.CallLog(); len(got) != 1 || got[0] != "daemon-reload" {
 		t.Errorf("without --now only daemon-reload, got %q", got)

@@ -68,13 +68,23 @@ func (l Layout) ManifestPath(stack string) string {
 	return filepath.Join(l.StackDir(stack), ManifestName)
 }
 
-// GeneratorDir is the administrator's generator folder for the scope.
+// GeneratorDir is the administrator's generator folder for the scope. For
+// the user scope too it is a system folder: systemd's user managers run
+// generators only from /run, /etc, /usr/local/lib and /usr/lib
+// systemd/user-generators (there is no per-user generator folder, up to
+// systemd 257 at least), so a link there serves every user, each generator
+// run reading its own user's quadlet folders.
 func (l Layout) GeneratorDir() string {
 	if l.Scope == User {
-		return filepath.Join(l.ConfigHome, "systemd", "user-generators")
+		return l.sys("/etc/systemd/user-generators")
 	}
 	return l.sys("/etc/systemd/system-generators")
 }
+
+// UserUnitDir is the user's own systemd unit folder (~/.config/systemd/user),
+// where a --user install that cannot make berth the user generator (no write
+// access to /etc) writes the compiled services instead.
+func (l Layout) UserUnitDir() string { return filepath.Join(l.ConfigHome, "systemd", "user") }
 
 // BerthGeneratorLink is the link that makes berth a systemd generator; the
 // name tells `berth generate` which scope it serves.

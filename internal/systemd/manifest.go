@@ -38,6 +38,10 @@ type Manifest struct {
 	Generator []Link `json:"generator,omitempty"`
 	// Rewrites describe the relative paths made absolute in the copies.
 	Rewrites []string `json:"rewrites,omitempty"`
+	// Compiled are the services and [Install] links berth compiled into
+	// the user's unit folder (Layout.UserUnitDir), relative to it: a --user
+	// install without write access to /etc/systemd/user-generators.
+	Compiled []string `json:"compiled,omitempty"`
 }
 
 // ManifestUnit is one quadlet file and the service systemd knows it by.

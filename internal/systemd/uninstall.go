@@ -55,6 +55,7 @@ func Uninstall(ctx context.Context, o UninstallOptions) (*UninstallResult, error
 	_ = o.Manager.ResetFailed(ctx, m.Services()...)
 	removeNetworks(ctx, o.Networks, m, r)
 	removeFiles(m, r)
+	removeCompiled(o.Layout, m, r)
 	removeLinks(o.Layout, m, r)
 	if err := o.Manager.DaemonReload(ctx); err != nil {
 		r.Errors = append(r.Errors, fmt.Errorf("%w; run `systemctl%s daemon-reload`", err, scopeFlag(m.Scope)))
@@ -88,6 +89,27 @@ func removeFiles(m *Manifest, r *UninstallResult) {
 		r.Removed = append(r.Removed, dir)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		r.Errors = append(r.Errors, fmt.Errorf("%s holds files berth did not install; it was left in place", dir))
+	}
+}
+
+// removeCompiled removes the services and links a --user install compiled
+// into the user's unit folder, and the .wants folders that become empty.
+func removeCompiled(l Layout, m *Manifest, r *UninstallResult) {
+	dir := l.UserUnitDir()
+	for _, f := range m.Compiled {
+		if !safeRel(f) {
+			r.Errors = append(r.Errors, fmt.Errorf("%s lists %q, which is outside %s; left alone", ManifestName, f, dir))
+			continue
+		}
+		p := filepath.Join(dir, f)
+		if err := os.Remove(p); err == nil {
+			r.Removed = append(r.Removed, p)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			r.Errors = append(r.Errors, err)
+		}
+		if sub := filepath.Dir(f); sub != "." {
+			_ = os.Remove(filepath.Join(dir, sub)) // only when empty
+		}
 	}
 }
 
