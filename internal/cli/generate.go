@@ -13,6 +13,8 @@ import (
 	"github.com/berth-dev/berth/internal/generate"
 	"github.com/berth-dev/berth/internal/quadlet"
 	"github.com/berth-dev/berth/internal/startup"
+	"github.com/berth-dev/berth/internal/systemd"
+	"github.com/berth-dev/berth/internal/version"
 )
 
 // generateOptions are the flags of `berth generate`, podman's generator's.
@@ -73,10 +75,18 @@ func (a *app) runGenerate(o generateOptions, args []string) error {
 	user := o.user || strings.Contains(filepath.Base(a.argv0), "user")
 	env := a.env
 	env.Logf = log.Logf
+	dirs := quadlet.SearchDirs(user, env)
+	var target version.V
+	if user && !a.global.explicit {
+		target = recordedPodman(dirs)
+	}
+	if target.IsZero() {
+		target = a.target(context.Background())
+	}
 	cfg := generate.Config{
-		Dirs:    quadlet.SearchDirs(user, env),
+		Dirs:    dirs,
 		DryRun:  o.dryRun,
-		Options: quadlet.Options{User: user, Target: a.target(context.Background()), Podman: a.podmanBinary(), Exists: hostPathExists},
+		Options: quadlet.Options{User: user, Target: target, Podman: a.podmanBinary(), Exists: hostPathExists},
 		Argv0:   a.argv0,
 		Stdout:  a.stdout,
 		Log:     log,
@@ -126,4 +136,23 @@ func (a *app) tuneGC() {
 	}
 	debug.SetMemoryLimit(256 << 20)
 	debug.SetGCPercent(-1)
+}
+
+// recordedPodman is the podman version `berth install` recorded in the
+// manifest of a stack installed in one of dirs (zero when none has one).
+// The user generator reads it instead of running `podman --version`: run by
+// the user manager during daemon-reload, rootless podman asks that same
+// manager over D-Bus for a scope for its pause process and waits until the
+// probe times out (15 s), then berth would compile for the newest podman.
+func recordedPodman(dirs []string) version.V {
+	for _, d := range dirs {
+		m, err := systemd.ReadManifest(filepath.Join(d, systemd.ManifestName))
+		if err != nil || m.Podman == "" {
+			continue
+		}
+		if v, err := version.Parse(m.Podman); err == nil {
+			return v
+		}
+	}
+	return version.V{}
 }

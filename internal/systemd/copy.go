@@ -145,7 +145,7 @@ func setupGenerator(o InstallOptions, m, old *Manifest, ir *InstallResult) error
 		if o.Berth == "" {
 			return errors.New("cannot find the berth executable to install as the systemd generator")
 		}
-		if l.Scope == User && pointsAtBerth(berthLink) && !pointsAt(berthLink, o.Berth) {
+		if l.Scope == User && pointsAtBerth(berthLink) && !old.hasGenerator(berthLink) {
 			// The administrator made berth every user's generator (the
 			// link lives in /etc): use it, and never remove it.
 			cur, _ := os.Readlink(berthLink)
@@ -274,4 +274,17 @@ func removeStaleCompiled(l Layout, old, m *Manifest) []string {
 		}
 	}
 	return gone
+}
+
+// hasGenerator reports whether m (nil: no manifest) lists the link path.
+func (m *Manifest) hasGenerator(path string) bool {
+	if m == nil {
+		return false
+	}
+	for _, l := range m.Generator {
+		if l.Path == path {
+			return true
+		}
+	}
+	return false
 }
