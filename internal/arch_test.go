@@ -24,6 +24,7 @@ var layer = map[string]int{
 	"internal/version":         0,
 	"internal/atomicfile":      0,
 	"internal/testutil/golden": 0,
+	"internal/testutil/benchdata": 0,
 	"internal/startup":         0, // runs before the linked libraries' init
 	"internal/unitfile":        1,
 	"internal/quadlet":         2,

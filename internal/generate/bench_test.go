@@ -1,7 +1,7 @@
 package generate
 
 import (
-	"fmt"
+	"github.com/berth-dev/berth/internal/testutil/benchdata"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,29 +19,8 @@ func makeBenchUnits(tb testing.TB, dir string) {
 			tb.Fatal(err)
 		}
 	}
-	for i := 0; i < 10; i++ {
-		write(fmt.Sprintf("net%d.network", i), fmt.Sprintf("[Network]\nSubnet=10.%d.0.0/24\nLabel=bench=yes\n", i))
-		write(fmt.Sprintf("vol%d.volume", i), "[Volume]\nLabel=bench=yes\n")
-	}
-	for i := 0; i < 1000; i++ {
-		write(fmt.Sprintf("app%04d.container", i), fmt.Sprintf(`[Unit]
-Description=benchmark container %[1]d
-
-[Container]
-Image=quay.io/example/app:%[1]d
-Network=net%[2]d.network
-Volume=vol%[2]d.volume:/data:Z
-PublishPort=%[3]d:80
-Environment=ID=%[1]d MODE=bench
-Label=app=bench
-Exec=serve --port 80
-
-[Service]
-Restart=always
-
-[Install]
-WantedBy=default.target
-`, i, i%10, 10000+i))
+	for _, f := range benchdata.Stack() {
+		write(f.Name, f.Text)
 	}
 }
 

@@ -1,7 +1,7 @@
 package quadlet
 
 import (
-	"fmt"
+	"github.com/berth-dev/berth/internal/testutil/benchdata"
 	"testing"
 
 	"github.com/berth-dev/berth/internal/unitfile"
@@ -21,29 +21,8 @@ func benchUnits(tb testing.TB) []*Unit {
 		}
 		units = append(units, &Unit{Name: name, Path: "/bench/" + name, File: f})
 	}
-	for i := 0; i < 1000; i++ {
-		add(fmt.Sprintf("app%04d.container", i), fmt.Sprintf(`[Unit]
-Description=benchmark container %[1]d
-
-[Container]
-Image=quay.io/example/app:%[1]d
-Network=net%[2]d.network
-Volume=vol%[2]d.volume:/data:Z
-PublishPort=%[3]d:80
-Environment=ID=%[1]d MODE=bench
-Label=app=bench
-Exec=serve --port 80
-
-[Service]
-Restart=always
-
-[Install]
-WantedBy=default.target
-`, i, i%10, 10000+i))
-	}
-	for i := 0; i < 10; i++ {
-		add(fmt.Sprintf("net%d.network", i), fmt.Sprintf("[Network]\nSubnet=10.%d.0.0/24\nLabel=bench=yes\n", i))
-		add(fmt.Sprintf("vol%d.volume", i), "[Volume]\nLabel=bench=yes\n")
+	for _, f := range benchdata.Stack() {
+		add(f.Name, f.Text)
 	}
 	return units
 }

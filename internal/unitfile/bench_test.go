@@ -1,7 +1,7 @@
 package unitfile
 
 import (
-	"fmt"
+	"github.com/berth-dev/berth/internal/testutil/benchdata"
 	"testing"
 )
 
@@ -10,24 +10,7 @@ import (
 func BenchmarkParse(b *testing.B) {
 	texts := make([][]byte, 1000)
 	for i := range texts {
-		texts[i] = []byte(fmt.Sprintf(`[Unit]
-Description=benchmark container %[1]d
-
-[Container]
-Image=quay.io/example/app:%[1]d
-Network=net%[2]d.network
-Volume=vol%[2]d.volume:/data:Z
-PublishPort=%[3]d:80
-Environment=ID=%[1]d MODE=bench
-Label=app=bench
-Exec=serve --port 80
-
-[Service]
-Restart=always
-
-[Install]
-WantedBy=default.target
-`, i, i%10, 10000+i))
+		texts[i] = []byte(benchdata.Container(i))
 	}
 	b.Run("parse", func(b *testing.B) {
 		b.ReportAllocs()
