@@ -65,23 +65,13 @@ func readCaseOptions(t *testing.T, dir string) caseOptions {
 // TestGolden converts every testdata/<case> and compares units and report
 // with expected.txt; every generated unit must compile without errors.
 func TestGolden(t *testing.T) {
-	cases, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cases {
-		if !c.IsDir() {
-			continue
+	golden.Cases(t, "testdata", func(t *testing.T, dir string) string {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Run(c.Name(), func(t *testing.T) {
-			dir, err := filepath.Abs(filepath.Join("testdata", c.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := strings.ReplaceAll(convertCase(t, dir), dir, "$DIR")
-			golden.Check(t, filepath.Join(dir, "expected.txt"), got)
-		})
-	}
+		return strings.ReplaceAll(convertCase(t, abs), abs, "$DIR")
+	})
 }
 
 func convertCase(t *testing.T, dir string) string {

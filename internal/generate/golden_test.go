@@ -18,22 +18,7 @@ const testArgv0 = "/usr/lib/systemd/system-generators/berth-system-generator"
 // TestGolden runs the generator on each testdata/<case>/units folder, for
 // real and in dry-run, and compares the log, the output folder (files and
 // links) and the dry-run output with testdata/<case>/expected.txt.
-func TestGolden(t *testing.T) {
-	cases, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cases {
-		if !c.IsDir() {
-			continue
-		}
-		t.Run(c.Name(), func(t *testing.T) {
-			dir := filepath.Join("testdata", c.Name())
-			got := renderCase(t, dir)
-			golden.Check(t, filepath.Join(dir, "expected.txt"), got)
-		})
-	}
-}
+func TestGolden(t *testing.T) { golden.Cases(t, "testdata", renderCase) }
 
 func renderCase(t *testing.T, dir string) string {
 	t.Helper()

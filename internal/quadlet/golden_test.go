@@ -14,22 +14,7 @@ import (
 // TestGolden compiles every folder under testdata/ and compares the result
 // with its expected.txt. A folder may hold an "options" file with lines
 // "user=true" and "target=4.3.1".
-func TestGolden(t *testing.T) {
-	cases, err := os.ReadDir("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cases {
-		if !c.IsDir() {
-			continue
-		}
-		t.Run(c.Name(), func(t *testing.T) {
-			dir := filepath.Join("testdata", c.Name())
-			got := compileDir(t, dir)
-			golden.Check(t, filepath.Join(dir, "expected.txt"), got)
-		})
-	}
-}
+func TestGolden(t *testing.T) { golden.Cases(t, "testdata", compileDir) }
 
 // compileDir loads and compiles one golden case and renders the result.
 func compileDir(t *testing.T, dir string) string {

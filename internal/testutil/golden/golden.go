@@ -130,3 +130,28 @@ func firstDiffLine(got, want string) int {
 	}
 	return min(len(g), len(w)) + 1
 }
+
+// Cases runs one subtest per folder under root (discovered by listing it, so
+// a new case is a new folder): render turns the folder into text, which is
+// compared with the folder's expected.txt.
+func Cases(t *testing.T, root string, render func(t *testing.T, dir string) string) {
+	t.Helper()
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		n++
+		dir := filepath.Join(root, e.Name())
+		t.Run(e.Name(), func(t *testing.T) {
+			Check(t, filepath.Join(dir, "expected.txt"), render(t, dir))
+		})
+	}
+	if n == 0 {
+		t.Fatalf("no golden cases under %s", root)
+	}
+}
