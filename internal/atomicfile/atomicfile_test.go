@@ -1,10 +1,13 @@
 package atomicfile
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestWriteReplacesWhole(t *testing.T) {
@@ -53,17 +56,48 @@ func TestWriteAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := []File{{"a.service", []byte("A"), 0o644}, {"b.service", []byte("B"), 0o600}, {"c.service", []byte("C"), 0o644}}
-	errs := WriteAll(dir, files, 4)
+	errs := WriteAll(dir, files, Batch{Workers: 4})
 	if errs[0] != nil || errs[1] != nil || errs[2] == nil {
 		t.Fatalf("errs = %v (want only c to fail: a folder is in its way)", errs)
 	}
-	for _, f := range files[:2] {
-		got, err := os.ReadFile(filepath.Join(dir, f.Name))
-		if err != nil || string(got) != string(f.Data) {
-			t.Errorf("%s = %q, %v", f.Name, got, err)
+	checkFiles(t, dir, files[:2])
+	assertNoTemps(t, dir)
+}
+
+// A volatile batch writes the same files, whole and with their modes, and a
+// temporary name left behind by a killed run is stepped over, not reused.
+func TestWriteAllVolatileSkipsStaleTemp(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, fmt.Sprintf(".a.service.berth-%d-0-0.tmp", os.Getpid()))
+	if err := os.WriteFile(stale, []byte("half"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := unix.Umask(0o077) // a mode cut by the umask would show here
+	defer unix.Umask(old)
+	files := []File{{"a.service", []byte("A\n"), 0o644}, {"b.service", []byte(strings.Repeat("b", 1<<20)), 0o640}}
+	for _, err := range WriteAll(dir, files, Batch{Workers: 2, Volatile: true}) {
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
-	assertNoTemps(t, dir)
+	checkFiles(t, dir, files)
+	if got, _ := os.ReadFile(stale); string(got) != "half" {
+		t.Errorf("the stale temporary file was overwritten: %q", got)
+	}
+}
+
+func checkFiles(t *testing.T, dir string, files []File) {
+	t.Helper()
+	for _, f := range files {
+		p := filepath.Join(dir, f.Name)
+		got, err := os.ReadFile(p)
+		if err != nil || string(got) != string(f.Data) {
+			t.Errorf("%s: %d bytes, %v; want %d bytes", f.Name, len(got), err, len(f.Data))
+		}
+		if st, err := os.Stat(p); err == nil && st.Mode().Perm() != f.Perm {
+			t.Errorf("%s: mode %v, want %v", f.Name, st.Mode().Perm(), f.Perm)
+		}
+	}
 }
 
 func TestSymlink(t *testing.T) {

@@ -137,12 +137,10 @@ func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result) {
 		}
 		return
 	}
-	dirs, problems := makeLinks(g.cfg.Output, links, writeWorkers)
+	// No folder is synced either: see writeFiles.
+	_, problems := makeLinks(g.cfg.Output, links, writeWorkers)
 	for _, p := range problems {
 		g.log.Logf("%s", p)
-	}
-	if err := SyncDirs(append([]string{g.cfg.Output}, dirs...)); err != nil {
-		g.errorf("%v", err)
 	}
 }
 

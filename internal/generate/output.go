@@ -38,9 +38,9 @@ const writeWorkers = 16
 
 // writeFiles writes the services' files into out and returns the error of
 // each service that could not be written. Of services with the same name
-// only the last is written, as if they were written in order. The batch is
-// flushed to disk once (atomicfile.WriteAll), not once per file: that is
-// what makes writing a thousand units cheap.
+// only the last is written, as if they were written in order. Each file is
+// written atomically but not flushed to disk: a generator's output is
+// rebuilt at every boot and daemon-reload (atomicfile.Batch.Volatile).
 func writeFiles(out, argv0 string, services []*quadlet.Service) map[*quadlet.Service]error {
 	last := make(map[string]int, len(services))
 	for i, s := range services {
@@ -58,7 +58,7 @@ func writeFiles(out, argv0 string, services []*quadlet.Service) map[*quadlet.Ser
 		s := services[todo[j]]
 		files[j] = atomicfile.File{Name: s.Name, Data: []byte(header + s.File.Format()), Perm: 0o644}
 	})
-	errs := atomicfile.WriteAll(out, files, writeWorkers)
+	errs := atomicfile.WriteAll(out, files, atomicfile.Batch{Workers: writeWorkers, Volatile: true})
 	byName := map[string]error{}
 	for j, err := range errs {
 		if err != nil {
