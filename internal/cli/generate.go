@@ -55,6 +55,7 @@ func (a *app) newGenerateCmd() *cobra.Command {
 }
 
 func (a *app) runGenerate(o generateOptions, args []string) error {
+	a.generator = true
 	if o.version {
 		_, err := fmt.Fprintln(a.stdout, a.target(context.Background()))
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/internal/doctor"
+	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/quadlet"
 	"github.com/berth-dev/berth/internal/startup"
 	"github.com/berth-dev/berth/internal/version"
@@ -31,6 +32,9 @@ type app struct {
 	// probePodman asks the installed podman for its version (see target);
 	// nil in tests, which then compile for the newest podman.
 	probePodman func(context.Context) (version.V, error)
+	// generator is set while berth runs as a systemd generator, which must
+	// not write outside its output folders.
+	generator bool
 	// tuneRuntime lets short verbs change process-wide runtime settings
 	// (garbage collection); false in tests.
 	tuneRuntime bool
@@ -60,7 +64,13 @@ func Execute() int {
 
 		tuneRuntime: true,
 	}
-	a.probePodman = func(ctx context.Context) (version.V, error) { return a.podmanClient().Version(ctx) }
+	a.probePodman = func(ctx context.Context) (version.V, error) {
+		cache := podman.VersionCache{
+			File:     podman.DefaultVersionCacheFile(os.Geteuid(), a.env.LookupEnv),
+			ReadOnly: a.generator,
+		}
+		return a.podmanClient().CachedBinaryVersion(ctx, cache)
+	}
 	return a.run(os.Args[1:])
 }
 

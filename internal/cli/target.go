@@ -10,9 +10,10 @@ import (
 
 // target is the podman version units are compiled for: --podman-version,
 // else $BERTH_PODMAN_VERSION, else the installed podman's — asked once per
-// run, so that `berth compile` on a Debian 12 host emits units that work with
-// its podman 4.3 — else, with no podman installed, the newest release berth
-// knows. Every verb that compiles asks here, so they all agree.
+// run and remembered while the podman binary stays the same
+// (podman.VersionCache), so that `berth compile` on a Debian 12 host emits
+// units that work with its podman 4.3 — else, with no podman installed, the
+// newest release berth knows. Every verb that compiles asks here, so they all agree.
 func (a *app) target(ctx context.Context) version.V {
 	g := &a.global
 	if g.explicit || g.detected {
