@@ -20,25 +20,26 @@ const module = "github.com/berth-dev/berth/"
 // package needs a rank here, which makes its place in the design a
 // decision rather than an accident.
 var layer = map[string]int{
-	"internal/diag":               0,
-	"internal/version":            0,
-	"internal/atomicfile":         0,
-	"internal/testutil/golden":    0,
-	"internal/testutil/benchdata": 0,
-	"internal/startup":            0, // runs before the linked libraries' init
-	"internal/unitfile":           1,
-	"internal/quadlet":            2,
-	"internal/podman":             2,
-	"internal/systemd/exec":       2,
-	"internal/compose":            3,
-	"internal/generate":           3,
-	"internal/observe":            3,
-	"internal/systemd":            3,
-	"internal/lint":               4, // lint -f compose converts with internal/compose
-	"internal/run":                4,
-	"internal/doctor":             5, // doctor runs lint's checks
-	"internal/cli":                6,
-	"cmd/berth":                   7,
+	"internal/diag":                          0,
+	"internal/version":                       0,
+	"internal/atomicfile":                    0,
+	"internal/testutil/golden":               0,
+	"internal/testutil/benchdata":            0,
+	"internal/testutil/benchdata/benchstack": 1,
+	"internal/startup":                       0, // runs before the linked libraries' init
+	"internal/unitfile":                      1,
+	"internal/quadlet":                       2,
+	"internal/podman":                        2,
+	"internal/systemd/exec":                  2,
+	"internal/compose":                       3,
+	"internal/generate":                      3,
+	"internal/observe":                       3,
+	"internal/systemd":                       3,
+	"internal/lint":                          4, // lint -f compose converts with internal/compose
+	"internal/run":                           4,
+	"internal/doctor":                        5, // doctor runs lint's checks
+	"internal/cli":                           6,
+	"cmd/berth":                              7,
 }
 
 // onlyImports lists, for the packages whose imports are closed, the only
