@@ -30,13 +30,13 @@ func (v *svc) build() {
 		v.buildLosses()
 		return
 	}
-	if !v.supports(&quadlet.BuildKind, "ImageTag") {
+	if !v.supports(quadlet.BuildKind(), "ImageTag") {
 		v.u.set("Image", tag)
 		v.approx("build", "the target podman's quadlet has no .build units; the image must exist before the container starts",
 			"run once: podman build -t "+tag+fileFlag(file)+" "+b.Context)
 		return
 	}
-	u := v.newUnit(v.buildFile(v.name), &quadlet.BuildKind, "image build of compose service "+v.name+" of project "+v.p.Name)
+	u := v.newUnit(v.buildFile(v.name), quadlet.BuildKind(), "image build of compose service "+v.name+" of project "+v.p.Name)
 	u.set("ImageTag", tag)
 	for _, t := range b.Tags {
 		u.set("ImageTag", t)

@@ -7,11 +7,11 @@ import (
 // newPod starts the project's .pod: every container joins it and shares its
 // network namespace, so the pod joins the networks and publishes the ports.
 func (c *conv) newPod() {
-	if !c.supports(&quadlet.PodKind, "PodName") {
+	if !c.supports(quadlet.PodKind(), "PodName") {
 		c.fail("", "", "--pod needs .pod units, which the target podman's quadlet lacks", "target podman 5.0 or newer, or convert without --pod")
 		return
 	}
-	c.pod = c.newUnit(c.podFile(), &quadlet.PodKind, "compose project "+c.p.Name)
+	c.pod = c.newUnit(c.podFile(), quadlet.PodKind(), "compose project "+c.p.Name)
 	c.pod.set("PodName", c.p.Name)
 	joined := map[string]bool{}
 	for _, name := range sortedKeys(c.p.Services) {

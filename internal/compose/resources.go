@@ -13,7 +13,7 @@ func (c *conv) convertNetwork(key string, n types.NetworkConfig) {
 		return
 	}
 	name := resourceName(c.p.Name, key, n.Name)
-	u := c.newUnit(c.networkFile(key), &quadlet.NetworkKind, "compose network "+key+" of project "+c.p.Name)
+	u := c.newUnit(c.networkFile(key), quadlet.NetworkKind(), "compose network "+key+" of project "+c.p.Name)
 	at := "networks." + key
 	c.resourceName(u, "NetworkName", name, at)
 	switch n.Driver {
@@ -97,7 +97,7 @@ func (c *conv) convertVolume(key string, v types.VolumeConfig) {
 		return
 	}
 	name := resourceName(c.p.Name, key, v.Name)
-	u := c.newUnit(c.volumeFile(key), &quadlet.VolumeKind, "compose volume "+key+" of project "+c.p.Name)
+	u := c.newUnit(c.volumeFile(key), quadlet.VolumeKind(), "compose volume "+key+" of project "+c.p.Name)
 	at := "volumes." + key
 	c.resourceName(u, "VolumeName", name, at)
 	opts := map[string]string{}

@@ -28,7 +28,7 @@ func (v *svc) fail(key, msg, hint string)    { v.conv.fail(v.name, key, msg, hin
 func (v *svc) keyOr(key, value, flag string) { v.conv.keyOr(v.u, key, value, flag) }
 
 func (c *conv) convertService(name string, s types.ServiceConfig) {
-	u := c.newUnit(c.containerFile(name), &quadlet.ContainerKind, "compose service "+name+" of project "+c.p.Name)
+	u := c.newUnit(c.containerFile(name), quadlet.ContainerKind(), "compose service "+name+" of project "+c.p.Name)
 	v := &svc{conv: c, name: name, s: &s, u: u}
 	v.image()
 	v.identity()

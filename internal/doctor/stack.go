@@ -43,7 +43,7 @@ func (d *doctor) stackChecks() {
 	res := quadlet.Compile(units, quadlet.Options{User: d.opts.User, Target: d.podman})
 	var services []*service
 	for _, u := range units {
-		if quadlet.KindOf(u.Name) != &quadlet.ContainerKind {
+		if quadlet.KindOf(u.Name) != quadlet.ContainerKind() {
 			continue
 		}
 		info := res.Infos[u.Name]
@@ -91,7 +91,7 @@ func (d *doctor) checkPorts(units []*quadlet.Unit, services []*service) {
 	}
 	for _, u := range units {
 		k := quadlet.KindOf(u.Name)
-		if k != &quadlet.ContainerKind && k != &quadlet.PodKind {
+		if k != quadlet.ContainerKind() && k != quadlet.PodKind() {
 			continue
 		}
 		for _, l := range u.File.AllLines(k.Group, "PublishPort") {

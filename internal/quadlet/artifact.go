@@ -30,11 +30,6 @@ var artifactKeys = []Key{
 	{Name: "ServiceName", Since: v("5.7.0"), Form: NoArg, Doc: "Name of the generated service; default NAME-artifact."},
 }
 
-func init() {
-	ArtifactKind.keys = newTable("Artifact", artifactKeys)
-	converters[".artifact"] = convertArtifact
-}
-
 // convertArtifact makes a oneshot service that pulls the artifact.
 func convertArtifact(c *ctx) {
 	if !c.has(artifactPull) {

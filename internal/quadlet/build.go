@@ -42,11 +42,6 @@ var buildKeys = []Key{
 	{Name: "ServiceName", Since: v("5.3.0"), Form: NoArg, Doc: "Name of the generated service; default NAME-build."},
 }
 
-func init() {
-	BuildKind.keys = newTable("Build", buildKeys)
-	converters[".build"] = convertBuild
-}
-
 // convertBuild makes a oneshot service that builds the image.
 func convertBuild(c *ctx) {
 	if c.info.ResourceName == "" {

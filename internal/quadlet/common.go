@@ -365,9 +365,11 @@ func (c *ctx) setWorkingDirectory() (buildContext string, err error) {
 		return "", nil
 	}
 	var relativeTo string
+	// Kinds are told apart by extension here: this runs from key tables,
+	// which the kinds' own initialisation refers to.
 	switch strings.ToLower(value) {
 	case "yaml":
-		if c.kind != &KubeKind {
+		if c.kind.Ext != ".kube" {
 			return "", fmt.Errorf("SetWorkingDirectory=%s is only supported in .kube files", value)
 		}
 		yamls := c.src.Strv(c.kind.Group, "Yaml")
@@ -380,7 +382,7 @@ func (c *ctx) setWorkingDirectory() (buildContext string, err error) {
 			return "", errors.New("SetWorkingDirectory=yaml is only supported when a single Yaml key is provided")
 		}
 	case "file":
-		if c.kind != &BuildKind {
+		if c.kind.Ext != ".build" {
 			return "", fmt.Errorf("SetWorkingDirectory=%s is only supported in .build files", value)
 		}
 		file, ok := c.src.Lookup(c.kind.Group, "File")
@@ -391,7 +393,7 @@ func (c *ctx) setWorkingDirectory() (buildContext string, err error) {
 	case "unit":
 		relativeTo = c.unit.Path
 	default:
-		if c.kind != &BuildKind {
+		if c.kind.Ext != ".build" {
 			return "", fmt.Errorf("unsupported value for WorkingDirectory: %s", value)
 		}
 		buildContext = value

@@ -132,13 +132,13 @@ func newInfo(u *Unit) *Info {
 	info := &Info{ServiceName: serviceName(u, k)}
 	info.serviceFile = info.ServiceName + ".service"
 	switch k {
-	case &ContainerKind:
+	case &containerKind:
 		info.ResourceName = containerResourceName(u, info.ServiceName)
-	case &BuildKind:
+	case &buildKind:
 		if tags := u.File.All(k.Group, "ImageTag"); len(tags) > 0 {
 			info.ResourceName = tags[0]
 		}
-	case &PodKind:
+	case &podKind:
 		info.ResourceName = resourceName(u, k.Group, "PodName")
 	}
 	return info
@@ -238,7 +238,7 @@ func (c *ctx) failed() bool { return c.diags.HasErrors() }
 
 // convert runs the checks shared by all kinds, then the kind's converter.
 func (c *ctx) convert() *Service {
-	convertFn := converters[c.kind.Ext]
+	convertFn := converter(c.kind)
 	if convertFn == nil || c.kind.keys == nil {
 		c.errorf("", "unsupported-type", "unsupported file type %q", c.unit.Name)
 		return nil
@@ -263,10 +263,6 @@ func (c *ctx) convert() *Service {
 	}
 	return &Service{Source: c.unit, Name: c.info.ServiceFile(), File: c.svc}
 }
-
-// converters maps an extension to its converter; each type's file registers
-// itself in init() so the table and the converters can refer to each other.
-var converters = map[string]func(*ctx){}
 
 // checkKeys reports every key its group does not know, with a suggestion,
 // and every key or flag the target podman lacks.

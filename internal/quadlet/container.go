@@ -115,11 +115,6 @@ var containerKeys = []Key{
 	{Name: "ReloadSignal", Since: v("5.5.0"), Form: NoArg, Doc: "ExecReload= sends this signal."},
 }
 
-func init() {
-	ContainerKind.keys = newTable("Container", containerKeys)
-	converters[".container"] = convertContainer
-}
-
 var killModes = map[string]bool{"mixed": true, "control-group": true}
 
 func convertContainer(c *ctx) {

@@ -25,11 +25,6 @@ var imageKeys = []Key{
 	{Name: "ServiceName", Since: v("5.3.0"), Form: NoArg, Doc: "Name of the generated service; default NAME-image."},
 }
 
-func init() {
-	ImageKind.keys = newTable("Image", imageKeys)
-	converters[".image"] = convertImage
-}
-
 // convertImage makes a oneshot service that pulls the image.
 func convertImage(c *ctx) {
 	image := c.lookup("Image")

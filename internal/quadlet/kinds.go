@@ -26,21 +26,57 @@ func (k *Kind) Keys() *Table { return k.keys }
 // Kinds lists every unit type in conversion order. Resources that others
 // refer to are converted first so their names are known.
 func Kinds() []*Kind {
-	return []*Kind{&ArtifactKind, &ImageKind, &NetworkKind, &VolumeKind, &BuildKind, &ContainerKind, &KubeKind, &PodKind}
+	return []*Kind{&artifactKind, &imageKind, &networkKind, &volumeKind, &buildKind, &containerKind, &kubeKind, &podKind}
 }
 
-// The unit types. Their key tables are attached in init() of each type's file
-// to avoid an initialisation cycle between tables and converters.
+// The unit types and their key tables: fixed data, never changed after
+// initialisation. Other packages reach them through the functions below
+// (there are no assignable exported variables).
 var (
-	ArtifactKind  = Kind{Ext: ".artifact", Group: "Artifact", ServiceSuffix: "-artifact", Order: 1, Since: version.Must("5.7.0")}
-	ImageKind     = Kind{Ext: ".image", Group: "Image", ServiceSuffix: "-image", Order: 1, Since: version.Must("4.8.0")}
-	NetworkKind   = Kind{Ext: ".network", Group: "Network", ServiceSuffix: "-network", Order: 2, Since: version.Must("4.4.0")}
-	VolumeKind    = Kind{Ext: ".volume", Group: "Volume", ServiceSuffix: "-volume", Order: 2, Since: version.Must("4.4.0")}
-	BuildKind     = Kind{Ext: ".build", Group: "Build", ServiceSuffix: "-build", Order: 3, Since: version.Must("5.2.0")}
-	ContainerKind = Kind{Ext: ".container", Group: "Container", Order: 4, Since: version.Must("4.4.0")}
-	KubeKind      = Kind{Ext: ".kube", Group: "Kube", Order: 4, Since: version.Must("4.4.0")}
-	PodKind       = Kind{Ext: ".pod", Group: "Pod", ServiceSuffix: "-pod", Order: 5, Since: version.Must("5.0.0")}
+	artifactKind  = Kind{Ext: ".artifact", Group: "Artifact", ServiceSuffix: "-artifact", Order: 1, Since: version.Must("5.7.0"), keys: newTable("Artifact", artifactKeys)}
+	imageKind     = Kind{Ext: ".image", Group: "Image", ServiceSuffix: "-image", Order: 1, Since: version.Must("4.8.0"), keys: newTable("Image", imageKeys)}
+	networkKind   = Kind{Ext: ".network", Group: "Network", ServiceSuffix: "-network", Order: 2, Since: version.Must("4.4.0"), keys: newTable("Network", networkKeys)}
+	volumeKind    = Kind{Ext: ".volume", Group: "Volume", ServiceSuffix: "-volume", Order: 2, Since: version.Must("4.4.0"), keys: newTable("Volume", volumeKeys)}
+	buildKind     = Kind{Ext: ".build", Group: "Build", ServiceSuffix: "-build", Order: 3, Since: version.Must("5.2.0"), keys: newTable("Build", buildKeys)}
+	containerKind = Kind{Ext: ".container", Group: "Container", Order: 4, Since: version.Must("4.4.0"), keys: newTable("Container", containerKeys)}
+	kubeKind      = Kind{Ext: ".kube", Group: "Kube", Order: 4, Since: version.Must("4.4.0"), keys: newTable("Kube", kubeKeys)}
+	podKind       = Kind{Ext: ".pod", Group: "Pod", ServiceSuffix: "-pod", Order: 5, Since: version.Must("5.0.0"), keys: newTable("Pod", podKeys)}
 )
+
+// ArtifactKind and the functions below return the unit types.
+func ArtifactKind() *Kind  { return &artifactKind }
+func ImageKind() *Kind     { return &imageKind }
+func NetworkKind() *Kind   { return &networkKind }
+func VolumeKind() *Kind    { return &volumeKind }
+func BuildKind() *Kind     { return &buildKind }
+func ContainerKind() *Kind { return &containerKind }
+func KubeKind() *Kind      { return &kubeKind }
+func PodKind() *Kind       { return &podKind }
+
+// converter is the function that compiles units of kind k. A switch rather
+// than a field of Kind: the converters refer to the kinds, and a field would
+// make the kinds' initialisation refer to itself.
+func converter(k *Kind) func(*ctx) {
+	switch k {
+	case &artifactKind:
+		return convertArtifact
+	case &imageKind:
+		return convertImage
+	case &networkKind:
+		return convertNetwork
+	case &volumeKind:
+		return convertVolume
+	case &buildKind:
+		return convertBuild
+	case &containerKind:
+		return convertContainer
+	case &kubeKind:
+		return convertKube
+	case &podKind:
+		return convertPod
+	}
+	return nil
+}
 
 // KindOf returns the kind for a file name, or nil if it is not a quadlet.
 func KindOf(name string) *Kind {

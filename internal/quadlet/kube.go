@@ -50,11 +50,6 @@ var kubeKeys = []Key{
 	{Name: "ServiceName", Since: v("5.3.0"), Form: NoArg, Doc: "Name of the generated service; default NAME."},
 }
 
-func init() {
-	KubeKind.keys = newTable("Kube", kubeKeys)
-	converters[".kube"] = convertKube
-}
-
 // convertKube makes a notify service around `podman kube play`, whose
 // service container reports readiness; `kube down` cleans up afterwards.
 func convertKube(c *ctx) {

@@ -26,11 +26,6 @@ var networkKeys = []Key{
 	{Name: "ServiceName", Since: v("5.3.0"), Form: NoArg, Doc: "Name of the generated service; default NAME-network."},
 }
 
-func init() {
-	NetworkKind.keys = newTable("Network", networkKeys)
-	converters[".network"] = convertNetwork
-}
-
 // convertNetwork makes a oneshot service that creates the network unless it
 // exists, and removes it on stop with NetworkDeleteOnStop=.
 func convertNetwork(c *ctx) {

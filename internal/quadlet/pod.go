@@ -45,11 +45,6 @@ var podKeys = []Key{
 	{Name: "ServiceName", Since: v("5.3.0"), Form: NoArg, Doc: "Name of the generated service; default NAME-pod."},
 }
 
-func init() {
-	PodKind.keys = newTable("Pod", podKeys)
-	converters[".pod"] = convertPod
-}
-
 // convertPod makes a forking service: ExecStartPre creates the pod, whose
 // infra container's conmon is the main process (PIDFile=).
 func convertPod(c *ctx) {

@@ -112,7 +112,7 @@ var knownDeviations = map[string]string{
 
 func resourceKind(name string) bool {
 	switch KindOf(name) {
-	case &VolumeKind, &NetworkKind, &ImageKind, &ArtifactKind:
+	case &volumeKind, &networkKind, &imageKind, &artifactKind:
 		return true
 	}
 	return false

@@ -186,7 +186,7 @@ func TestCreateWrapperRuns(t *testing.T) {
 // 5.8's key counts (Volume has no UID=/GID=: those came after 5.8), one row
 // per key, and a version and a description on every row.
 func TestResourceTables(t *testing.T) {
-	for kind, n := range map[*Kind]int{&VolumeKind: 14, &NetworkKind: 18, &ImageKind: 18, &ArtifactKind: 13} {
+	for kind, n := range map[*Kind]int{&volumeKind: 14, &networkKind: 18, &imageKind: 18, &artifactKind: 13} {
 		keys := kind.Keys().Keys
 		if len(keys) != n {
 			t.Errorf("%s: %d keys, want %d", kind.Group, len(keys), n)

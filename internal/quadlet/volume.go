@@ -34,11 +34,6 @@ var volumeKeys = []Key{
 	{Name: "ServiceName", Since: v("5.3.0"), Form: NoArg, Doc: "Name of the generated service; default NAME-volume."},
 }
 
-func init() {
-	VolumeKind.keys = newTable("Volume", volumeKeys)
-	converters[".volume"] = convertVolume
-}
-
 // convertVolume makes a oneshot service that creates the volume unless it
 // exists.
 func convertVolume(c *ctx) {

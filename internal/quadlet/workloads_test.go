@@ -138,7 +138,7 @@ func TestWorkloadTables(t *testing.T) {
 	for _, tc := range []struct {
 		kind  *Kind
 		count int
-	}{{&BuildKind, 28}, {&KubeKind, 19}, {&PodKind, 29}} {
+	}{{&buildKind, 28}, {&kubeKind, 19}, {&podKind, 29}} {
 		tab := tc.kind.Keys()
 		if len(tab.Keys) != tc.count {
 			t.Errorf("%s: %d keys, want %d", tc.kind.Group, len(tab.Keys), tc.count)
