@@ -152,10 +152,12 @@ var mountNeedsSource = map[string]bool{"volume": true, "bind": true, "glob": tru
 
 func emitMounts(c *ctx, cmd *cmdline) error {
 	for _, l := range c.src.AllLines(c.kind.Group, "Mount") {
-		words, err := unitfile.SplitArgs(l.Value)
+		words, err := unitfile.SplitQuadletArgs(l.Value)
 		if err != nil {
-			c.warnAt(l.Pos, "bad-quoting", "Mount: %v; the value is ignored", err)
-			continue
+			c.quotingWarning(l.Pos, "Mount", err)
+			if err != unitfile.ErrOpenQuote {
+				continue
+			}
 		}
 		for _, m := range words {
 			resolved, err := c.resolveMount(m)

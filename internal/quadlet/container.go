@@ -185,7 +185,7 @@ func (c *ctx) execReload(name string) {
 	}
 	words, hasCmd, err := c.src.LastArgs(c.kind.Group, "ReloadCmd")
 	if err != nil {
-		c.warnf("ReloadCmd", "bad-quoting", "ReloadCmd: %v; the value is ignored", err)
+		c.quotingWarning(c.pos("ReloadCmd"), "ReloadCmd", err)
 	}
 	hasCmd = hasCmd && len(words) > 0
 	switch {
@@ -399,7 +399,7 @@ func emitImage(c *ctx, cmd *cmdline) error {
 func emitExec(c *ctx, cmd *cmdline) error {
 	words, ok, err := c.src.LastArgs("Container", "Exec")
 	if err != nil {
-		c.warnf("Exec", "bad-quoting", "Exec: %v; the value is ignored", err)
+		c.quotingWarning(c.pos("Exec"), "Exec", err)
 	}
 	if ok {
 		cmd.add(words...)

@@ -1,6 +1,7 @@
 package quadlet
 
 import (
+	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/unitfile"
 	"github.com/berth-dev/berth/internal/version"
 )
@@ -158,21 +159,36 @@ func (c *ctx) args(key string) []string {
 	}
 	var out []string
 	for _, l := range c.src.AllLines(c.kind.Group, key) {
-		words, err := unitfile.SplitArgs(l.Value)
+		words, err := unitfile.SplitQuadletArgs(l.Value)
 		if err != nil {
-			c.warnAt(l.Pos, "bad-quoting", "%s: %v; the value is ignored", key, err)
-			continue
+			c.quotingWarning(l.Pos, key, err)
+			if err != unitfile.ErrOpenQuote {
+				continue
+			}
 		}
 		out = append(out, words...)
 	}
 	return out
 }
 
+// quotingWarning reports a value whose quoting is off. podman's quadlet
+// reads an open quote as closed at the end of the value, and so does berth
+// (the units must be the same), but it says so: what runs is likely not
+// what was meant. Any other error (an unknown escape) drops the value, as
+// in podman.
+func (c *ctx) quotingWarning(pos diag.Pos, key string, err error) {
+	if err == unitfile.ErrOpenQuote {
+		c.warnAt(pos, "bad-quoting", "%s: unbalanced quotes, read as if closed at the end of the value (as podman reads it); close the quote", key)
+		return
+	}
+	c.warnAt(pos, "bad-quoting", "%s: %v; the value is ignored", key, err)
+}
+
 // keyVals reads Environment=-style keys, sorted by name as podman does.
 func (c *ctx) keyVals(key string) []unitfile.KeyVal {
 	kvs, errs := c.src.KeyVals(c.kind.Group, key)
 	for _, err := range errs {
-		c.warnf(key, "bad-quoting", "%s: %v; the value is ignored", key, err)
+		c.quotingWarning(c.pos(key), key, err)
 	}
 	sortKeyVals(kvs)
 	return kvs

@@ -27,6 +27,28 @@ type EscapeError struct{ Seq string }
 
 func (e *EscapeError) Error() string { return fmt.Sprintf("unknown escape sequence %q", e.Seq) }
 
+// ErrOpenQuote marks words read from a value whose quote was left open (or
+// that ended in a backslash): SplitQuadletArgs closes the word at the end
+// of the value, as podman's quadlet does, and returns the words with it.
+var ErrOpenQuote = errors.New("unbalanced quotes")
+
+// SplitQuadletArgs splits a quadlet value (Exec=, PodmanArgs=,
+// Environment=, ...) the way podman's quadlet reads it: as SplitArgs does,
+// except that an open quote or a trailing backslash ends the last word
+// instead of failing. Then err is ErrOpenQuote and words are valid; any
+// other error (an unknown escape) means the value cannot be read.
+func SplitQuadletArgs(s string) ([]string, error) {
+	words, err := SplitArgs(s)
+	if err != ErrUnbalancedQuote && err != ErrUnbalancedEscape {
+		return words, err
+	}
+	words, err = Split(s, SplitOptions{Unquote: true, CUnescape: true, Relax: true})
+	if err != nil {
+		return words, err
+	}
+	return words, ErrOpenQuote
+}
+
 // SplitArgs splits a command line as systemd splits Exec*= values.
 func SplitArgs(s string) ([]string, error) {
 	return Split(s, SplitOptions{Unquote: true, CUnescape: true})

@@ -271,17 +271,18 @@ func (f *File) Args(section, key string) []string {
 	return out
 }
 
-// LastArgs splits the last value of key as a command line.
+// LastArgs splits the last value of key as podman's quadlet does
+// (SplitQuadletArgs): with ErrOpenQuote the words are still valid.
 func (f *File) LastArgs(section, key string) ([]string, bool, error) {
 	l := f.LastLine(section, key)
 	if l == nil {
 		return nil, false, nil
 	}
-	words, err := SplitArgs(l.Value)
-	if err != nil {
+	words, err := SplitQuadletArgs(l.Value)
+	if err != nil && err != ErrOpenQuote {
 		return nil, false, err
 	}
-	return words, true, nil
+	return words, true, err
 }
 
 // KeyVal is one NAME=value word of an Environment=-style key. HasValue is
@@ -292,17 +293,21 @@ type KeyVal struct {
 }
 
 // KeyVals reads Environment=-style keys: each value holds whitespace-separated
-// NAME=value words (quotes and escapes as in command lines). A later
-// assignment of a name replaces an earlier one but keeps its place.
+// NAME=value words (quotes and escapes as in command lines, read as
+// SplitQuadletArgs reads them; an ErrOpenQuote among errs does not drop the
+// value). A later assignment of a name replaces an earlier one but keeps its
+// place.
 func (f *File) KeyVals(section, key string) ([]KeyVal, []error) {
 	var out []KeyVal
 	var errs []error
 	var index map[string]int // made only for long lists: most have a few names
 	for _, l := range f.AllLines(section, key) {
-		words, err := SplitArgs(l.Value)
+		words, err := SplitQuadletArgs(l.Value)
 		if err != nil {
 			errs = append(errs, err)
-			continue
+			if err != ErrOpenQuote {
+				continue
+			}
 		}
 		for _, w := range words {
 			k, val, found := strings.Cut(w, "=")

@@ -107,6 +107,34 @@ func TestSplit(t *testing.T) {
 	}
 }
 
+// podman's quadlet closes an open quote, or drops a trailing backslash, at
+// the end of the value; an unknown escape still loses the value.
+func TestSplitQuadletArgs(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+		err  error
+	}{
+		{`a "b c" d`, []string{"a", "b c", "d"}, nil},
+		{`/bin/sh -c "echo hi`, []string{"/bin/sh", "-c", "echo hi"}, ErrOpenQuote},
+		{`A=1 'B=2 \x41`, []string{"A=1", "B=2 A"}, ErrOpenQuote},
+		{`x y\`, []string{"x", "y"}, ErrOpenQuote},
+		{`"a\q`, nil, &EscapeError{}},
+	}
+	for _, tt := range tests {
+		got, err := SplitQuadletArgs(tt.in)
+		if _, isEsc := tt.err.(*EscapeError); isEsc {
+			if _, ok := err.(*EscapeError); !ok {
+				t.Errorf("SplitQuadletArgs(%q) err = %v, want an escape error", tt.in, err)
+			}
+			continue
+		}
+		if err != tt.err || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("SplitQuadletArgs(%q) = %q, %v; want %q, %v", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
 func TestJoinArgsRoundTrip(t *testing.T) {
 	cases := [][]string{
 		{"podman", "run", "--name", "systemd-%N"},
