@@ -215,7 +215,9 @@ func (c *ctx) pos(key string) diag.Pos {
 			return l.Pos
 		}
 	}
-	if s := c.src.Section(c.kind.Group); s != nil {
+	// A section that only drop-ins provide has no position of its own: then
+	// the unit's file is the place to fix (an empty web@2.container, say).
+	if s := c.src.Section(c.kind.Group); s != nil && s.Pos.File != "" {
 		return s.Pos
 	}
 	return diag.Pos{File: c.unit.displayPath()}
