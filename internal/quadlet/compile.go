@@ -249,6 +249,7 @@ func (c *ctx) convert() *Service {
 	if c.failed() {
 		return nil
 	}
+	c.warnEmptyFlags()
 	for _, key := range []string{"User", "Group", "DynamicUser"} {
 		if l := c.src.LastLine("Service", key); l != nil {
 			c.warnAt(l.Pos, "unsupported-service-key",
@@ -264,6 +265,20 @@ func (c *ctx) convert() *Service {
 		return nil
 	}
 	return &Service{Source: c.unit, Name: c.info.ServiceFile(), File: c.svc}
+}
+
+// emptyFlagKeys are the keys podman's generator passes on even when they
+// are empty: it writes the flag and an empty word, which systemd drops, so
+// the next argument becomes the flag's value (LogDriver= makes the image
+// the log driver). berth leaves such a flag out, and warns.
+var emptyFlagKeys = map[string][]string{"Container": {"LogDriver"}, "Kube": {"LogDriver"}, "Volume": {"Driver"}}
+
+func (c *ctx) warnEmptyFlags() {
+	for _, key := range emptyFlagKeys[c.kind.Group] {
+		if v, ok := c.src.Lookup(c.kind.Group, key); ok && v == "" {
+			c.warnf(key, "empty-value", "%s= is empty, so berth leaves the flag out (podman's generator would give it the next argument as its value); remove the line or give a value", key)
+		}
+	}
 }
 
 // checkKeys reports every key its group does not know, with a suggestion,

@@ -65,6 +65,7 @@ func TestWorkloadTargets(t *testing.T) {
 			errs: []string{"a.kube:3: error: [too-new] key UserNS needs podman 4.2.0"}},
 		{name: "kube empty LogDriver is left out", file: "a.kube",
 			text: "[Kube]\nYaml=/k/a.yaml\nLogDriver=\n",
+			errs: []string{"a.kube:3: warning: [empty-value] LogDriver= is empty"},
 			key:  "ExecStart", notWant: []string{"--log-driver"}},
 		{name: "build 4.3.1 has --retry", file: "a.build", target: "4.3.1",
 			text: "[Build]\nImageTag=a\nFile=/b/Containerfile\nRetry=3\nRetryDelay=5s\nEnvironment=A=1\n",
