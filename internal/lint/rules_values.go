@@ -245,15 +245,25 @@ var serviceCommandKeys = []string{"ExecStart", "ExecStartPre", "ExecStartPost", 
 
 func checkQuoting(s *Stack) diag.List {
 	var out diag.List
-	lines := append(s.keyLines(commandKeys), s.keyLines([]string{"Environment", "Label", "Annotation", "Secret", "EnvironmentFile"})...)
-	for _, e := range s.groupLines("Service") {
-		if contains(serviceCommandKeys, e.l.Key) {
-			lines = append(lines, e)
+	// Quadlet's own keys are read as podman's quadlet reads them
+	// (unitfile.SplitQuadletArgs); [Service] command lines as systemd does.
+	for _, e := range append(s.keyLines(commandKeys), s.keyLines([]string{"Environment", "Label", "Annotation", "Secret", "EnvironmentFile"})...) {
+		switch _, err := unitfile.SplitQuadletArgs(e.l.Value); err {
+		case nil:
+		case unitfile.ErrOpenQuote:
+			out = append(out, find(s.valuePos(e.l), quotingHint, "%s: unbalanced quotes; quadlet reads the value as if the quote closed at its end", e.l.Key))
+		case unitfile.ErrEmptyWord:
+			out = append(out, find(s.valuePos(e.l), `remove the "" (or write a non-empty word)`, "%s: %v for quadlet: the words after it are dropped", e.l.Key, err))
+		default:
+			out = append(out, find(s.valuePos(e.l), quotingHint, "%s: %v; quadlet ignores the value", e.l.Key, err))
 		}
 	}
-	for _, e := range lines {
+	for _, e := range s.groupLines("Service") {
+		if !contains(serviceCommandKeys, e.l.Key) {
+			continue
+		}
 		if _, err := unitfile.SplitArgs(e.l.Value); err != nil {
-			out = append(out, find(s.valuePos(e.l), quotingHint, "%s: %v; quadlet ignores the value", e.l.Key, err))
+			out = append(out, find(s.valuePos(e.l), quotingHint, "%s: %v; systemd ignores the line", e.l.Key, err))
 		}
 	}
 	for _, e := range s.keyLines([]string{"HealthCmd", "HealthStartupCmd"}, ".container") {

@@ -155,7 +155,7 @@ func emitMounts(c *ctx, cmd *cmdline) error {
 		words, err := unitfile.SplitQuadletArgs(l.Value)
 		if err != nil {
 			c.quotingWarning(l.Pos, "Mount", err)
-			if err != unitfile.ErrOpenQuote {
+			if !unitfile.WordsUsable(err) {
 				continue
 			}
 		}

@@ -270,13 +270,14 @@ func (c *ctx) convert() *Service {
 // emptyFlagKeys are the keys podman's generator passes on even when they
 // are empty: it writes the flag and an empty word, which systemd drops, so
 // the next argument becomes the flag's value (LogDriver= makes the image
-// the log driver). berth leaves such a flag out, and warns.
-var emptyFlagKeys = map[string][]string{"Container": {"LogDriver"}, "Kube": {"LogDriver"}, "Volume": {"Driver"}}
+// the log driver). berth uses the default instead (no flag, or
+// --exit-policy stop), and warns.
+var emptyFlagKeys = map[string][]string{"Container": {"LogDriver"}, "Kube": {"LogDriver"}, "Volume": {"Driver"}, "Pod": {"ExitPolicy"}}
 
 func (c *ctx) warnEmptyFlags() {
 	for _, key := range emptyFlagKeys[c.kind.Group] {
 		if v, ok := c.src.Lookup(c.kind.Group, key); ok && v == "" {
-			c.warnf(key, "empty-value", "%s= is empty, so berth leaves the flag out (podman's generator would give it the next argument as its value); remove the line or give a value", key)
+			c.warnf(key, "empty-value", "%s= is empty, so berth uses the default (podman's generator would give the flag the next argument as its value); remove the line or give a value", key)
 		}
 	}
 }

@@ -162,7 +162,7 @@ func (c *ctx) args(key string) []string {
 		words, err := unitfile.SplitQuadletArgs(l.Value)
 		if err != nil {
 			c.quotingWarning(l.Pos, key, err)
-			if err != unitfile.ErrOpenQuote {
+			if !unitfile.WordsUsable(err) {
 				continue
 			}
 		}
@@ -177,8 +177,12 @@ func (c *ctx) args(key string) []string {
 // what was meant. Any other error (an unknown escape) drops the value, as
 // in podman.
 func (c *ctx) quotingWarning(pos diag.Pos, key string, err error) {
-	if err == unitfile.ErrOpenQuote {
+	switch err {
+	case unitfile.ErrOpenQuote:
 		c.warnAt(pos, "bad-quoting", "%s: unbalanced quotes, read as if closed at the end of the value (as podman reads it); close the quote", key)
+		return
+	case unitfile.ErrEmptyWord:
+		c.warnAt(pos, "bad-quoting", "%s: an empty word (\"\") ends the value as podman reads it: it and the words after it are dropped; remove it", key)
 		return
 	}
 	c.warnAt(pos, "bad-quoting", "%s: %v; the value is ignored", key, err)

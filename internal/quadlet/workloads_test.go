@@ -96,6 +96,7 @@ func TestWorkloadTargets(t *testing.T) {
 			errs: []string{"a.pod:2: error: [too-new] key UserNS needs podman 3.4.0", "a.pod:3: error: [too-new] key Volume needs podman 4.0.0", "a.pod:4: error: [too-new] key IP6 needs podman 4.0.0"}},
 		{name: "pod empty ExitPolicy means stop", file: "a.pod",
 			text: "[Pod]\nExitPolicy=\n",
+			errs: []string{"a.pod:2: warning: [empty-value] ExitPolicy= is empty"},
 			key:  "ExecStartPre", want: []string{"--exit-policy stop "}},
 		{name: "pod empty StopTimeout is passed on", file: "a.pod",
 			text: "[Pod]\nStopTimeout=\n",

@@ -39,14 +39,40 @@ var ErrOpenQuote = errors.New("unbalanced quotes")
 // other error (an unknown escape) means the value cannot be read.
 func SplitQuadletArgs(s string) ([]string, error) {
 	words, err := SplitArgs(s)
-	if err != ErrUnbalancedQuote && err != ErrUnbalancedEscape {
+	if err == ErrUnbalancedQuote || err == ErrUnbalancedEscape {
+		words, err = Split(s, SplitOptions{Unquote: true, CUnescape: true, Relax: true})
+		if err == nil {
+			err = ErrOpenQuote
+		}
+	}
+	if err != nil && err != ErrOpenQuote {
 		return words, err
 	}
-	words, err = Split(s, SplitOptions{Unquote: true, CUnescape: true, Relax: true})
-	if err != nil {
-		return words, err
+	if words, cut := endAtEmptyWord(words); cut {
+		return words, ErrEmptyWord
 	}
-	return words, ErrOpenQuote
+	return words, err
+}
+
+// ErrEmptyWord marks words read from a value holding an empty word ("" or
+// ''): podman's quadlet reads word lists with a port of systemd's
+// extract_first_word() that takes an empty word for the end of the value,
+// so that word and every word after it are dropped. The quadlet readers
+// here do the same, so that the units match, and return the words before
+// it with this error.
+var ErrEmptyWord = errors.New(`an empty word ("") ends the value`)
+
+// WordsUsable reports whether words returned with err are valid (err is
+// nil, ErrOpenQuote or ErrEmptyWord).
+func WordsUsable(err error) bool { return err == nil || err == ErrOpenQuote || err == ErrEmptyWord }
+
+func endAtEmptyWord(words []string) ([]string, bool) {
+	for i, w := range words {
+		if w == "" {
+			return words[:i], true
+		}
+	}
+	return words, false
 }
 
 // SplitArgs splits a command line as systemd splits Exec*= values.

@@ -251,6 +251,7 @@ func (f *File) Strv(section, key string) []string {
 	for _, v := range f.All(section, key) {
 		words, err := Split(v, SplitOptions{Unquote: true, RetainEscape: true})
 		if err == nil {
+			words, _ = endAtEmptyWord(words) // as podman reads lists: see ErrEmptyWord
 			out = append(out, words...)
 		}
 	}
@@ -272,14 +273,15 @@ func (f *File) Args(section, key string) []string {
 }
 
 // LastArgs splits the last value of key as podman's quadlet does
-// (SplitQuadletArgs): with ErrOpenQuote the words are still valid.
+// (SplitQuadletArgs): with ErrOpenQuote or ErrEmptyWord the words are
+// still valid.
 func (f *File) LastArgs(section, key string) ([]string, bool, error) {
 	l := f.LastLine(section, key)
 	if l == nil {
 		return nil, false, nil
 	}
 	words, err := SplitQuadletArgs(l.Value)
-	if err != nil && err != ErrOpenQuote {
+	if !WordsUsable(err) {
 		return nil, false, err
 	}
 	return words, true, err
@@ -295,7 +297,7 @@ type KeyVal struct {
 // KeyVals reads Environment=-style keys: each value holds whitespace-separated
 // NAME=value words (quotes and escapes as in command lines, read as
 // SplitQuadletArgs reads them; an ErrOpenQuote among errs does not drop the
-// value). A later assignment of a name replaces an earlier one but keeps its
+// value, nor does ErrEmptyWord). A later assignment of a name replaces an earlier one but keeps its
 // place.
 func (f *File) KeyVals(section, key string) ([]KeyVal, []error) {
 	var out []KeyVal
@@ -305,7 +307,7 @@ func (f *File) KeyVals(section, key string) ([]KeyVal, []error) {
 		words, err := SplitQuadletArgs(l.Value)
 		if err != nil {
 			errs = append(errs, err)
-			if err != ErrOpenQuote {
+			if !WordsUsable(err) {
 				continue
 			}
 		}

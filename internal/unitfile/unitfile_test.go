@@ -120,6 +120,9 @@ func TestSplitQuadletArgs(t *testing.T) {
 		{`A=1 'B=2 \x41`, []string{"A=1", "B=2 A"}, ErrOpenQuote},
 		{`x y\`, []string{"x", "y"}, ErrOpenQuote},
 		{`"a\q`, nil, &EscapeError{}},
+		{`/bin/echo a "" b`, []string{"/bin/echo", "a"}, ErrEmptyWord},
+		{`a '' "open`, []string{"a"}, ErrEmptyWord},
+		{`""`, nil, ErrEmptyWord},
 	}
 	for _, tt := range tests {
 		got, err := SplitQuadletArgs(tt.in)
@@ -129,7 +132,7 @@ func TestSplitQuadletArgs(t *testing.T) {
 			}
 			continue
 		}
-		if err != tt.err || !reflect.DeepEqual(got, tt.want) {
+		if err != tt.err || len(got) != len(tt.want) || (len(got) > 0 && !reflect.DeepEqual(got, tt.want)) {
 			t.Errorf("SplitQuadletArgs(%q) = %q, %v; want %q, %v", tt.in, got, err, tt.want, tt.err)
 		}
 	}
