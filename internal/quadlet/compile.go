@@ -206,6 +206,10 @@ type ctx struct {
 	// group assigns (checkKeys fills it): most of a table's keys are unset,
 	// and this spares looking each one up in the file.
 	assigned []bool
+	// image is a container's Image=, resolved (a .image or .build reference
+	// becomes its image name) before the other keys, as podman does, so the
+	// image unit's dependency comes first.
+	image string
 }
 
 // pos is the position of the last assignment of key in the unit's group.

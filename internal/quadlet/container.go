@@ -127,6 +127,13 @@ func convertContainer(c *ctx) {
 	case image != "" && rootfs != "":
 		c.errorf("Rootfs", "conflicting-keys", "the Image And Rootfs keys conflict can not be specified together")
 		return
+	case image != "":
+		resolved, err := c.imageSource(image)
+		if err != nil {
+			c.errorf("Image", "invalid-value", "%v", err)
+			return
+		}
+		c.image = resolved
 	}
 	name := containerName(c.unit)
 	c.svc.Add("Service", "Environment", "PODMAN_SYSTEMD_UNIT=%n")
@@ -383,16 +390,11 @@ func emitEnvFiles(c *ctx, cmd *cmdline) error {
 }
 
 func emitImage(c *ctx, cmd *cmdline) error {
-	image := c.lookup("Image")
-	if image == "" {
+	if c.image == "" {
 		cmd.add("--rootfs", c.lookup("Rootfs"))
 		return nil
 	}
-	resolved, err := c.imageSource(image)
-	if err != nil {
-		return err
-	}
-	cmd.add(resolved)
+	cmd.add(c.image)
 	return nil
 }
 
