@@ -2,6 +2,7 @@ package unitfile
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -35,8 +36,17 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		for _, l := range file.Entries("A") {
-			_, _ = SplitArgs(l.Value)
+			strict, serr := SplitArgs(l.Value)
 			_ = JoinArgs([]string{l.Value})
+			// podman's reading: never an empty word, and the strict reading
+			// whenever that one is valid and holds no empty word.
+			words, err := SplitQuadletArgs(l.Value)
+			if WordsUsable(err) && slices.Contains(words, "") {
+				t.Fatalf("SplitQuadletArgs(%q) = %q: an empty word", l.Value, words)
+			}
+			if serr == nil && !slices.Contains(strict, "") && (err != nil || !reflect.DeepEqual(words, strict)) {
+				t.Fatalf("SplitQuadletArgs(%q) = %q, %v; SplitArgs gives %q", l.Value, words, err, strict)
+			}
 		}
 	})
 }

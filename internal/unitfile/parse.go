@@ -91,6 +91,9 @@ func Parse(path string, data []byte) (*File, diag.List) {
 		continued = false
 		p.line(line, strings.Join(rawAcc, "\n"), diag.Pos{File: path, Line: startNr})
 	}
+	if continued {
+		p.unfinished(acc.String(), strings.Join(rawAcc, "\n"), diag.Pos{File: path, Line: startNr})
+	}
 	p.f.tail = append(p.f.tail, p.pending...)
 	return p.f, p.diags
 }
@@ -197,6 +200,19 @@ func (p *parser) entry(line, raw string, pos diag.Pos) {
 
 // keepInvalid keeps an unreadable line as an inert comment so that writing the
 // file back still reproduces its input.
+// unfinished handles a file that ends inside a continuation: only blank or
+// comment lines followed the last backslash. podman's quadlet then drops
+// the line, so it is kept as text only (the file still writes back whole),
+// with a warning unless it holds nothing.
+func (p *parser) unfinished(line, raw string, pos diag.Pos) {
+	if strings.TrimSpace(line) != "" {
+		p.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Warning, Code: CodeSyntax,
+			Message: fmt.Sprintf("the file ends inside the continued line %q, which is therefore ignored (as podman's quadlet ignores it)", shorten(line)),
+			Hint:    "remove the backslash at the end of its last part"})
+	}
+	p.keepInvalid(raw, pos)
+}
+
 func (p *parser) keepInvalid(raw string, pos diag.Pos) {
 	p.pending = append(p.pending, p.newLine(Line{Comment: true, Value: raw, Pos: pos, raw: raw}))
 }
