@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/internal/atomicfile"
 	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/generate"
 	"github.com/berth-dev/berth/internal/quadlet"
@@ -59,7 +61,8 @@ func (a *app) runCompile(o compileOptions, paths []string) error {
 	}
 	sel, inputDiags := selectInputs(base, paths)
 	units, diags := quadlet.LoadParallel(sel.dirs, 0)
-	res := generate.CompileUnits(units, quadlet.Options{User: o.user, Target: a.target(context.Background()), Podman: a.podmanBinary()}, 0)
+	opts := quadlet.Options{User: o.user, Target: a.target(context.Background()), Podman: a.podmanBinary()}
+	res := generate.CompileUnits(units, opts, 0)
 	var chosen []*quadlet.Unit
 	for _, u := range units {
 		if sel.folders[filepath.Dir(u.Path)] || sel.files[u.Path] {
@@ -73,9 +76,12 @@ func (a *app) runCompile(o compileOptions, paths []string) error {
 	diags = append(diags, sel.unmatched(units, diags)...)
 	diags = append(diags, res.Diags...)
 	services := chosenServices(res, chosen)
+	support := quadlet.SupportFor(services, opts)
 	if o.output != "" {
-		diags = append(diags, writeUnits(absUnder(base, o.output), a.argv0, services)...)
+		diags = append(diags, writeUnits(absUnder(base, o.output), a.argv0, services, support)...)
 	} else if err := generate.DryRun(a.stdout, services); err != nil {
+		return err
+	} else if err := printSupport(a.stdout, support); err != nil {
 		return err
 	}
 	diags = append(inputDiags, sel.filter(diags)...)
@@ -205,8 +211,19 @@ func chosenServices(res *quadlet.Result, chosen []*quadlet.Unit) []*quadlet.Serv
 	return out
 }
 
-// writeUnits writes the services into dir; problems come back as diagnostics.
-func writeUnits(dir, argv0 string, services []*quadlet.Service) diag.List {
+// printSupport prints the support units after the services.
+func printSupport(w io.Writer, units []quadlet.SupportUnit) error {
+	for _, u := range units {
+		if _, err := fmt.Fprintf(w, "---%s---\n%s\n", u.Name, u.Text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeUnits writes the services, and the support units they need, into
+// dir; problems come back as diagnostics.
+func writeUnits(dir, argv0 string, services []*quadlet.Service, support []quadlet.SupportUnit) diag.List {
 	var diags diag.List
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		diags.Add(diag.Diagnostic{Pos: diag.Pos{File: dir}, Severity: diag.Error, Code: "unwritable",
@@ -227,6 +244,11 @@ func writeUnits(dir, argv0 string, services []*quadlet.Service) diag.List {
 			diags.Add(diag.Diagnostic{Pos: diag.Pos{File: s.Source.Path}, Severity: diag.Error, Code: "unwritable", Message: err.Error()})
 		}
 		written = append(written, dirs...)
+	}
+	for _, u := range support {
+		if err := atomicfile.Write(filepath.Join(dir, u.Name), []byte(u.Text), 0o644); err != nil {
+			diags.Add(diag.Diagnostic{Pos: diag.Pos{File: dir}, Severity: diag.Error, Code: "unwritable", Message: err.Error()})
+		}
 	}
 	if err := generate.SyncDirs(written); err != nil {
 		diags.Add(diag.Diagnostic{Pos: diag.Pos{File: dir}, Severity: diag.Error, Code: "unwritable", Message: err.Error()})

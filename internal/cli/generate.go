@@ -94,6 +94,9 @@ func (a *app) runGenerate(o generateOptions, args []string) error {
 	}
 	if !o.dryRun {
 		cfg.Output = args[0]
+		if len(args) >= 3 {
+			cfg.Late = args[2]
+		}
 	}
 	return generate.Run(cfg)
 }

@@ -23,8 +23,11 @@ var ErrFailed = errors.New("processing encountered some errors")
 
 // Config is one generator run.
 type Config struct {
-	Dirs    []string        // search path, most important folder first
-	Output  string          // the output folder (systemd's "normal" folder); unused in dry-run
+	Dirs   []string // search path, most important folder first
+	Output string   // the output folder (systemd's "normal" folder); unused in dry-run
+	// Late is systemd's "late" folder, whose units any other unit of the
+	// same name overrides: support units go there ("" means Output).
+	Late    string
 	DryRun  bool            // print the services to Stdout instead of writing them
 	Options quadlet.Options // compilation target
 	Argv0   string          // the program named in each unit's header comment
@@ -135,8 +138,10 @@ func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result) {
 		if err := DryRun(g.cfg.Stdout, done); err != nil {
 			g.errorf("writing the units: %v", err)
 		}
+		g.printSupport(quadlet.SupportFor(done, g.cfg.Options))
 		return
 	}
+	g.writeSupport(quadlet.SupportFor(done, g.cfg.Options))
 	// No folder is synced either: see writeFiles.
 	_, problems := makeLinks(g.cfg.Output, links, writeWorkers)
 	for _, p := range problems {

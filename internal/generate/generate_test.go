@@ -11,6 +11,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/quadlet"
 	"github.com/berth-dev/berth/internal/unitfile"
+	"github.com/berth-dev/berth/internal/version"
 )
 
 func writeUnits(t *testing.T, dir string, files map[string]string) {
@@ -238,5 +239,36 @@ func TestLoggerBuffered(t *testing.T) {
 	}
 	if got := stderr.String(); got != "quadlet-generator[1]: one\nquadlet-generator[1]: two\n" {
 		t.Errorf("stderr = %q", got)
+	}
+}
+
+// A user generator run for podman < 5.3 also writes the network wait unit
+// the services want, into the late folder (where the host's own unit of
+// that name, should it get one, takes precedence); for 5.3 it does not.
+func TestSupportUnitGoesToLateFolder(t *testing.T) {
+	units := t.TempDir()
+	writeUnits(t, units, map[string]string{"web.container": "[Container]\nImage=quay.io/a/web\n"})
+	for _, tc := range []struct {
+		target string
+		want   bool
+	}{{"4.3.1", true}, {"5.3.0", false}} {
+		normal, late := t.TempDir(), t.TempDir()
+		var stderr bytes.Buffer
+		err := Run(Config{Dirs: []string{units}, Output: normal, Late: late, Argv0: "berth-user-generator",
+			Log:     &Logger{Stderr: &stderr, PID: 1},
+			Options: quadlet.Options{User: true, Target: version.Must(tc.target)}})
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", tc.target, err, stderr.String())
+		}
+		if !strings.Contains(readFile(t, filepath.Join(normal, "web.service")), "Wants="+quadlet.UserWaitNetworkOnline) {
+			t.Errorf("%s: web.service does not want %s", tc.target, quadlet.UserWaitNetworkOnline)
+		}
+		_, err = os.Stat(filepath.Join(late, quadlet.UserWaitNetworkOnline))
+		if (err == nil) != tc.want {
+			t.Errorf("%s: support unit in the late folder: %v, want %v", tc.target, err == nil, tc.want)
+		}
+		if _, err := os.Stat(filepath.Join(normal, quadlet.UserWaitNetworkOnline)); err == nil {
+			t.Errorf("%s: support unit written to the normal folder", tc.target)
+		}
 	}
 }

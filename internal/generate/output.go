@@ -249,3 +249,31 @@ func InstallLinks(svc *quadlet.Service) (links []Link, problems []string) {
 	}
 	return links, problems
 }
+
+// printSupport prints support units after the services in a dry run.
+func (g *run) printSupport(units []quadlet.SupportUnit) {
+	for _, u := range units {
+		if _, err := fmt.Fprintf(g.cfg.Stdout, "---%s---\n%s\n", u.Name, u.Text); err != nil {
+			g.errorf("writing the units: %v", err)
+			return
+		}
+	}
+}
+
+// writeSupport writes the units the services rely on that the target podman
+// does not ship (quadlet.SupportUnit) into the late folder, where a unit of
+// the same name anywhere else takes precedence: the host's own, if it gets
+// one, wins.
+func (g *run) writeSupport(units []quadlet.SupportUnit) {
+	dir := g.cfg.Late
+	if dir == "" {
+		dir = g.cfg.Output
+	}
+	for _, u := range units {
+		path := filepath.Join(dir, u.Name)
+		g.log.Debugf("writing %q (podman %s lacks it)", path, g.cfg.Options.Target)
+		if err := atomicfile.Write(path, []byte(u.Text), 0o644); err != nil {
+			g.errorf("%v", err)
+		}
+	}
+}

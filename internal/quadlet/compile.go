@@ -392,7 +392,7 @@ func (c *ctx) defaultDependencies() {
 	}
 	target := "network-online.target"
 	if c.opts.User {
-		target = "podman-user-wait-network-online.service"
+		target = UserWaitNetworkOnline // podman < 5.3 lacks it: see SupportFor
 	}
 	c.svc.Prepend("Unit", &unitfile.Line{Key: "After", Value: target})
 	c.svc.Prepend("Unit", &unitfile.Line{Key: "Wants", Value: target})

@@ -186,7 +186,6 @@ func refDependencies(name string) []string {
 	return nil
 }
 
-
 // compareWithReference runs both generators on dir and returns what differs
 // in the services of names (nothing when they agree, or both refuse a unit
 // for the same reason).

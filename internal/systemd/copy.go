@@ -232,6 +232,9 @@ func compileUserUnits(o InstallOptions, m, old *Manifest, link string) error {
 			return err
 		}
 		rel, _ := filepath.Rel(stage, p)
+		if rel == quadlet.UserWaitNetworkOnline {
+			return installSupport(o, p, filepath.Join(unitDir, rel))
+		}
 		if _, err := os.Lstat(filepath.Join(unitDir, rel)); err == nil && !ours[rel] {
 			return fmt.Errorf("%s exists and was not made by berth for stack %s; remove it or move it aside, then install again", filepath.Join(unitDir, rel), m.Stack)
 		}
@@ -254,6 +257,29 @@ func compileUserUnits(o InstallOptions, m, old *Manifest, link string) error {
 	m.Compiled = rels
 	logf(o.Log, "berth compiled the stack's services into %s: systemd runs user generators only from system folders (%s is not writable by %s); `sudo ln -s %s %s` would make berth every user's generator instead",
 		unitDir, filepath.Dir(link), o.Layout.UserName, o.Berth, link)
+	return nil
+}
+
+// installSupport puts a support unit (quadlet.SupportUnit: one the host's
+// podman is too old to ship) into the user's unit folder, unless the host
+// or an earlier install has one. It is shared by every stack and is not
+// recorded as this stack's: uninstalling a stack leaves it for the others.
+func installSupport(o InstallOptions, src, dst string) error {
+	for _, d := range []string{"/etc/systemd/user", "/usr/local/lib/systemd/user", "/usr/lib/systemd/user", "/lib/systemd/user"} {
+		if _, err := os.Stat(o.Layout.sys(filepath.Join(d, filepath.Base(dst)))); err == nil {
+			return nil
+		}
+	}
+	if _, err := os.Lstat(dst); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(src, dst); err != nil {
+		return err
+	}
+	logf(o.Log, "wrote %s: podman %s does not ship it, and the stack's services wait on it for the network", dst, o.Host.Podman)
 	return nil
 }
 

@@ -253,3 +253,35 @@ func TestStartFailureReportsUnitResultJournal(t *testing.T) {
 		}
 	}
 }
+
+// The user network wait unit berth supplies for podman < 5.3 goes into the
+// user's unit folder once, unless the host has one; it is shared by stacks.
+func TestInstallSupportUnit(t *testing.T) {
+	e := newEnv(t, User)
+	o := InstallOptions{Layout: e.layout, Host: Host{Podman: version.Must("4.3.1")}}
+	dst := filepath.Join(e.layout.UserUnitDir(), "podman-user-wait-network-online.service")
+	stage := t.TempDir()
+	src := filepath.Join(stage, filepath.Base(dst))
+	put := func(text string) {
+		t.Helper()
+		writeTree(t, stage, map[string]string{filepath.Base(dst): text})
+		if err := installSupport(o, src, dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("first\n")
+	if got, _ := os.ReadFile(dst); string(got) != "first\n" {
+		t.Fatalf("support unit = %q", got)
+	}
+	put("second\n") // another stack: the unit there stays
+	if got, _ := os.ReadFile(dst); string(got) != "first\n" {
+		t.Errorf("support unit replaced: %q", got)
+	}
+	// A host whose podman ships the unit gets no copy.
+	_ = os.Remove(dst)
+	writeTree(t, e.layout.Root, map[string]string{"usr/lib/systemd/user/" + filepath.Base(dst): "host\n"})
+	put("third\n")
+	if _, err := os.Stat(dst); err == nil {
+		t.Error("support unit written although the host has one")
+	}
+}

@@ -54,8 +54,8 @@ func SplitQuadletArgs(s string) ([]string, error) {
 	return words, err
 }
 
-// ErrEmptyWord marks words read from a value holding an empty word ("" or
-// ''): podman's quadlet reads word lists with a port of systemd's
+// ErrEmptyWord marks words read from a value holding an empty word, "" or
+// a pair of single quotes: podman's quadlet reads word lists with a port of systemd's
 // extract_first_word() that takes an empty word for the end of the value,
 // so that word and every word after it are dropped. The quadlet readers
 // here do the same, so that the units match, and return the words before

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/version"
 )
 
 // inputs lists the folders whose quadlets are compiled and verified.
@@ -50,6 +51,18 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 					t.Fatal(err)
 				}
 				paths = append(paths, p)
+			}
+			if user {
+				// The units berth adds for podman releases that lack them
+				// (the user network wait of podman < 5.3).
+				old := quadlet.Options{User: true, Target: version.Must("4.3.1")}
+				for _, su := range quadlet.SupportFor(res.Services, old) {
+					p := filepath.Join(out, su.Name)
+					if err := os.WriteFile(p, []byte(su.Text), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					paths = append(paths, p)
+				}
 			}
 			if len(paths) == 0 {
 				continue
