@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/berth-dev/berth/internal/unitfile"
+	"github.com/berth-dev/berth/internal/version"
 )
 
 // Podman CLI features that change what berth emits for older targets.
@@ -147,6 +148,15 @@ func emitVolumes(c *ctx, cmd *cmdline) error {
 	return nil
 }
 
+// tooNewError is a value the target podman cannot run.
+type tooNewError struct{ msg string }
+
+func (e *tooNewError) Error() string { return e.msg }
+
+// mountTypeSince is the first podman whose `run --mount` takes the type,
+// for types younger than podman 4.3.
+var mountTypeSince = map[string]version.V{"artifact": version.Must("5.5.0")}
+
 // mountNeedsSource lists the --mount types whose source berth resolves.
 var mountNeedsSource = map[string]bool{"volume": true, "bind": true, "glob": true, "image": true, "artifact": true}
 
@@ -162,7 +172,11 @@ func emitMounts(c *ctx, cmd *cmdline) error {
 		for _, m := range words {
 			resolved, err := c.resolveMount(m)
 			if err != nil {
-				c.diags.Errorf(l.Pos, "invalid-value", "%v", err)
+				code := "invalid-value"
+				if errors.As(err, new(*tooNewError)) {
+					code = "too-new"
+				}
+				c.diags.Errorf(l.Pos, code, "%v", err)
 				continue
 			}
 			cmd.add("--mount", resolved)
@@ -189,6 +203,10 @@ func (c *ctx) resolveMount(m string) (string, error) {
 			continue
 		}
 		tokens = append(tokens, tok)
+	}
+	if min, ok := mountTypeSince[mountType]; ok && !c.opts.target().AtLeast(min) {
+		return "", &tooNewError{fmt.Sprintf("Mount type=%s needs podman %s or newer (podman run --mount type=%s); the target is podman %s: remove the mount, or target a newer podman with --podman-version",
+			mountType, min, mountType, c.opts.target())}
 	}
 	if !mountNeedsSource[mountType] {
 		return m, nil
