@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -81,7 +80,7 @@ func (a *app) runCompile(o compileOptions, paths []string) error {
 		diags = append(diags, writeUnits(absUnder(base, o.output), a.argv0, services, support)...)
 	} else if err := generate.DryRun(a.stdout, services); err != nil {
 		return err
-	} else if err := printSupport(a.stdout, support); err != nil {
+	} else if err := generate.DryRunSupport(a.stdout, support); err != nil {
 		return err
 	}
 	diags = append(inputDiags, sel.filter(diags)...)
@@ -209,16 +208,6 @@ func chosenServices(res *quadlet.Result, chosen []*quadlet.Unit) []*quadlet.Serv
 		}
 	}
 	return out
-}
-
-// printSupport prints the support units after the services.
-func printSupport(w io.Writer, units []quadlet.SupportUnit) error {
-	for _, u := range units {
-		if _, err := fmt.Fprintf(w, "---%s---\n%s\n", u.Name, u.Text); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // writeUnits writes the services, and the support units they need, into

@@ -138,7 +138,9 @@ func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result) {
 		if err := DryRun(g.cfg.Stdout, done); err != nil {
 			g.errorf("writing the units: %v", err)
 		}
-		g.printSupport(quadlet.SupportFor(done, g.cfg.Options))
+		if err := DryRunSupport(g.cfg.Stdout, quadlet.SupportFor(done, g.cfg.Options)); err != nil {
+			g.errorf("writing the units: %v", err)
+		}
 		return
 	}
 	g.writeSupport(quadlet.SupportFor(done, g.cfg.Options))

@@ -250,14 +250,15 @@ func InstallLinks(svc *quadlet.Service) (links []Link, problems []string) {
 	return links, problems
 }
 
-// printSupport prints support units after the services in a dry run.
-func (g *run) printSupport(units []quadlet.SupportUnit) {
+// DryRunSupport prints support units (quadlet.SupportUnit) the way DryRun
+// prints services, to follow them.
+func DryRunSupport(w io.Writer, units []quadlet.SupportUnit) error {
 	for _, u := range units {
-		if _, err := fmt.Fprintf(g.cfg.Stdout, "---%s---\n%s\n", u.Name, u.Text); err != nil {
-			g.errorf("writing the units: %v", err)
-			return
+		if _, err := fmt.Fprintf(w, "---%s---\n%s\n", u.Name, u.Text); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 // writeSupport writes the units the services rely on that the target podman
