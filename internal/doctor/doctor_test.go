@@ -190,3 +190,35 @@ func TestParseProcNet(t *testing.T) {
 		t.Errorf("another address must not conflict: %d", n)
 	}
 }
+
+// berth's generator link and podman's own generator both active (podman was
+// upgraded after berth install) is a warning with both ways out; a mask on
+// podman's, or no podman generator, is fine.
+func TestDoctorTwoGenerators(t *testing.T) {
+	tests := []struct {
+		name   string
+		links  map[string]string
+		status Status
+		text   string
+	}{
+		{"both run", map[string]string{berthSystemGenerator: "/usr/local/bin/berth"}, Warn, "two quadlet generators run"},
+		{"podman's masked", map[string]string{berthSystemGenerator: "/usr/local/bin/berth", podmanGeneratorMask: "/dev/null"}, OK, "berth generates the units"},
+		{"podman's only", nil, OK, "podman generates the units"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := fakeHost(t)
+			for k, v := range tc.links {
+				h.Links[k] = v
+			}
+			rep := Run(context.Background(), h, Options{Dirs: []string{writeStack(t)}, User: true})
+			c := byName(rep)["quadlet generator"]
+			if c.Status != tc.status || !strings.Contains(c.Summary, tc.text) {
+				t.Errorf("got %s %q, want %s containing %q", c.Status, c.Summary, tc.status, tc.text)
+			}
+			if tc.status == Warn && (!strings.Contains(c.Fix, "rm "+berthSystemGenerator) || !strings.Contains(c.Fix, "ln -s /dev/null "+podmanGeneratorMask)) {
+				t.Errorf("fix: %q", c.Fix)
+			}
+		})
+	}
+}

@@ -300,18 +300,44 @@ func (d *doctor) checkSystemd() {
 var podmanGenerators = []string{"/usr/lib/systemd/system-generators/podman-system-generator",
 	"/lib/systemd/system-generators/podman-system-generator", "/usr/libexec/podman/quadlet"}
 
+// Where berth install puts its generator link, and the mask it gives
+// podman's (systemd runs a generator from /etc instead of one of the same
+// name in /usr/lib; a link to /dev/null disables it).
+const (
+	berthSystemGenerator = "/etc/systemd/system-generators/berth-system-generator"
+	podmanGeneratorMask  = "/etc/systemd/system-generators/podman-system-generator"
+)
+
 func (d *doctor) checkGenerator() {
 	const name = "quadlet generator"
+	_, err := d.h.Readlink(berthSystemGenerator)
+	berthOn := err == nil
 	if !d.podman.AtLeast(version.Must("4.4.0")) {
 		d.rep.add(Check{Name: name, Status: OK, Summary: fmt.Sprintf("podman %s has no quadlet generator: berth generates the units (berth install links it)", d.podman)})
 		return
 	}
+	podmanGen := ""
 	for _, g := range podmanGenerators {
 		if d.h.Exists(g) {
-			d.rep.add(Check{Name: name, Status: OK, Summary: "podman generates the units (" + g + ")"})
-			return
+			podmanGen = g
+			break
 		}
 	}
-	d.rep.add(Check{Name: name, Status: Warn, Summary: "podman " + d.podman.String() + " is installed without its quadlet generator",
-		Fix: "berth install (berth generates the units), or reinstall podman with quadlet"})
+	mask, _ := d.h.Readlink(podmanGeneratorMask)
+	switch {
+	case berthOn && podmanGen != "" && mask != "/dev/null":
+		// Typically podman was upgraded after berth install made berth the
+		// generator of a podman without one: systemd runs generators in
+		// parallel, and both write the same units into the same folder.
+		d.rep.add(Check{Name: name, Status: Warn,
+			Summary: fmt.Sprintf("two quadlet generators run: berth's (%s) and podman %s's (%s); both write the same units, at the same time", berthSystemGenerator, d.podman, podmanGen),
+			Fix:     fmt.Sprintf("keep one: `rm %s && systemctl daemon-reload` leaves it to podman, `ln -s /dev/null %s && systemctl daemon-reload` to berth", berthSystemGenerator, podmanGeneratorMask)})
+	case berthOn:
+		d.rep.add(Check{Name: name, Status: OK, Summary: "berth generates the units (" + berthSystemGenerator + ")"})
+	case podmanGen != "":
+		d.rep.add(Check{Name: name, Status: OK, Summary: "podman generates the units (" + podmanGen + ")"})
+	default:
+		d.rep.add(Check{Name: name, Status: Warn, Summary: "podman " + d.podman.String() + " is installed without its quadlet generator",
+			Fix: "berth install (berth generates the units), or reinstall podman with quadlet"})
+	}
 }
