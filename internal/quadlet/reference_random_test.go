@@ -95,3 +95,132 @@ func envInt(t *testing.T, name string, def int) int {
 	}
 	return n
 }
+
+// TestRandomStacksMatchReference compiles random stacks of several files
+// that refer to each other (networks, volumes, images, builds, pods, kube,
+// artifacts, templates and instances, drop-ins, [Unit] and [Install]
+// references) with both generators. BERTH_REF_STACKS sets how many
+// (default 100), BERTH_REF_SEED the seed.
+func TestRandomStacksMatchReference(t *testing.T) {
+	gen := os.Getenv("BERTH_REF_QUADLET")
+	if gen == "" {
+		t.Skip("set BERTH_REF_QUADLET to compare with podman's generator")
+	}
+	n := envInt(t, "BERTH_REF_STACKS", 100)
+	seed := uint64(envInt(t, "BERTH_REF_SEED", 1))
+	rng := rand.New(rand.NewPCG(seed, 1))
+	for i := 0; i < n; i++ {
+		files := randomStack(rng)
+		dir := t.TempDir()
+		var names []string
+		for _, f := range files {
+			p := filepath.Join(dir, f.Name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(f.Text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if IsQuadlet(f.Name) && !strings.Contains(f.Name, "/") {
+				names = append(names, f.Name)
+			}
+		}
+		for _, user := range []bool{false, true} {
+			for _, msg := range compareWithReference(gen, dir, names, user) {
+				t.Errorf("seed %d, stack %d, user=%v: %s\nstack: %v", seed, i, user, msg, files)
+			}
+		}
+	}
+}
+
+type stackFile struct{ Name, Text string }
+
+// randomStack builds one stack: zero to two networks and volumes, maybe an
+// image, a build, a pod, a kube unit and an artifact, and one to three
+// containers (some templates or instances) using them.
+func randomStack(rng *rand.Rand) []stackFile {
+	pick := func(s ...string) string { return s[rng.IntN(len(s))] }
+	var files []stackFile
+	add := func(name, text string) { files = append(files, stackFile{name, text}) }
+	nets := make([]string, rng.IntN(3))
+	for i := range nets {
+		nets[i] = fmt.Sprintf("n%d", i)
+		add(nets[i]+".network", "[Network]\n"+pick("", "NetworkName="+nets[i]+"-name\n", "ServiceName=netsvc-"+nets[i]+"\n", "Subnet=10.9.0.0/24\n"))
+	}
+	vols := make([]string, rng.IntN(3))
+	image := rng.IntN(2) == 0
+	for i := range vols {
+		vols[i] = fmt.Sprintf("v%d", i)
+		text := pick("", "VolumeName="+vols[i]+"-name\n", "ServiceName=volsvc-"+vols[i]+"\n", "Label=a=b\n")
+		if image && rng.IntN(3) == 0 {
+			text = "Driver=image\nImage=img.image\n"
+		}
+		add(vols[i]+".volume", "[Volume]\n"+text)
+	}
+	if image {
+		add("img.image", "[Image]\nImage=quay.io/i\n"+pick("", "ImageTag=localhost/tagged\n", "ServiceName=imgsvc\n"))
+	}
+	firstNet := func(fallback string) string {
+		if len(nets) > 0 {
+			return nets[0] + ".network"
+		}
+		return fallback
+	}
+	build := rng.IntN(3) == 0
+	if build {
+		text := "[Build]\nImageTag=localhost/built\nFile=/srv/Containerfile\n" + pick("", "ServiceName=bsvc\n", "Network="+firstNet("host")+"\n")
+		if len(vols) > 0 && rng.IntN(2) == 0 {
+			text += "Volume=" + vols[0] + ".volume:/cache\n"
+		}
+		add("b.build", text)
+	}
+	pod := rng.IntN(5) < 2
+	if pod {
+		add("p.pod", "[Pod]\n"+pick("", "PodName=mypod\n", "ServiceName=podsvc\n", "Network="+firstNet("host")+"\n"))
+	}
+	if rng.IntN(3) == 0 {
+		add("k.kube", "[Kube]\nYaml=/srv/k.yml\n"+pick("", "Network="+firstNet("host")+"\n", "ServiceName=kubesvc\n", "PublishPort=8080:80\n"))
+	}
+	if rng.IntN(4) == 0 {
+		add("art.artifact", "[Artifact]\nArtifact=quay.io/art:1\n"+pick("", "ServiceName=artsvc\n"))
+		add("am.container", "[Container]\nImage=quay.io/a\nMount=type=artifact,source=art.artifact,destination=/art\n")
+	}
+	images := []string{"quay.io/a"}
+	if image {
+		images = append(images, "img.image")
+	}
+	if build {
+		images = append(images, "b.build")
+	}
+	for c := 0; c < rng.IntN(3)+1; c++ {
+		name := pick(fmt.Sprintf("c%d", c), fmt.Sprintf("t%d@", c), fmt.Sprintf("t%d@x", c))
+		text := "[Container]\nImage=" + images[rng.IntN(len(images))] + "\n"
+		for _, n := range nets {
+			if rng.IntN(5) < 3 {
+				text += "Network=" + n + ".network" + pick("", ":alias=a", ":ip=10.9.0.5") + "\n"
+			}
+		}
+		for _, v := range vols {
+			if rng.IntN(5) < 3 {
+				text += pick("Volume="+v+".volume:/data", "Mount=type=volume,source="+v+".volume,destination=/m") + "\n"
+			}
+		}
+		if pod && rng.IntN(2) == 0 {
+			text += "Pod=p.pod\n"
+		}
+		if c > 0 && rng.IntN(2) == 0 {
+			text += "[Unit]\n" + pick("Requires=c0.container", "After=c0.container\nWants=c0.container", "BindsTo=c0.container") + "\n"
+		}
+		if rng.IntN(3) == 0 {
+			text += "[Install]\n" + pick("WantedBy=default.target", "Alias=al"+fmt.Sprint(c)+".service", "RequiredBy=multi-user.target\nDefaultInstance=z") + "\n"
+		}
+		add(name+".container", text)
+		if rng.IntN(3) == 0 {
+			add(name+".container.d/10.conf", pick("[Container]\nLabel=dropin=1\n", "[Service]\nRestart=always\n", "[Unit]\nDescription=from a drop-in\n"))
+		}
+	}
+	if rng.IntN(5) == 0 {
+		add("container.d/05.conf", "[Container]\nLabel=type=1\n")
+	}
+	return files
+}
