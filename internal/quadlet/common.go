@@ -249,7 +249,7 @@ func emitPod(c *ctx, cmd *cmdline) error {
 	c.svc.Add("Unit", "BindsTo", info.ServiceFile())
 	c.svc.Add("Unit", "After", info.ServiceFile())
 	if c.boolean("StartWithPod", true) {
-		info.podStarts = append(info.podStarts, c.info.ServiceFile())
+		c.startsWithPod = info // recorded once the container compiles (Compile)
 	}
 	return nil
 }
@@ -280,7 +280,7 @@ func (c *ctx) userMappings(cmd *cmdline, supportManual bool) error {
 	}
 	if defined {
 		if c.present("RemapUid") || c.present("RemapGid") || c.present("RemapUsers") {
-			return errors.New("deprecated Remap keys are set along with explicit mapping keys")
+			return errRemapWithExplicit
 		}
 		return nil
 	}
@@ -453,8 +453,11 @@ func emitExitPolicy(c *ctx, cmd *cmdline) error {
 	return nil
 }
 
+var errRemapWithExplicit = errors.New("deprecated Remap keys are set along with explicit mapping keys")
+
 // userMappingsEmit returns the Emit of UserNS= and the keys read with it. A
-// problem is reported at the Remap* key it comes from.
+// problem is reported at the deprecated Remap* key it comes from (the one
+// to change or remove).
 func userMappingsEmit(supportManual bool) func(*ctx, *cmdline) error {
 	return func(c *ctx, cmd *cmdline) error {
 		if err := c.userMappings(cmd, supportManual); err != nil {
@@ -465,7 +468,11 @@ func userMappingsEmit(supportManual bool) func(*ctx, *cmdline) error {
 					break
 				}
 			}
-			c.errorf(key, "invalid-value", "%v", err)
+			code := "invalid-value"
+			if err == errRemapWithExplicit {
+				code = "conflicting-keys"
+			}
+			c.errorf(key, code, "%v", err)
 		}
 		return nil
 	}

@@ -108,6 +108,11 @@ func Compile(units []*Unit, opts Options) *Result {
 		res.Diags = append(res.Diags, c.diags...)
 		if svc != nil {
 			byName[u.Name] = svc
+			// As in podman, a pod starts only the containers that compiled
+			// (pods are compiled after containers: see Kind.Order).
+			if p := c.startsWithPod; p != nil {
+				p.podStarts = append(p.podStarts, c.info.ServiceFile())
+			}
 		}
 	}
 	for _, u := range units {
@@ -206,6 +211,9 @@ type ctx struct {
 	// group assigns (checkKeys fills it): most of a table's keys are unset,
 	// and this spares looking each one up in the file.
 	assigned []bool
+	// startsWithPod is the pod a container starts with (Pod=, and
+	// StartWithPod= not false).
+	startsWithPod *Info
 	// image is a container's Image=, resolved (a .image or .build reference
 	// becomes its image name) before the other keys, as podman does, so the
 	// image unit's dependency comes first.

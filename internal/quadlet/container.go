@@ -64,7 +64,7 @@ var containerKeys = []Key{
 	{Name: "VolatileTmp", Since: v("4.4.0"), Form: Custom, Emit: emitVolatileTmp, Doc: "Deprecated: tmpfs on /tmp."},
 	{Name: "User", Since: v("4.4.0"), Form: Custom, Emit: emitUser, Doc: "User to run as (--user)."},
 	{Name: "Group", Since: v("4.4.0"), Form: Custom, Doc: "Group to run as, with User."},
-	{Name: "UserNS", Since: v("4.5.0"), Form: Custom, Emit: emitUserMappings, Doc: "User namespace mode (--userns)."},
+	{Name: "UserNS", Since: v("4.5.0"), Form: Custom, Emit: userMappingsEmit(true), Doc: "User namespace mode (--userns)."},
 	{Name: "UIDMap", Since: v("4.8.0"), Form: Custom, Doc: "UID mapping (--uidmap)."},
 	{Name: "GIDMap", Since: v("4.8.0"), Form: Custom, Doc: "GID mapping (--gidmap)."},
 	{Name: "SubUIDMap", Since: v("4.8.0"), Form: Custom, Doc: "--subuidname."},
@@ -349,7 +349,6 @@ func emitUser(c *ctx, cmd *cmdline) error {
 	return nil
 }
 
-func emitUserMappings(c *ctx, cmd *cmdline) error { return c.userMappings(cmd, true) }
 
 func emitAutoUpdate(c *ctx, cmd *cmdline) error {
 	if val := c.lookup("AutoUpdate"); val != "" {

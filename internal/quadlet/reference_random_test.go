@@ -208,6 +208,12 @@ func randomStack(rng *rand.Rand) []stackFile {
 		if pod && rng.IntN(2) == 0 {
 			text += "Pod=p.pod\n"
 		}
+		for j := rng.IntN(3); j > 0; j-- { // and any other keys
+			key := containerKind.keys.Keys[rng.IntN(len(containerKind.keys.Keys))].Name
+			if val := refValues[rng.IntN(len(refValues))]; !((val == "" || val == `""`) && emptyValueDiffers(&containerKind, key)) {
+				text += key + "=" + val + "\n"
+			}
+		}
 		if c > 0 && rng.IntN(2) == 0 {
 			text += "[Unit]\n" + pick("Requires=c0.container", "After=c0.container\nWants=c0.container", "BindsTo=c0.container") + "\n"
 		}
