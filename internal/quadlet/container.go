@@ -349,7 +349,6 @@ func emitUser(c *ctx, cmd *cmdline) error {
 	return nil
 }
 
-
 func emitAutoUpdate(c *ctx, cmd *cmdline) error {
 	if val := c.lookup("AutoUpdate"); val != "" {
 		cmd.add("--label", "io.containers.autoupdate="+val)
