@@ -176,7 +176,7 @@ func randomStack(rng *rand.Rand) []stackFile {
 	}
 	pod := rng.IntN(5) < 2
 	if pod {
-		add("p.pod", "[Pod]\n"+pick("", "PodName=mypod\n", "ServiceName=podsvc\n", "Network="+firstNet("host")+"\n"))
+		add("p.pod", "[Pod]\n"+pick("", "PodName=mypod\n", "ServiceName=podsvc\n", "Network="+firstNet("host")+"\n")+randomKeys(rng, &podKind, 2))
 	}
 	if rng.IntN(3) == 0 {
 		add("k.kube", "[Kube]\nYaml=/srv/k.yml\n"+pick("", "Network="+firstNet("host")+"\n", "ServiceName=kubesvc\n", "PublishPort=8080:80\n"))
@@ -208,12 +208,7 @@ func randomStack(rng *rand.Rand) []stackFile {
 		if pod && rng.IntN(2) == 0 {
 			text += "Pod=p.pod\n"
 		}
-		for j := rng.IntN(3); j > 0; j-- { // and any other keys
-			key := containerKind.keys.Keys[rng.IntN(len(containerKind.keys.Keys))].Name
-			if val := refValues[rng.IntN(len(refValues))]; !((val == "" || val == `""`) && emptyValueDiffers(&containerKind, key)) {
-				text += key + "=" + val + "\n"
-			}
-		}
+		text += randomKeys(rng, &containerKind, 2)
 		if c > 0 && rng.IntN(2) == 0 {
 			text += "[Unit]\n" + pick("Requires=c0.container", "After=c0.container\nWants=c0.container", "BindsTo=c0.container") + "\n"
 		}
@@ -229,4 +224,16 @@ func randomStack(rng *rand.Rand) []stackFile {
 		add("container.d/05.conf", "[Container]\nLabel=type=1\n")
 	}
 	return files
+}
+
+// randomKeys assigns up to max random keys of k's table.
+func randomKeys(rng *rand.Rand, k *Kind, max int) string {
+	var b strings.Builder
+	for j := rng.IntN(max + 1); j > 0; j-- {
+		key := k.keys.Keys[rng.IntN(len(k.keys.Keys))].Name
+		if val := refValues[rng.IntN(len(refValues))]; !((val == "" || val == `""`) && emptyValueDiffers(k, key)) {
+			b.WriteString(key + "=" + val + "\n")
+		}
+	}
+	return b.String()
 }
