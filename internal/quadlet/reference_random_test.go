@@ -121,8 +121,8 @@ func TestRandomStacksMatchReference(t *testing.T) {
 			if err := os.WriteFile(p, []byte(f.Text), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if IsQuadlet(f.Name) && !strings.Contains(f.Name, "/") {
-				names = append(names, f.Name)
+			if d := filepath.Dir(f.Name); IsQuadlet(f.Name) && !strings.HasSuffix(d, ".d") {
+				names = append(names, filepath.Base(f.Name)) // units in subfolders too
 			}
 		}
 		for _, user := range []bool{false, true} {
@@ -222,6 +222,14 @@ func randomStack(rng *rand.Rand) []stackFile {
 	}
 	if rng.IntN(5) == 0 {
 		add("container.d/05.conf", "[Container]\nLabel=type=1\n")
+	}
+	if rng.IntN(4) == 0 { // a dashed name, its truncated drop-in folder, a unit in a subfolder
+		add("web-api.container", "[Container]\nImage=quay.io/w\n"+pick("", "[Unit]\nRequires=c0.container\n", "[Unit]\nWants="+firstNet("x.network")+"\n"))
+		add("web-.container.d/10.conf", pick("[Container]\nLabel=prefix=1\n", "[Service]\nRestart=on-failure\n"))
+		add("sub/s.container", "[Container]\nImage=quay.io/s\n"+randomKeys(rng, &containerKind, 1))
+	}
+	if pod && rng.IntN(3) == 0 {
+		add("pw.container", "[Unit]\n"+pick("Requires=p.pod", "After=p.pod\nWants=p.pod", "BindsTo=p.pod")+"\n[Container]\nImage=quay.io/pw\n")
 	}
 	return files
 }

@@ -201,7 +201,9 @@ func compareWithReference(gen, dir string, names []string, user bool) []string {
 	out, _ := cmd.Output()
 	ref := splitDryrun(string(out))
 
-	units, diags := Load([]string{dir})
+	// The search path as the reference sees it: dir and its subfolders.
+	env := Env{LookupEnv: func(k string) (string, bool) { return dir, k == "QUADLET_UNIT_DIRS" }, UID: -1}
+	units, diags := Load(SearchDirs(user, env))
 	// The host's devices, as both generators check AddDevice=-/dev/x.
 	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
 	res := Compile(units, Options{User: user, Exists: exists})
@@ -212,7 +214,12 @@ func compareWithReference(gen, dir string, names []string, user bool) []string {
 	}
 	var msgs []string
 	for _, name := range names {
-		refSvc, refHas := ref[res.Infos[name].ServiceFile()]
+		info := res.Infos[name]
+		if info == nil {
+			msgs = append(msgs, fmt.Sprintf("%s: berth did not load it: %v", name, errs))
+			continue
+		}
+		refSvc, refHas := ref[info.ServiceFile()]
 		switch {
 		case !refHas && mine[name] != nil:
 			msgs = append(msgs, fmt.Sprintf("%s: the reference refuses it (%s) but berth compiles it", name, strings.TrimSpace(stderr.String())))
