@@ -253,7 +253,7 @@ func (c *ctx) failed() bool { return c.diags.HasErrors() }
 // convert runs the checks shared by all kinds, then the kind's converter.
 func (c *ctx) convert() *Service {
 	convertFn := converter(c.kind)
-	if convertFn == nil || c.kind.keys == nil {
+	if convertFn == nil {
 		c.errorf("", "unsupported-type", "unsupported file type %q", c.unit.Name)
 		return nil
 	}
