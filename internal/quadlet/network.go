@@ -35,18 +35,7 @@ func convertNetwork(c *ctx) {
 		rm.add("network", "rm", name)
 		c.exec("ExecStopPost", rm)
 	}
-	create := c.podmanCmd()
-	create.add("network", "create")
-	if c.has(createIgnore) {
-		create.add("--ignore")
-	}
-	c.runKeys(create)
-	if c.failed() {
-		return
-	}
-	c.execCreate("network", name, create)
-	c.oneshot(true)
-	c.info.ResourceName = name
+	c.convertCreate("network", name)
 }
 
 // emitSubnets pairs the n-th Gateway= and IPRange= with the n-th Subnet=.

@@ -41,6 +41,24 @@ func shellJoin(words []string) string {
 	return strings.Join(quoted, " ")
 }
 
+// convertCreate finishes a .network or .volume unit: a oneshot service,
+// RemainAfterExit=yes, that runs `podman <noun> create` with the unit's keys
+// unless the resource exists (execCreate), and records the resource name.
+func (c *ctx) convertCreate(noun, name string) {
+	create := c.podmanCmd()
+	create.add(noun, "create")
+	if c.has(createIgnore) {
+		create.add("--ignore")
+	}
+	c.runKeys(create)
+	if c.failed() {
+		return
+	}
+	c.execCreate(noun, name, create)
+	c.oneshot(true)
+	c.info.ResourceName = name
+}
+
 // execCreate writes ExecStart= for a `podman <noun> create ... NAME` command
 // line. Podman 4.4 and newer get `create --ignore`, which the caller already
 // put in create. Older podman has no --ignore, and create fails when the

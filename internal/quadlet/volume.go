@@ -38,18 +38,7 @@ var volumeKeys = []Key{
 // exists.
 func convertVolume(c *ctx) {
 	name := resourceName(c.unit, c.kind.Group, "VolumeName")
-	create := c.podmanCmd()
-	create.add("volume", "create")
-	if c.has(createIgnore) {
-		create.add("--ignore")
-	}
-	c.runKeys(create)
-	if c.failed() {
-		return
-	}
-	c.execCreate("volume", name, create)
-	c.oneshot(true)
-	c.info.ResourceName = name
+	c.convertCreate("volume", name)
 }
 
 // imageDriver reports whether the volume uses the image driver, under which
