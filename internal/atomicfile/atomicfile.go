@@ -25,37 +25,17 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create the folder of %s: %w", path, err)
 	}
-	tmp, err := writeTemp(dir, filepath.Base(path), data, perm, true)
+	tmp, err := writeTempRaw(dir, File{Name: filepath.Base(path), Data: data, Perm: perm}, os.Getpid(), 0, true)
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = renameRaw(tmp, path)
 	}
 	if err != nil {
 		if tmp != "" {
-			_ = os.Remove(tmp)
+			_ = unix.Unlink(tmp)
 		}
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	return nil
-}
-
-// writeTemp writes data to a new temporary file in dir and returns its name.
-func writeTemp(dir, name string, data []byte, perm os.FileMode, sync bool) (string, error) {
-	f, err := os.CreateTemp(dir, tempPattern(name))
-	if err != nil {
-		return "", err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil && sync {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, perm)
-	}
-	return tmp, err
 }
 
 // File is one file of a batch.
@@ -92,7 +72,7 @@ func WriteAll(dir string, files []File, b Batch) (errs []error) {
 	tmps := make([]string, len(files))
 	pid := os.Getpid()
 	Parallel(len(files), b.Workers, func(i int) {
-		tmps[i], errs[i] = writeTempRaw(dir, files[i], pid, i)
+		tmps[i], errs[i] = writeTempRaw(dir, files[i], pid, i, false)
 	})
 	if !b.Volatile {
 		if err := syncFS(dir); err != nil {
@@ -117,8 +97,9 @@ func WriteAll(dir string, files []File, b Batch) (errs []error) {
 
 // writeTempRaw writes f to a new temporary file in dir, named after the
 // process and the file's place in the batch (unique within a run; a name
-// left by an earlier, killed run is skipped).
-func writeTempRaw(dir string, f File, pid, i int) (string, error) {
+// left by an earlier, killed run, or taken by a concurrent Write, is
+// skipped), flushing it to disk with sync.
+func writeTempRaw(dir string, f File, pid, i int, sync bool) (string, error) {
 	for try := 0; ; try++ {
 		tmp := filepath.Join(dir, fmt.Sprintf(".%s.berth-%d-%d-%d.tmp", f.Name, pid, i, try))
 		fd, err := unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o600)
@@ -129,6 +110,9 @@ func writeTempRaw(dir string, f File, pid, i int) (string, error) {
 			return "", &os.PathError{Op: "create", Path: tmp, Err: err}
 		}
 		err = writeFull(fd, f.Data)
+		if err == nil && sync {
+			err = unix.Fsync(fd)
+		}
 		if err == nil {
 			// fchmod, not the mode of open(2): that one is cut by the umask.
 			err = unix.Fchmod(fd, uint32(f.Perm.Perm()))

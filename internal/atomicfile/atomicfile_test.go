@@ -123,3 +123,27 @@ func assertNoTemps(t *testing.T, dir string) {
 		}
 	}
 }
+
+// Concurrent writers of one path in one process never share a temporary
+// file: the result is one writer's content, whole, and no temporary file
+// is left.
+func TestConcurrentWritesOfOnePath(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.service")
+	contents := map[string]bool{}
+	done := make(chan error)
+	for i := 0; i < 8; i++ {
+		c := strings.Repeat(fmt.Sprint(i), 4096)
+		contents[c] = true
+		go func() { done <- Write(p, []byte(c), 0o644) }()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := os.ReadFile(p); !contents[string(got)] {
+		t.Errorf("a.service holds %d bytes that no writer wrote", len(got))
+	}
+	assertNoTemps(t, dir)
+}
