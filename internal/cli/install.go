@@ -125,6 +125,7 @@ func (a *app) compileInto(host systemd.Host, argv0 string, user bool) func(dirs 
 			Options: quadlet.Options{User: user, Target: target, Podman: a.podmanBinary(), Exists: hostPathExists},
 			Argv0:   argv0,
 			Log:     log,
+			Durable: true, // the units are moved into the user's unit folder
 		})
 	}
 }

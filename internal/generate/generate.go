@@ -27,7 +27,12 @@ type Config struct {
 	Output string   // the output folder (systemd's "normal" folder); unused in dry-run
 	// Late is systemd's "late" folder, whose units any other unit of the
 	// same name overrides: support units go there ("" means Output).
-	Late    string
+	Late string
+	// Durable flushes what is written to disk. A generator's output needs
+	// no flush (it is rebuilt at every boot and daemon-reload, into /run);
+	// output that is moved somewhere permanent (berth install --user
+	// compiling into ~/.config/systemd/user) does.
+	Durable bool
 	DryRun  bool            // print the services to Stdout instead of writing them
 	Options quadlet.Options // compilation target
 	Argv0   string          // the program named in each unit's header comment
@@ -117,7 +122,7 @@ func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result) {
 	g.warnCollisions(done)
 	var writeErrs map[*quadlet.Service]error
 	if !g.cfg.DryRun {
-		writeErrs = writeFiles(g.cfg.Output, g.cfg.Argv0, done)
+		writeErrs = writeFiles(g.cfg.Output, g.cfg.Argv0, done, g.cfg.Durable)
 	}
 	var links []Link
 	for _, i := range order {
@@ -144,10 +149,14 @@ func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result) {
 		return
 	}
 	g.writeSupport(quadlet.SupportFor(done, g.cfg.Options))
-	// No folder is synced either: see writeFiles.
-	_, problems := makeLinks(g.cfg.Output, links, writeWorkers)
+	dirs, problems := makeLinks(g.cfg.Output, links, writeWorkers)
 	for _, p := range problems {
 		g.log.Logf("%s", p)
+	}
+	if g.cfg.Durable {
+		if err := SyncDirs(append([]string{g.cfg.Output}, dirs...)); err != nil {
+			g.errorf("%v", err)
+		}
 	}
 }
 

@@ -272,3 +272,24 @@ func TestSupportUnitGoesToLateFolder(t *testing.T) {
 		}
 	}
 }
+
+// A durable run (install --user compiling into ~/.config) writes the same
+// files as the generator's volatile one, links included.
+func TestDurableRunWritesTheSame(t *testing.T) {
+	units := t.TempDir()
+	writeUnits(t, units, map[string]string{"web.container": "[Container]\nImage=quay.io/a/web\n[Install]\nWantedBy=default.target\n"})
+	var trees []string
+	for _, durable := range []bool{false, true} {
+		out := t.TempDir()
+		var stderr bytes.Buffer
+		if err := Run(Config{Dirs: []string{units}, Output: out, Durable: durable, Argv0: "berth",
+			Log: &Logger{Stderr: &stderr, PID: 1}}); err != nil {
+			t.Fatalf("durable=%v: %v\n%s", durable, err, stderr.String())
+		}
+		trees = append(trees, renderTree(t, out))
+		noTempFiles(t, out)
+	}
+	if trees[0] != trees[1] || !strings.Contains(trees[1], "default.target.wants/web.service") {
+		t.Errorf("volatile and durable runs differ:\n%s\n---\n%s", trees[0], trees[1])
+	}
+}

@@ -39,9 +39,8 @@ const writeWorkers = 16
 // writeFiles writes the services' files into out and returns the error of
 // each service that could not be written. Of services with the same name
 // only the last is written, as if they were written in order. Each file is
-// written atomically but not flushed to disk: a generator's output is
-// rebuilt at every boot and daemon-reload (atomicfile.Batch.Volatile).
-func writeFiles(out, argv0 string, services []*quadlet.Service) map[*quadlet.Service]error {
+// written atomically, and flushed to disk only when durable (Config.Durable).
+func writeFiles(out, argv0 string, services []*quadlet.Service, durable bool) map[*quadlet.Service]error {
 	last := make(map[string]int, len(services))
 	for i, s := range services {
 		last[s.Name] = i
@@ -58,7 +57,7 @@ func writeFiles(out, argv0 string, services []*quadlet.Service) map[*quadlet.Ser
 		s := services[todo[j]]
 		files[j] = atomicfile.File{Name: s.Name, Data: []byte(header + s.File.Format()), Perm: 0o644}
 	})
-	errs := atomicfile.WriteAll(out, files, atomicfile.Batch{Workers: writeWorkers, Volatile: true})
+	errs := atomicfile.WriteAll(out, files, atomicfile.Batch{Workers: writeWorkers, Volatile: !durable})
 	byName := map[string]error{}
 	for j, err := range errs {
 		if err != nil {
@@ -270,10 +269,19 @@ func (g *run) writeSupport(units []quadlet.SupportUnit) {
 	if dir == "" {
 		dir = g.cfg.Output
 	}
-	for _, u := range units {
-		path := filepath.Join(dir, u.Name)
-		g.log.Debugf("writing %q (podman %s lacks it)", path, g.cfg.Options.Target)
-		if err := atomicfile.Write(path, []byte(u.Text), 0o644); err != nil {
+	files := make([]atomicfile.File, len(units))
+	for i, u := range units {
+		g.log.Debugf("writing %q (podman %s lacks it)", filepath.Join(dir, u.Name), g.cfg.Options.Target)
+		files[i] = atomicfile.File{Name: u.Name, Data: []byte(u.Text), Perm: 0o644}
+	}
+	if len(files) > 0 {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			g.errorf("%v", err)
+			return
+		}
+	}
+	for _, err := range atomicfile.WriteAll(dir, files, atomicfile.Batch{Volatile: !g.cfg.Durable}) {
+		if err != nil {
 			g.errorf("%v", err)
 		}
 	}

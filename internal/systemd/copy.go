@@ -253,6 +253,18 @@ func compileUserUnits(o InstallOptions, m, old *Manifest, link string) error {
 			return err
 		}
 	}
+	// The files were flushed when compiled (Durable); the renames are not
+	// until their folders are.
+	synced := map[string]bool{}
+	for _, rel := range rels {
+		dir := filepath.Dir(filepath.Join(unitDir, rel))
+		if !synced[dir] {
+			synced[dir] = true
+			if err := atomicfile.SyncDir(dir); err != nil {
+				return fmt.Errorf("syncing %s: %w", dir, err)
+			}
+		}
+	}
 	sort.Strings(rels)
 	m.Compiled = rels
 	logf(o.Log, "berth compiled the stack's services into %s: systemd runs user generators only from system folders (%s is not writable by %s); `sudo ln -s %s %s` would make berth every user's generator instead",
