@@ -30,7 +30,7 @@ var layer = map[string]int{
 	"internal/unitfile":                      1,
 	"internal/quadlet":                       2,
 	"internal/podman":                        2,
-	"internal/systemd/exec":                  2,
+	"internal/unitexec":                      2,
 	"internal/compose":                       3,
 	"internal/generate":                      3,
 	"internal/observe":                       3,

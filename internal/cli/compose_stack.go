@@ -15,7 +15,7 @@ import (
 	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/quadlet"
 	"github.com/berth-dev/berth/internal/run"
-	sd "github.com/berth-dev/berth/internal/systemd/exec"
+	sd "github.com/berth-dev/berth/internal/unitexec"
 	"github.com/berth-dev/berth/internal/unitfile"
 	"github.com/berth-dev/berth/internal/version"
 )

@@ -18,7 +18,7 @@ import (
 	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/run"
-	sd "github.com/berth-dev/berth/internal/systemd/exec"
+	sd "github.com/berth-dev/berth/internal/unitexec"
 )
 
 // runCommands are the verbs that run a stack on podman without systemd.

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/internal/podman"
-	sd "github.com/berth-dev/berth/internal/systemd/exec"
+	sd "github.com/berth-dev/berth/internal/unitexec"
 )
 
 // Clock is the time source; tests inject a fake one.

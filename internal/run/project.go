@@ -7,7 +7,7 @@ import (
 	"sort"
 
 	"github.com/berth-dev/berth/internal/podman"
-	sd "github.com/berth-dev/berth/internal/systemd/exec"
+	sd "github.com/berth-dev/berth/internal/unitexec"
 	"github.com/berth-dev/berth/internal/unitfile"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/quadlet"
-	sd "github.com/berth-dev/berth/internal/systemd/exec"
+	sd "github.com/berth-dev/berth/internal/unitexec"
 	"github.com/berth-dev/berth/internal/unitfile"
 	"github.com/berth-dev/berth/internal/version"
 )

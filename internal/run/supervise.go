@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/internal/observe"
-	sd "github.com/berth-dev/berth/internal/systemd/exec"
+	sd "github.com/berth-dev/berth/internal/unitexec"
 )
 
 // Supervisor keeps a project's wanted containers running: it notices a

@@ -1,9 +1,9 @@
-// Package exec gives a compiled .service unit the meaning systemd gives it,
+// Package unitexec gives a compiled .service unit the meaning systemd gives it,
 // for running it without systemd: specifiers (systemd.unit(5)), Exec line
 // prefixes and $VAR substitution (systemd.service(5)), Environment= and
 // EnvironmentFile=, sd_notify messages, durations, Restart= decisions and
 // start rate limits. It runs nothing itself; internal/run does.
-package exec
+package unitexec
 
 import (
 	"fmt"
