@@ -40,7 +40,7 @@ func (a *app) runBuild(_ buildOptions, args []string) error {
 	var outs []*run.Outcome
 	for _, b := range builds {
 		st, err := p.Exec.Start(ctx, b)
-		outs = append(outs, &run.Outcome{Step: &run.Step{Unit: b, Action: run.ActStart}, Started: st, Err: err})
+		outs = append(outs, &run.Outcome{Step: &run.Step{Name: b.Name, Unit: b, Action: run.ActStart}, Started: st, Err: err})
 	}
 	return a.reportOutcomes(outs)
 }

@@ -62,15 +62,12 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 		return &usageError{err: err}
 	}
 	if o.dryRun {
-		obs, _, err := p.Observe(ctx)
-		if err != nil {
-			return err
-		}
-		plan, err := run.PlanUp(p.Stack, want, obs)
+		plan, _, err := p.PlanUp(ctx, want)
 		if err != nil {
 			return err
 		}
 		fmt.Fprint(a.stdout, plan.String())
+		fmt.Fprintln(a.stdout, plan.Summary())
 		return nil
 	}
 	release, owner, err := a.upOwner(p, o.detach)

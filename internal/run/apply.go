@@ -25,22 +25,22 @@ func (e *Executor) Apply(ctx context.Context, p *Plan) []*Outcome {
 	done := map[string]chan struct{}{}
 	outs := map[string]*Outcome{}
 	for _, s := range p.Steps {
-		done[s.Unit.Name] = make(chan struct{})
-		outs[s.Unit.Name] = &Outcome{Step: s}
+		done[s.Name] = make(chan struct{})
+		outs[s.Name] = &Outcome{Step: s}
 	}
 	var wg sync.WaitGroup
 	for _, s := range p.Steps {
 		wg.Add(1)
 		go func(s *Step) {
 			defer wg.Done()
-			defer close(done[s.Unit.Name])
+			defer close(done[s.Name])
 			for _, d := range s.After {
 				select {
 				case <-done[d]:
 				case <-ctx.Done():
 				}
 			}
-			out := outs[s.Unit.Name]
+			out := outs[s.Name]
 			if err := e.blocked(s, outs); err != nil {
 				out.Err = err
 				e.progress(s.Unit, "failed: "+err.Error())
@@ -52,7 +52,7 @@ func (e *Executor) Apply(ctx context.Context, p *Plan) []*Outcome {
 	wg.Wait()
 	res := make([]*Outcome, len(p.Steps))
 	for i, s := range p.Steps {
-		res[i] = outs[s.Unit.Name]
+		res[i] = outs[s.Name]
 	}
 	return res
 }
@@ -61,11 +61,14 @@ func (e *Executor) Apply(ctx context.Context, p *Plan) []*Outcome {
 var ErrDependency = errors.New("dependency failed")
 
 func (e *Executor) blocked(s *Step, outs map[string]*Outcome) error {
-	if s.Action == ActStop {
+	if s.Action == ActStop || s.Action == ActRemove {
 		return nil
 	}
 	if s.Fail != "" {
-		return fmt.Errorf("%s: %s", s.Unit.Name, s.Fail)
+		return fmt.Errorf("%s: %s", s.Name, s.Fail)
+	}
+	if s.Unit == nil {
+		return nil
 	}
 	for _, r := range s.Unit.Svc.Requirements() {
 		if o := outs[r]; o != nil && o.Err != nil {
@@ -77,6 +80,9 @@ func (e *Executor) blocked(s *Step, outs map[string]*Outcome) error {
 
 func (e *Executor) runStep(ctx context.Context, s *Step) (*Started, error) {
 	u := s.Unit
+	if u == nil { // a removed unit whose compiled text is lost: its containers go with `down`
+		return nil, nil
+	}
 	switch s.Action {
 	case ActKeep:
 		if u.Kind == KindContainer {
@@ -92,9 +98,14 @@ func (e *Executor) runStep(ctx context.Context, s *Step) (*Started, error) {
 		end(err)
 		e.progress(u, "stopped")
 		return nil, err
-	case ActRecreate:
+	case ActChange, ActRestart:
 		e.progress(u, "recreating")
 		_ = e.Stop(ctx, u, 0)
+	case ActRemove:
+		e.progress(u, "removing (no longer in the stack)")
+		err := e.Stop(ctx, u, 0)
+		e.progress(u, "removed")
+		return nil, err
 	}
 	if u.Kind == KindContainer {
 		e.progress(u, "starting")

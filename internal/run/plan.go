@@ -6,86 +6,261 @@ import (
 	"strings"
 )
 
-// Action is what a plan does with a unit.
+// Action is what a plan does with a unit. The words are the same for both
+// executors (`berth up` without systemd, `berth install` under it), their
+// dry runs and `berth diff`.
 type Action string
 
 // Actions.
 const (
-	ActStart    Action = "start"
-	ActKeep     Action = "keep"     // active and unchanged
-	ActRecreate Action = "recreate" // active but its compiled unit changed, or a dependency is recreated
-	ActStop     Action = "stop"
+	ActAdd     Action = "add"     // new in the stack: started (or only installed, see Step.NoStart)
+	ActStart   Action = "start"   // known but not running: started
+	ActChange  Action = "change"  // running, and its unit or what it reads at start changed: restarted
+	ActRestart Action = "restart" // running and unchanged, but a unit it needs restarts
+	ActRemove  Action = "remove"  // no longer in the stack: stopped before its files go
+	ActKeep    Action = "keep"    // running (or done) and unchanged: left alone
+	ActStop    Action = "stop"    // stopped on request (berth stop/down)
 )
 
-// Observed is what is running now, by unit name.
+// Observed is what an executor found, by unit name: the units of the last
+// apply and what runs now. The built-in executor fills it from podman and
+// its state file, the systemd side from the installed stack's last revision
+// and `systemctl show`; the planner does not know which.
 type Observed map[string]ObservedUnit
 
-// ObservedUnit is one unit's current state.
+// ObservedUnit is one unit as it was last applied, and whether it runs.
 type ObservedUnit struct {
-	Active bool
-	Hash   string // the compiled unit's hash it was started from
+	Known  bool   // part of the last apply (it may have stopped since)
+	Active bool   // running, or a oneshot that remains active
+	Failed bool   // its last start failed
+	Hash   string // of the compiled unit it was started from ("" unknown)
+	// Keys are the digests of the quadlet keys it was compiled from, by
+	// key ("Environment=", "[Service] Restart="), for saying what changed.
+	Keys map[string]string
+	// Inputs are the digests of what it read at start (Fingerprint); nil
+	// when not recorded, and then not compared.
+	Inputs map[string]string
+	// Unit is the unit as last applied, when it can be rebuilt (for the
+	// order in which dropped units are stopped); may be nil.
+	Unit *Unit
 }
 
 // Step is one unit's part of a plan.
 type Step struct {
-	Unit   *Unit
+	Name   string // the systemd unit ("db.service")
+	Unit   *Unit  // nil for a removed unit that cannot be rebuilt
 	Action Action
 	After  []string // units (of this plan, not kept) that must be done first
-	Reason string
-	Fail   string // the step cannot run (a Requisite= unit is not active)
+	// Changed lists what changed (ActChange): quadlet keys ("Environment="),
+	// files ("agent.env"), secrets ("secret db-pass"), or "compiled unit".
+	Changed []string
+	Because string // ActRestart: the unit whose restart restarts this one
+	Reason  string // free text ("not running", "no longer in the stack")
+	NoStart bool   // installed only: the stack is not started
+	Fail    string // the step cannot run (a Requisite= unit is not active)
 }
 
-// Plan is an ordered list of steps: every step comes after the steps it
-// waits for, ties broken by name, so that String is deterministic.
+// Plan is an ordered list of steps: removals first, then every step after
+// the steps it waits for, ties broken by name, so that String is
+// deterministic.
 type Plan struct {
 	Steps []*Step
 }
 
-// String renders the plan, one step per line.
+// String renders the plan, one line per unit: the action, the unit and why.
 func (p *Plan) String() string {
 	var b strings.Builder
 	for _, s := range p.Steps {
-		b.WriteString(string(s.Action) + " " + s.Unit.Name)
-		var notes []string
-		if len(s.After) > 0 {
-			notes = append(notes, "after "+strings.Join(s.After, ", "))
-		}
-		if s.Reason != "" {
-			notes = append(notes, s.Reason)
-		}
-		if len(notes) > 0 {
-			b.WriteString(" (" + strings.Join(notes, "; ") + ")")
-		}
+		b.WriteString(s.String())
 		b.WriteByte('\n')
 	}
 	return b.String()
 }
 
+// String renders one step as a line of the plan.
+func (s *Step) String() string {
+	line := fmt.Sprintf("%-7s %s", s.Action, s.Name)
+	var notes []string
+	switch {
+	case len(s.Changed) > 0:
+		notes = append(notes, strings.Join(s.Changed, ", "))
+	case s.Because != "":
+		notes = append(notes, s.Because+" restarts")
+	}
+	if s.Reason != "" {
+		notes = append(notes, s.Reason)
+	}
+	if s.NoStart {
+		notes = append(notes, "installed, not started")
+	}
+	if s.Fail != "" {
+		notes = append(notes, "cannot start: "+s.Fail)
+	}
+	if len(notes) > 0 {
+		line += " (" + strings.Join(notes, "; ") + ")"
+	}
+	return line
+}
+
+// Summary is the plan in one line: "plan: 1 to add, 2 to change, ...".
+func (p *Plan) Summary() string {
+	n := map[Action]int{}
+	for _, s := range p.Steps {
+		n[s.Action]++
+	}
+	var parts []string
+	for _, a := range []struct {
+		act  Action
+		verb string
+	}{{ActAdd, "to add"}, {ActStart, "to start"}, {ActChange, "to change"}, {ActRestart, "to restart"},
+		{ActRemove, "to remove"}, {ActStop, "to stop"}, {ActKeep, "unchanged"}} {
+		if n[a.act] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[a.act], a.verb))
+		}
+	}
+	if len(parts) == 0 {
+		return "plan: nothing to do"
+	}
+	return "plan: " + strings.Join(parts, ", ")
+}
+
+// Changes reports whether the plan does anything but keep.
+func (p *Plan) Changes() bool {
+	for _, s := range p.Steps {
+		if s.Action != ActKeep {
+			return true
+		}
+	}
+	return false
+}
+
+// PlanOptions shape a plan.
+type PlanOptions struct {
+	Want []*Unit // start these and what they pull in; nil means the whole stack
+	// Prune plans the removal of observed units that are no longer in the
+	// stack (an installed stack's dropped files).
+	Prune bool
+	// NoStart installs without starting: units that do not run are not
+	// started, and nothing running is restarted (the stack is stopped).
+	NoStart bool
+}
+
 // PlanUp plans starting the given units (all when empty) and what they pull
-// in. Active unchanged units are kept; changed ones are recreated together
+// in. Active unchanged units are kept; changed ones are restarted together
 // with the units that require them, are bound to or part of them.
 func PlanUp(st *Stack, want []*Unit, obs Observed) (*Plan, error) {
-	set := closure(st, want)
+	return PlanApply(st, obs, PlanOptions{Want: want})
+}
+
+// PlanApply compares the stack with what was observed and plans the
+// difference: add, start, change, restart, remove or keep each unit.
+func PlanApply(st *Stack, obs Observed, o PlanOptions) (*Plan, error) {
+	set := closure(st, o.Want)
 	actions := map[string]*Step{}
 	for name := range set {
 		u := st.byName[name]
-		o := obs[name]
-		step := &Step{Unit: u, Action: ActStart}
-		switch {
-		case o.Active && o.Hash == u.Hash:
-			step.Action, step.Reason = ActKeep, "unchanged"
-		case o.Active:
-			step.Action, step.Reason = ActRecreate, "changed"
-		}
-		for _, r := range u.Svc.Deps.Requisite {
-			if st.byName[r] != nil && !set[r] && !obs[r].Active {
-				step.Fail = "requisite " + r + " is not active"
+		actions[name] = planUnit(st, u, obs[name], set, obs, o.NoStart)
+	}
+	propagateRestart(st, actions)
+	var removed []*Step
+	if o.Prune {
+		for name, ou := range obs {
+			if st.byName[name] == nil && (ou.Known || ou.Active) {
+				removed = append(removed, &Step{Name: name, Unit: ou.Unit, Action: ActRemove, Reason: "no longer in the stack"})
 			}
 		}
-		actions[name] = step
 	}
-	propagateRecreate(st, actions)
-	return order(st, actions, false)
+	rm, err := orderRemovals(removed)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := order(st, actions, false)
+	if err != nil {
+		return nil, err
+	}
+	plan.Steps = append(rm, plan.Steps...)
+	return plan, nil
+}
+
+// planUnit decides one unit of the stack.
+func planUnit(st *Stack, u *Unit, ou ObservedUnit, set map[string]bool, obs Observed, noStart bool) *Step {
+	step := &Step{Name: u.Name, Unit: u, Action: ActAdd}
+	changed := Changes(u, ou)
+	switch {
+	case ou.Active && len(changed) == 0:
+		step.Action = ActKeep
+	case ou.Active:
+		step.Action, step.Changed = ActChange, changed
+	case ou.Known && len(changed) == 0 && !ou.Failed && u.Svc.Type == "oneshot" && !u.Svc.RemainAfterExit:
+		step.Action = ActKeep // a build or pull that ran and has nothing new to do
+	case ou.Known && len(changed) > 0:
+		step.Action, step.Changed = ActChange, changed // not running: started as changed
+	case ou.Known:
+		step.Action, step.Reason = ActStart, "not running"
+	}
+	if noStart && !ou.Active && step.Action != ActKeep {
+		step.NoStart = true
+	}
+	for _, r := range u.Svc.Deps.Requisite {
+		if st.byName[r] != nil && !set[r] && !obs[r].Active {
+			step.Fail = "requisite " + r + " is not active"
+		}
+	}
+	return step
+}
+
+// Changes lists what differs between a unit and how it was last applied:
+// the quadlet keys that changed (or "compiled unit" when only the
+// compilation did), then the files and secrets it reads at start. Empty
+// means unchanged; a unit never applied has no changes.
+func Changes(u *Unit, ou ObservedUnit) []string {
+	if !ou.Known && !ou.Active {
+		return nil
+	}
+	var out []string
+	if ou.Hash != u.Hash {
+		keys := changedKeys(u.Keys, ou.Keys)
+		if len(keys) == 0 || ou.Keys == nil {
+			keys = []string{"compiled unit"}
+		}
+		out = append(out, keys...)
+	}
+	if ou.Inputs != nil && u.Inputs != nil {
+		out = append(out, changedInputs(u.Inputs, ou.Inputs)...)
+	}
+	return out
+}
+
+func changedKeys(cur, old map[string]string) []string {
+	var out []string
+	for k, v := range cur {
+		if old[k] != v {
+			out = append(out, k)
+		}
+	}
+	for k := range old {
+		if _, ok := cur[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func changedInputs(cur, old map[string]string) []string {
+	var out []string
+	for k, v := range cur {
+		if ov, ok := old[k]; !ok || ov != v {
+			out = append(out, k)
+		}
+	}
+	for k := range old {
+		if _, ok := cur[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // PlanStop plans stopping units (all when empty) and those that depend on
@@ -116,12 +291,13 @@ func PlanStop(st *Stack, which []*Unit) (*Plan, error) {
 	}
 	actions := map[string]*Step{}
 	for name := range set {
-		actions[name] = &Step{Unit: st.byName[name], Action: ActStop}
+		actions[name] = &Step{Name: name, Unit: st.byName[name], Action: ActStop}
 	}
 	return order(st, actions, true)
 }
 
-// stopDeps are the units whose stop also stops u.
+// stopDeps are the units whose stop (or restart) also stops (restarts) u:
+// systemd propagates both along Requires=, BindsTo= and PartOf=.
 func stopDeps(u *Unit) []string {
 	d := u.Svc.Deps
 	return concat(d.Requires, d.BindsTo, d.PartOf)
@@ -159,23 +335,62 @@ func closure(st *Stack, want []*Unit) map[string]bool {
 	return set
 }
 
-// propagateRecreate marks units that depend on a recreated unit.
-func propagateRecreate(st *Stack, actions map[string]*Step) {
+// propagateRestart marks running units that depend on a restarting unit:
+// they restart with it.
+func propagateRestart(st *Stack, actions map[string]*Step) {
+	restarts := func(s *Step) bool {
+		return !s.NoStart && (s.Action == ActChange || s.Action == ActRestart)
+	}
 	for changed := true; changed; {
 		changed = false
-		for _, s := range actions {
-			if s.Action != ActKeep {
+		for _, name := range sortedSteps(actions) {
+			s := actions[name]
+			if s.Action != ActKeep || s.Unit.Svc.Type == "oneshot" && !s.Unit.Svc.RemainAfterExit {
 				continue
 			}
 			for _, d := range stopDeps(s.Unit) {
-				if ds := actions[d]; ds != nil && ds.Action == ActRecreate {
-					s.Action, s.Reason = ActRecreate, "depends on "+d
+				if ds := actions[d]; ds != nil && restarts(ds) {
+					s.Action, s.Because = ActRestart, d
 					changed = true
 					break
 				}
 			}
 		}
 	}
+}
+
+func sortedSteps(actions map[string]*Step) []string {
+	names := make([]string, 0, len(actions))
+	for n := range actions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// orderRemovals sorts the removed units so that a unit is stopped before
+// the units it needs (when they can be rebuilt), else by name.
+func orderRemovals(steps []*Step) ([]*Step, error) {
+	if len(steps) == 0 {
+		return nil, nil
+	}
+	st := &Stack{byName: map[string]*Unit{}}
+	actions := map[string]*Step{}
+	var bare []*Step
+	for _, s := range steps {
+		if s.Unit == nil {
+			bare = append(bare, s)
+			continue
+		}
+		st.byName[s.Name] = s.Unit
+		actions[s.Name] = s
+	}
+	p, err := order(st, actions, true)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(bare, func(i, j int) bool { return bare[i].Name < bare[j].Name })
+	return append(bare, p.Steps...), nil
 }
 
 // order sorts steps so that each follows the steps it must wait for
@@ -202,11 +417,7 @@ func order(st *Stack, actions map[string]*Step, reverse bool) (*Plan, error) {
 			add(b, name)
 		}
 	}
-	names := make([]string, 0, len(actions))
-	for n := range actions {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := sortedSteps(actions)
 	plan := &Plan{}
 	done := map[string]bool{}
 	for len(done) < len(names) {

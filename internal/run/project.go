@@ -2,6 +2,8 @@ package run
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -33,12 +35,20 @@ func (p *Project) Observe(ctx context.Context) (Observed, *State, error) {
 		return nil, nil, err
 	}
 	obs := Observed{}
+	for name, us := range st.Units {
+		obs[name] = ObservedUnit{Known: true, Failed: us.Failed != "", Hash: us.Hash, Keys: us.Keys, Inputs: us.Inputs}
+	}
 	for _, r := range rows {
 		u := p.Stack.Unit(r.Labels[LabelService])
 		if u == nil || r.State != "running" {
 			continue
 		}
-		obs[u.Name] = ObservedUnit{Active: true, Hash: r.Labels[LabelHash]}
+		o := obs[u.Name]
+		if o.Hash != r.Labels[LabelHash] { // not the container the state remembers
+			o.Keys, o.Inputs = nil, nil
+		}
+		o.Active, o.Hash = true, r.Labels[LabelHash]
+		obs[u.Name] = o
 	}
 	for _, u := range p.Stack.Units {
 		us := st.Units[u.Name]
@@ -50,9 +60,32 @@ func (p *Project) Observe(ctx context.Context) (Observed, *State, error) {
 				continue
 			}
 		}
-		obs[u.Name] = ObservedUnit{Active: true, Hash: us.Hash}
+		o := obs[u.Name]
+		o.Active = true
+		obs[u.Name] = o
 	}
 	return obs, st, nil
+}
+
+// Fingerprint digests what the stack's units read at start (files, podman
+// secrets), for the plan to compare with what they read last time.
+func (p *Project) Fingerprint(ctx context.Context) error {
+	return p.Stack.Fingerprint(ctx, podmanSecrets(p.Podman))
+}
+
+// podmanSecrets is SecretVersion over a podman client.
+func podmanSecrets(c *podman.Client) SecretVersion {
+	if c == nil {
+		return nil
+	}
+	return func(ctx context.Context, name string) (string, bool, error) {
+		v, ok, err := c.SecretVersion(ctx, name)
+		if err != nil || !ok {
+			return "", ok, err
+		}
+		sum := sha256.Sum256([]byte(v))
+		return "secret:" + hex.EncodeToString(sum[:12]), true, nil
+	}
 }
 
 // Up starts units (all when none are given) in dependency order and records
@@ -63,11 +96,7 @@ func (p *Project) Up(ctx context.Context, want []*Unit) (*Plan, []*Outcome, erro
 		return nil, nil, err
 	}
 	defer unlock()
-	obs, st, err := p.Observe(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	plan, err := PlanUp(p.Stack, want, obs)
+	plan, st, err := p.PlanUp(ctx, want)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -75,7 +104,8 @@ func (p *Project) Up(ctx context.Context, want []*Unit) (*Plan, []*Outcome, erro
 	st.Project, st.Dir = p.Stack.Project, p.Stack.Dir
 	for _, o := range outs {
 		u := o.Step.Unit
-		us := &UnitState{Service: u.Service, Source: u.Source, Resource: u.Resource, Hash: u.Hash, Text: u.Text}
+		us := &UnitState{Service: u.Service, Source: u.Source, Resource: u.Resource, Hash: u.Hash, Text: u.Text,
+			Keys: u.Keys, Inputs: u.Inputs}
 		if prev := st.Units[u.Name]; prev != nil && o.Step.Action == ActKeep {
 			us = prev
 		}
@@ -93,6 +123,20 @@ func (p *Project) Up(ctx context.Context, want []*Unit) (*Plan, []*Outcome, erro
 		st.Units[u.Name] = us
 	}
 	return plan, outs, p.Store.Save(st)
+}
+
+// PlanUp observes the project and plans `up` of the given units (all when
+// none are given): what `up --dry-run` prints and `up` carries out.
+func (p *Project) PlanUp(ctx context.Context, want []*Unit) (*Plan, *State, error) {
+	if err := p.Fingerprint(ctx); err != nil {
+		return nil, nil, err
+	}
+	obs, st, err := p.Observe(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := PlanUp(p.Stack, want, obs)
+	return plan, st, err
 }
 
 // Stop stops units (all when none are given) and their dependants, dependants
@@ -116,7 +160,7 @@ func (p *Project) stopLocked(ctx context.Context, which []*Unit) ([]*Outcome, er
 		return nil, err
 	}
 	for _, s := range plan.Steps {
-		if us := st.Units[s.Unit.Name]; us != nil {
+		if us := st.Units[s.Name]; us != nil {
 			us.Wanted = false
 		}
 	}
@@ -125,7 +169,7 @@ func (p *Project) stopLocked(ctx context.Context, which []*Unit) ([]*Outcome, er
 	}
 	outs := p.Exec.Apply(ctx, plan)
 	for _, s := range plan.Steps {
-		if us := st.Units[s.Unit.Name]; us != nil {
+		if us := st.Units[s.Name]; us != nil {
 			us.Active, us.MainPID = false, 0
 		}
 	}

@@ -13,8 +13,6 @@
 package run
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -56,9 +54,14 @@ type Unit struct {
 	Name     string // the systemd unit ("db.service")
 	Kind     Kind
 	Resource string // container, network, volume or image name, specifiers expanded
-	Hash     string // of the compiled unit text
+	Hash     string // of the compiled unit text, comments aside
 	Text     string // the compiled unit, as compiled
 	Svc      *sd.Service
+	// Keys digest the quadlet keys it was compiled from (sourceKeys);
+	// Inputs what it reads at start (Stack.Fingerprint). Both say what
+	// changed in a plan.
+	Keys   map[string]string
+	Inputs map[string]string
 }
 
 // Stack is a project's compiled units.
@@ -106,7 +109,10 @@ func newStack(dir, project string, res *quadlet.Result, host *sd.Host, names map
 	}
 	for _, s := range res.Services {
 		text := s.File.String()
-		u := &Unit{Source: s.Source.Name, Name: s.Name, Kind: kindOf(s.Source.Name), Text: text, Hash: hash(text)}
+		u := &Unit{Source: s.Source.Name, Name: s.Name, Kind: kindOf(s.Source.Name), Text: text, Hash: unitHash(text)}
+		if k := quadlet.KindOf(s.Source.Name); k != nil {
+			u.Keys = sourceKeys(s.Source.File, k.Group)
+		}
 		u.Service = stem(s.Source.Name)
 		if stems[u.Service] > 1 {
 			u.Service = s.Source.Name
@@ -258,7 +264,10 @@ func kindOf(file string) Kind {
 	return KindOther
 }
 
-func hash(text string) string {
-	sum := sha256.Sum256([]byte(text))
-	return hex.EncodeToString(sum[:8])
+func concatCmds(lists ...[]*sd.Command) []*sd.Command {
+	var out []*sd.Command
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }

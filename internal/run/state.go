@@ -36,6 +36,10 @@ type UnitState struct {
 	Resource string `json:"resource,omitempty"`
 	Hash     string `json:"hash"`
 	Text     string `json:"text"`   // the compiled unit it was started from
+	// Keys and Inputs are the unit's quadlet key digests and the digests of
+	// what it read at start (see Unit): the next up compares them.
+	Keys   map[string]string `json:"keys,omitempty"`
+	Inputs map[string]string `json:"inputs,omitempty"`
 	Wanted   bool   `json:"wanted"` // started by the user and not stopped since
 	Active   bool   `json:"active"`
 	Failed   string `json:"failed,omitempty"` // why the last start failed
