@@ -35,15 +35,15 @@ type UnitState struct {
 	Source   string `json:"source"`
 	Resource string `json:"resource,omitempty"`
 	Hash     string `json:"hash"`
-	Text     string `json:"text"`   // the compiled unit it was started from
+	Text     string `json:"text"` // the compiled unit it was started from
 	// Keys and Inputs are the unit's quadlet key digests and the digests of
 	// what it read at start (see Unit): the next up compares them.
-	Keys   map[string]string `json:"keys,omitempty"`
-	Inputs map[string]string `json:"inputs,omitempty"`
-	Wanted   bool   `json:"wanted"` // started by the user and not stopped since
-	Active   bool   `json:"active"`
-	Failed   string `json:"failed,omitempty"` // why the last start failed
-	MainPID  int    `json:"mainPid,omitempty"`
+	Keys    map[string]string `json:"keys,omitempty"`
+	Inputs  map[string]string `json:"inputs,omitempty"`
+	Wanted  bool              `json:"wanted"` // started by the user and not stopped since
+	Active  bool              `json:"active"`
+	Failed  string            `json:"failed,omitempty"` // why the last start failed
+	MainPID int               `json:"mainPid,omitempty"`
 	// StartedAt and StartTook are when `up` last started the unit and how
 	// long it took to be ready: the supervisor records each such start once
 	// in its start-duration metric, as it records its own restarts.
