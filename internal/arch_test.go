@@ -36,10 +36,12 @@ var layer = map[string]int{
 	"internal/observe":                       3,
 	"internal/systemd":                       3,
 	"internal/lint":                          4, // lint -f compose converts with internal/compose
+	"internal/gencmd":                        4, // the generator as a command (berth generate, cmd/berth-generator)
 	"internal/run":                           4,
 	"internal/doctor":                        5, // doctor runs lint's checks
 	"internal/cli":                           6,
 	"cmd/berth":                              7,
+	"cmd/berth-generator":                    7, // links only what the generator runs (its own test)
 }
 
 // onlyImports lists, for the packages whose imports are closed, the only

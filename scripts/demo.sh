@@ -16,8 +16,10 @@ BERTH=$BERTH_REPO/bin/berth
 
 build_berth() {
 	find_go
-	log "building berth and the example agent"
-	(cd "$BERTH_REPO" && go build -o "$BERTH" ./cmd/berth &&
+	log "building berth, its generator and the example agent"
+	# berth-generator goes beside berth: `berth install` links it as the
+	# systemd generator.
+	(cd "$BERTH_REPO" && go build -o "$(dirname "$BERTH")/" ./cmd/berth ./cmd/berth-generator &&
 		CGO_ENABLED=0 go build -o examples/agent/bin/agent ./examples/agent) ||
 		die "go build failed (see above)"
 }

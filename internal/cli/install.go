@@ -99,13 +99,38 @@ func (a *app) runInstall(ctx context.Context, o *installOptions, args []string) 
 	if exe != "" {
 		exe, _ = filepath.EvalSymlinks(exe)
 	}
+	gen, small := generatorExecutable(exe)
 	res, err := systemd.Install(ctx, systemd.InstallOptions{Source: dir, Stack: stack, Layout: layout,
-		Manager: systemd.NewSystemctl(layout.Scope), Host: host, Berth: exe, Now: o.now, Timeout: o.timeout, Log: a.stdout,
+		Manager: systemd.NewSystemctl(layout.Scope), Host: host, Berth: gen, Now: o.now, Timeout: o.timeout, Log: a.stdout,
 		Compile: a.compileInto(host, exe, layout.Scope == systemd.User)})
 	if res != nil {
 		a.printInstallResult(res, layout, dir)
+		if res.Plan.UseBerth && !small && exe != "" {
+			fmt.Fprintf(a.stderr, "%s: warning: no %s beside %s, so berth itself is the generator (it starts ~15 ms slower at every boot and daemon-reload); build both with `go build -o %s ./cmd/...` and install again\n",
+				programName, generatorName, exe, filepath.Dir(exe))
+		}
 	}
 	return err
+}
+
+// generatorName is the small generator binary (cmd/berth-generator), built
+// beside berth: it runs only the generator, so it starts in about the time
+// podman's own generator does.
+const generatorName = "berth-generator"
+
+// generatorExecutable is what `berth install` links as the systemd
+// generator: berth-generator in berth's own folder, else berth itself,
+// which runs the same generator when started under a generator's name
+// (small is false then).
+func generatorExecutable(berth string) (path string, small bool) {
+	if berth == "" {
+		return "", false
+	}
+	p := filepath.Join(filepath.Dir(berth), generatorName)
+	if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
+		return p, true
+	}
+	return berth, false
 }
 
 // compileInto runs berth's generator over dirs into out, as `berth generate`

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/berth-dev/berth/internal/unitfile"
 	"github.com/berth-dev/berth/internal/version"
@@ -369,9 +370,10 @@ func (c *ctx) healthGate(name string) {
 // urlPattern recognises what podman build takes as a remote context or
 // Containerfile rather than a local path. It keeps podman's grouping: any
 // value starting with http, or with git://, or holding "github.com/".
-var urlPattern = regexp.MustCompile(`^((https?)|(git)://)|(github\.com/).+$`)
+// Compiled on first use (see portRange).
+var urlPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^((https?)|(git)://)|(github\.com/).+$`) })
 
-func isURL(s string) bool { return urlPattern.MatchString(s) }
+func isURL(s string) bool { return urlPattern().MatchString(s) }
 
 var errNoYaml = errors.New("no Yaml key specified")
 

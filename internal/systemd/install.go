@@ -24,7 +24,7 @@ type InstallOptions struct {
 	Layout  Layout
 	Manager Manager
 	Host    Host   // the host's podman (DetectHost)
-	Berth   string // the berth executable generator links point at
+	Berth   string // the executable generator links point at (berth-generator, else berth)
 	Now     bool   // start the services and wait until they are active
 	Timeout time.Duration
 	Log     io.Writer // progress lines; nil discards

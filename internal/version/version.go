@@ -23,25 +23,39 @@ func Must(s string) V {
 }
 
 // Parse reads "X.Y[.Z]" with an optional "v" prefix and any suffix after "-" or "+".
+// It does not allocate for a valid version: the key tables parse a few
+// hundred at every start of the generator.
 func Parse(s string) (V, error) {
 	orig := s
 	s = strings.TrimPrefix(strings.TrimSpace(s), "v")
 	if i := strings.IndexAny(s, "-+~ "); i >= 0 {
 		s = s[:i]
 	}
-	parts := strings.Split(s, ".")
-	if len(parts) < 2 || len(parts) > 3 {
-		return V{}, fmt.Errorf("invalid podman version %q: want MAJOR.MINOR[.PATCH], e.g. 4.3.1", orig)
-	}
 	var n [3]int
-	for i, p := range parts {
-		x, err := strconv.Atoi(p)
-		if err != nil || x < 0 {
-			return V{}, fmt.Errorf("invalid podman version %q: want MAJOR.MINOR[.PATCH], e.g. 4.3.1", orig)
+	parts := 0
+	for rest := s; ; parts++ {
+		field, tail, more := strings.Cut(rest, ".")
+		if parts == len(n) {
+			return V{}, invalid(orig)
 		}
-		n[i] = x
+		x, err := strconv.Atoi(field)
+		if err != nil || x < 0 {
+			return V{}, invalid(orig)
+		}
+		n[parts] = x
+		if !more {
+			break
+		}
+		rest = tail
+	}
+	if parts < 1 {
+		return V{}, invalid(orig)
 	}
 	return V{n[0], n[1], n[2]}, nil
+}
+
+func invalid(s string) error {
+	return fmt.Errorf("invalid podman version %q: want MAJOR.MINOR[.PATCH], e.g. 4.3.1", s)
 }
 
 func (v V) String() string { return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch) }

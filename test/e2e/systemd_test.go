@@ -62,6 +62,9 @@ const (
 	inside     = "/srv/stacks/colosseum" // the stack's folder inside the instance
 	instance   = "berth-e2e-systemd"
 	berthInner = "/usr/local/bin/berth"
+	// generatorInner is the small generator binary, beside berth: what
+	// `berth install` links as the systemd generator.
+	generatorInner = "/usr/local/bin/berth-generator"
 )
 
 // sdInstance is one systemd-nspawn instance run by scripts/nspawn.sh.
@@ -152,17 +155,18 @@ func bootSystemd(t *testing.T, name string, nspawnArgs ...string) sdInstance {
 	return n
 }
 
-// installBerth builds berth (static) on the host and copies it to
-// berthInner in the instance.
+// installBerth builds berth and berth-generator (static) on the host and
+// copies them to berthInner and generatorInner in the instance.
 func installBerth(t *testing.T, n sdInstance) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "berth")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/berth")
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", bin+"/", "./cmd/berth", "./cmd/berth-generator")
 	build.Dir, build.Env = sdRepoRoot(t), append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	n.must("cp", bin, berthInner)
+	n.must("cp", filepath.Join(bin, "berth"), berthInner)
+	n.must("cp", filepath.Join(bin, "berth-generator"), generatorInner)
 }
 
 func setupSystemd(t *testing.T) sdInstance {
@@ -200,8 +204,8 @@ func TestSystemdInstallRestartUninstall(t *testing.T) {
 			t.Errorf("install output lacks %q", want)
 		}
 	}
-	if link := n.mustExec("readlink", "/etc/systemd/system-generators/berth-system-generator"); strings.TrimSpace(link) != berthInner {
-		t.Errorf("generator link -> %q", link)
+	if link := n.mustExec("readlink", "/etc/systemd/system-generators/berth-system-generator"); strings.TrimSpace(link) != generatorInner {
+		t.Errorf("generator link -> %q, want %s", link, generatorInner)
 	}
 	if got := n.mustExec("systemctl", "is-active", "colosseum-db.service", "colosseum-agent.service"); got != "active\nactive\n" {
 		t.Fatalf("is-active: %q", got)
