@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -55,7 +53,7 @@ func (a *app) runDoctor(o doctorOptions, args []string) error {
 			opts.Dirs = []string{dir}
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := a.signalContext(context.Background())
 	defer stop()
 	host := a.doctorHost
 	if host == nil {

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -86,7 +84,7 @@ func (a *app) runInstall(ctx context.Context, o *installOptions, args []string) 
 	if err != nil {
 		return err
 	}
-	ctx, stop := sdSignalContext(ctx)
+	ctx, stop := a.signalContext(ctx)
 	defer stop()
 	host := systemd.DetectHost(ctx, podman.New().BinaryVersion, layout)
 	if a.global.explicit {
@@ -173,13 +171,6 @@ func (a *app) stackDir(args []string) (string, error) {
 		return filepath.Abs(args[0])
 	}
 	return a.global.workDir()
-}
-
-func sdSignalContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }
 
 type uninstallOptions struct{ scope scopeFlags }

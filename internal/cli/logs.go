@@ -34,7 +34,7 @@ func (a *app) newLogsCmd() *cobra.Command {
 }
 
 func (a *app) runLogs(o logsOptions, args []string) error {
-	ctx, cancel := stopSignals()
+	ctx, cancel := a.signalContext(context.Background())
 	defer cancel()
 	if st, ok, err := a.systemdStack(); err != nil {
 		return err

@@ -41,6 +41,9 @@ type app struct {
 	// doctorHost is the machine `berth doctor` examines; nil means this
 	// one. Tests give a doctor.FakeHost.
 	doctorHost doctor.Host
+	// signals ends the command promptly on SIGINT/SIGTERM (signals.go); nil
+	// in tests that call run directly.
+	signals *signalGate
 }
 
 // globalOptions are the flags every verb takes.
@@ -63,6 +66,7 @@ func Execute() int {
 		kmsg:   "/dev/kmsg",
 
 		tuneRuntime: true,
+		signals:     newSignalGate(os.Stderr),
 	}
 	a.probePodman = func(ctx context.Context) (version.V, error) {
 		cache := podman.VersionCache{

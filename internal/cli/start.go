@@ -32,7 +32,7 @@ func (a *app) runStart(ctx context.Context, _ startOptions, args []string) error
 	if err != nil {
 		return err
 	}
-	ctx, cancel := sdSignalContext(ctx)
+	ctx, cancel := a.signalContext(ctx)
 	defer cancel()
 	return st.Start(ctx, 0, units...)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -48,7 +47,7 @@ func (a *app) newUpCmd() *cobra.Command {
 }
 
 func (a *app) runUp(parent context.Context, o upOptions, args []string) (err error) {
-	ctx, cancel := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := a.signalContext(parent)
 	defer cancel()
 	t0 := time.Now()
 	p, err := a.openProject(ctx, true)
@@ -131,6 +130,7 @@ func (a *app) foreground(ctx context.Context, p *run.Project) error {
 }
 
 func (a *app) stopAll(p *run.Project) {
+	defer a.cleaningUp()()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	outs, err := p.Stop(ctx, nil)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/unitfile"
 )
 
 // SourceFiles lists the files a unit was read from: its own file first, then
@@ -78,7 +79,7 @@ func attribute(units []*quadlet.Unit, diags diag.List) (byUnit []diag.List, orph
 // podman's "error loading FILE, " prefix: "line N: message (hint)".
 func describeLoad(d diag.Diagnostic) string {
 	msg := d.Message
-	if d.Pos.Line > 0 {
+	if d.Pos.Line > 0 && d.Code != unitfile.CodeNotRegular && d.Code != unitfile.CodeUnreadable { // whole-file problems
 		msg = "line " + strconv.Itoa(d.Pos.Line) + ": " + msg
 	}
 	if d.Hint != "" {

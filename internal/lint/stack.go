@@ -63,10 +63,6 @@ var podmanGeneratorSince = version.Must("4.4.0")
 // PodmanGenerates reports whether podman v compiles quadlets itself.
 func PodmanGenerates(v version.V) bool { return v.AtLeast(podmanGeneratorSince) }
 
-// maxFileSize bounds what is read of one file; quadlets are small, and a
-// huge file is reported rather than parsed.
-const maxFileSize = 4 << 20
-
 // load reads the files and folders of paths. A folder contributes the quadlet
 // files directly inside it and their drop-ins; a file is linted whatever its
 // name. Paths are kept as given so that diagnostics name them the same way.
@@ -91,7 +87,7 @@ func (s *Stack) load(paths []string) {
 			continue
 		}
 		for _, e := range entries {
-			if !e.IsDir() && quadlet.IsQuadlet(e.Name()) {
+			if quadlet.IsQuadlet(e.Name()) { // a folder named like a unit is reported when read
 				files = append(files, filepath.Join(p, e.Name()))
 			}
 		}
@@ -154,18 +150,12 @@ func (s *Stack) parse(path string) (*unitfile.File, []string, bool) {
 	return f, strings.Split(string(data), "\n"), true
 }
 
-// read reads one file, recording why it cannot be.
+// read reads one file, recording why it cannot be (the same diagnostics as
+// every other verb: unitfile.ReadFile).
 func (s *Stack) read(path string) ([]byte, bool) {
-	st, err := os.Stat(path)
-	if err == nil && st.Size() > maxFileSize {
-		s.parseDiags.Add(diag.Diagnostic{Pos: diag.Pos{File: path, Line: 1}, Severity: diag.Error, Code: unitfile.CodeUnreadable,
-			Message: "file is larger than 4 MiB; it is not a unit file", Hint: "check that the path names a quadlet"})
-		return nil, false
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		s.parseDiags.Add(diag.Diagnostic{Pos: diag.Pos{File: path}, Severity: diag.Error, Code: unitfile.CodeUnreadable,
-			Message: "cannot read file: " + errText(err), Hint: "check that the file exists and is readable"})
+	data, ds := unitfile.ReadFile(path)
+	if ds != nil {
+		s.parseDiags = append(s.parseDiags, ds...)
 		return nil, false
 	}
 	return data, true

@@ -30,7 +30,7 @@ func Load(dirs []string) ([]*Unit, diag.List) {
 		}
 		for _, e := range entries {
 			name := e.Name()
-			if seen[name] || !IsQuadlet(name) || e.IsDir() {
+			if seen[name] || !IsQuadlet(name) {
 				continue
 			}
 			u, ds := LoadFile(filepath.Join(dir, name))

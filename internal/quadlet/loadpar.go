@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"sort"
 	"sync"
-	"syscall"
 
 	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/unitfile"
@@ -74,7 +73,7 @@ func (l *loader) units(workers int) ([]*Unit, diag.List) {
 	firstDir := []int{}         // index in first -> search folder
 	for i, dir := range l.dirs {
 		for _, e := range l.listings[i].entries {
-			if _, ok := firstAt[e.Name()]; !ok && IsQuadlet(e.Name()) && !e.IsDir() {
+			if _, ok := firstAt[e.Name()]; !ok && IsQuadlet(e.Name()) {
 				firstAt[e.Name()] = len(first)
 				first = append(first, filepath.Join(dir, e.Name()))
 				firstDir = append(firstDir, i)
@@ -95,7 +94,7 @@ func (l *loader) units(workers int) ([]*Unit, diag.List) {
 		}
 		for _, e := range l.listings[i].entries {
 			name := e.Name()
-			if seen[name] || !IsQuadlet(name) || e.IsDir() {
+			if seen[name] || !IsQuadlet(name) {
 				continue
 			}
 			var r parsed
@@ -269,15 +268,14 @@ func loadFileFast(path string) (*Unit, diag.List) {
 	return &Unit{Name: filepath.Base(abs), Path: abs, File: f}, diags
 }
 
-// parseFileFast is unitfile.ParseFile reading the file with plain system
-// calls into a reused buffer: a few thousand small files are read per
-// generator run. Any failure falls back to ParseFile, which reports it.
+// parseFileFast is unitfile.ParseFile reading the file into a reused
+// buffer: a few thousand small files are read per generator run.
 func parseFileFast(path string) (*unitfile.File, diag.List) {
 	bp := readBufs.Get().(*[]byte)
 	defer readBufs.Put(bp)
-	data, ok := readSmallFile(path, (*bp)[:0])
-	if !ok {
-		return unitfile.ParseFile(path)
+	data, diags := unitfile.ReadFileInto(path, (*bp)[:0])
+	if diags != nil {
+		return nil, diags
 	}
 	*bp = data
 	return unitfile.Parse(path, data) // Parse copies what it keeps
@@ -286,29 +284,3 @@ func parseFileFast(path string) (*unitfile.File, diag.List) {
 // readBufs are reusable read buffers: units are small, and a fresh buffer
 // per file costs more in allocation and page faults than the reading.
 var readBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
-
-// readSmallFile reads path into buf with plain system calls (no poller
-// registration, no stat); ok is false on any error.
-func readSmallFile(path string, buf []byte) (data []byte, ok bool) {
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, false
-	}
-	defer syscall.Close(fd)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil || n < 0 {
-			return nil, false
-		}
-		if n == 0 {
-			return buf, true
-		}
-		buf = buf[:len(buf)+n]
-	}
-}

@@ -3,7 +3,6 @@ package unitfile
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode"
 
@@ -17,27 +16,18 @@ const (
 	CodeBadSection  = "bad-section"
 	CodeBadKey      = "bad-key"
 	CodeUnreadable  = "unreadable"
+	CodeNotRegular  = "not-a-file" // a folder, pipe, socket or device named like a unit
+	CodeLineTooLong = "line-too-long"
 	maxLineForQuote = 200 // longer offending lines are shortened in messages
 )
 
 // ParseFile reads and parses the unit file at path.
 func ParseFile(path string) (*File, diag.List) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		var l diag.List
-		l.Add(diag.Diagnostic{Pos: diag.Pos{File: path}, Severity: diag.Error, Code: CodeUnreadable,
-			Message: fmt.Sprintf("cannot read file: %v", unwrapPathErr(err)),
-			Hint:    "check that the file exists and is readable"})
-		return nil, l
+	data, diags := ReadFile(path)
+	if diags != nil {
+		return nil, diags
 	}
 	return Parse(path, data)
-}
-
-func unwrapPathErr(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 // Parse parses data as a unit file named path. It never fails outright: bad
@@ -89,13 +79,33 @@ func Parse(path string, data []byte) (*File, diag.List) {
 			line = acc.String()
 		}
 		continued = false
-		p.line(line, strings.Join(rawAcc, "\n"), diag.Pos{File: path, Line: startNr})
+		pos := diag.Pos{File: path, Line: startNr}
+		if len(line) > MaxLineLen || longest(rawAcc) > MaxLineLen {
+			p.tooLong(max(len(line), longest(rawAcc)), pos)
+		}
+		p.line(line, strings.Join(rawAcc, "\n"), pos)
 	}
 	if continued {
 		p.unfinished(acc.String(), strings.Join(rawAcc, "\n"), diag.Pos{File: path, Line: startNr})
 	}
 	p.f.tail = append(p.f.tail, p.pending...)
 	return p.f, p.diags
+}
+
+func longest(lines []string) int {
+	n := 0
+	for _, l := range lines {
+		n = max(n, len(l))
+	}
+	return n
+}
+
+// tooLong reports a line systemd would not read: the unit would fail to load.
+func (p *parser) tooLong(n int, pos diag.Pos) {
+	pos.Col = 1
+	p.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: CodeLineTooLong,
+		Message: fmt.Sprintf("line is %d bytes long; systemd refuses a unit with a line of 1 MiB or more", n),
+		Hint:    "put long values in a file (EnvironmentFile=, a mounted file) instead"})
 }
 
 type parser struct {
