@@ -91,7 +91,7 @@ func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, er
 	store := run.Store{Dir: run.StateDir(project, host.User, host.RuntimeDir)}
 	p := &run.Project{Podman: client, Store: store, Stack: &run.Stack{Project: project, Dir: dir}}
 	p.Exec = &run.Executor{Runner: client.Runner, Podman: client, Host: host, Clock: run.RealClock{},
-		NotifyDir: store.Dir, BaseEnv: managerEnv(), Progress: a.progressPrinter()}
+		NotifyDir: store.Dir, BaseEnv: sd.ManagerEnv(host).List(), PassEnv: podmanPassEnv(), Progress: a.progressPrinter()}
 	if !withStack {
 		return p, nil
 	}
@@ -124,14 +124,14 @@ func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, er
 	return p, nil
 }
 
-// managerEnv is the environment systemd's manager would give a unit: a
-// fixed PATH and the few variables podman needs to find its storage and
-// configuration, not the caller's whole environment.
-func managerEnv() []string {
-	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-	for _, k := range []string{"HOME", "USER", "LOGNAME", "SHELL", "LANG", "TZ", "TMPDIR", "XDG_RUNTIME_DIR",
-		"XDG_CONFIG_HOME", "XDG_DATA_HOME", "CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF", "CONTAINERS_REGISTRIES_CONF",
-		"CONTAINER_HOST", "DBUS_SESSION_BUS_ADDRESS"} {
+// podmanPassEnv are the variables of berth's environment that configure
+// podman itself; the executor passes them to Exec lines (so that their
+// podman sees the same storage and service as berth's) but never substitutes
+// them into $VAR, which follows the unit's environment only.
+func podmanPassEnv() []string {
+	var env []string
+	for _, k := range []string{"CONTAINERS_CONF", "CONTAINERS_CONF_OVERRIDE", "CONTAINERS_STORAGE_CONF",
+		"CONTAINERS_REGISTRIES_CONF", "CONTAINER_HOST", "CONTAINER_CONNECTION", "TMPDIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}

@@ -36,8 +36,13 @@ type Executor struct {
 	Host      *sd.Host
 	Clock     Clock
 	NotifyDir string   // where NOTIFY_SOCKETs are made
-	BaseEnv   []string // the manager's environment every command starts with
-	Progress  func(service, status string)
+	BaseEnv   []string // the manager's environment every command starts with (sd.ManagerEnv)
+	// PassEnv are podman's own configuration variables from berth's
+	// environment (CONTAINERS_CONF, ...): passed to every command, lowest
+	// precedence, but never used to substitute $VAR, which reads only the
+	// unit's environment.
+	PassEnv  []string
+	Progress func(service, status string)
 	// Settle is how long a container must keep running after READY=1 to
 	// count as started; 0 means 100 ms, negative none.
 	Settle time.Duration
@@ -121,6 +126,20 @@ func (e *Executor) env(u *Unit, extra ...string) (sd.Env, error) {
 	return env, nil
 }
 
+// processEnv is a command's environment: PassEnv under the unit's.
+func (e *Executor) processEnv(env sd.Env) []string {
+	if len(e.PassEnv) == 0 {
+		return env.List()
+	}
+	var all sd.Env
+	for _, kv := range append(append([]string(nil), e.PassEnv...), env.List()...) {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			all.Set(k, v)
+		}
+	}
+	return all.List()
+}
+
 // secrets are the values of secret-looking variables, masked in messages.
 func secrets(env sd.Env) []string {
 	var out []string
@@ -147,7 +166,7 @@ func (e *Executor) runCmd(ctx context.Context, u *Unit, c *sd.Command, env sd.En
 	if _, err := os.Stat(dir); err != nil && u.Svc.WorkingDirOpt {
 		dir = "/"
 	}
-	code, err := e.Runner.Run(ctx, podman.Cmd{Argv: argv, Path: path, Env: env.List(), Dir: dir,
+	code, err := e.Runner.Run(ctx, podman.Cmd{Argv: argv, Path: path, Env: e.processEnv(env), Dir: dir,
 		Stdout: &limited{max: 64 << 10}, Stderr: &limitedWriter{&stderr, 64 << 10}})
 	return code, stderr.String(), err
 }

@@ -69,7 +69,9 @@ prefixes:
 }
 
 // Resolve returns the executable and argv to run with env applied: $VAR and
-// ${VAR} substituted (unless ":"), and "|" turned into shell -c.
+// ${VAR} substituted (unless ":"), and "|" turned into shell -c. The
+// executable itself is never substituted ("the first argument may not be a
+// variable", systemd.service(5)); argv[0] is, as systemd does.
 func (c *Command) Resolve(env Env, shell string) (path string, argv []string) {
 	argv = c.Argv
 	if !c.NoEnvExpand {
@@ -82,21 +84,29 @@ func (c *Command) Resolve(env Env, shell string) (path string, argv []string) {
 		}
 		return shell, []string{shell, "-c", strings.Join(argv, " ")}
 	}
-	if path == c.Argv[0] && len(argv) > 0 {
-		path = argv[0]
+	if len(argv) == 0 {
+		argv = []string{path} // argv[0] was a lone $VAR that expanded to nothing
 	}
 	return path, argv
 }
 
-// SubstituteArgs applies systemd's rules: a word that is exactly "$NAME" is
-// replaced by the value split at whitespace (zero or more words); "${NAME}"
-// anywhere is replaced by the exact value within the word; "$$" is "$".
-// Unset variables are empty.
+// SubstituteArgs applies systemd's rules (systemd.service(5) "Command
+// lines", checked against systemd 252):
+//   - a word that starts with "$" but not "${" or "$$" is a lone variable:
+//     the rest of the word is its name, and the word becomes the value split
+//     at whitespace with quotes respected and removed (zero or more words;
+//     none when the variable is unset, and "$A$B" looks up "A$B");
+//   - in any other word "${NAME}" is replaced by the exact value ("" when
+//     unset), "$$" is "$", and any other "$" (x$A, an unclosed "${") is kept;
+//   - only env is consulted: the unit's own environment, never berth's.
 func SubstituteArgs(argv []string, env Env) []string {
 	out := make([]string, 0, len(argv))
-	for i, w := range argv {
-		if i > 0 && len(w) > 1 && w[0] == '$' && isName(w[1:]) {
-			out = append(out, strings.Fields(env.Get(w[1:]))...)
+	for _, w := range argv {
+		if len(w) > 0 && w[0] == '$' && (len(w) == 1 || w[1] != '{' && w[1] != '$') {
+			if v, ok := env.Lookup(w[1:]); ok {
+				words, _ := unitfile.Split(v, unitfile.SplitOptions{Unquote: true, Relax: true})
+				out = append(out, words...)
+			}
 			continue
 		}
 		out = append(out, substituteWord(w, env))
@@ -116,9 +126,9 @@ func substituteWord(w string, env Env) string {
 			i++
 		case w[i] == '$' && i+1 < len(w) && w[i+1] == '{':
 			end := strings.IndexByte(w[i+2:], '}')
-			if end < 0 || !isName(w[i+2:i+2+end]) {
-				b.WriteByte('$')
-				continue
+			if end < 0 {
+				b.WriteString(w[i:]) // no closing brace: the rest is literal
+				return b.String()
 			}
 			b.WriteString(env.Get(w[i+2 : i+2+end]))
 			i += 2 + end

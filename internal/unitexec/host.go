@@ -28,12 +28,17 @@ func HostFacts(userMode bool) *Host {
 	h.BootID = strings.ReplaceAll(readTrim("/proc/sys/kernel/random/boot_id"), "-", "")
 	h.KernelRelease = readTrim("/proc/sys/kernel/osrelease")
 	h.OS = readOSRelease()
+	h.Locale = readLocale()
+	h.LoginShell = loginShell(strconv.Itoa(h.UID))
 	if userMode {
 		h.RuntimeDir = envOr("XDG_RUNTIME_DIR", "/run/user/"+strconv.Itoa(h.UID))
 		h.StateDir = envOr("XDG_STATE_HOME", filepath.Join(h.Home, ".local/state"))
 		h.CacheDir = envOr("XDG_CACHE_HOME", filepath.Join(h.Home, ".cache"))
 		h.ConfigDir = envOr("XDG_CONFIG_HOME", filepath.Join(h.Home, ".config"))
 		h.LogsDir = filepath.Join(h.StateDir, "log")
+		if fi, err := os.Stat(filepath.Join(h.RuntimeDir, "bus")); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			h.UserBus = true
+		}
 	} else {
 		h.RuntimeDir, h.StateDir, h.CacheDir, h.LogsDir, h.ConfigDir = "/run", "/var/lib", "/var/cache", "/var/log", "/etc"
 	}

@@ -35,6 +35,10 @@ type Host struct {
 	TempDir       string // %T
 	VarTmpDir     string // %V
 	OS            map[string]string
+	// What the manager's environment needs (see ManagerEnv).
+	Locale     []string // NAME=VALUE from locale.conf
+	LoginShell string   // the user's shell from passwd
+	UserBus    bool     // RuntimeDir/bus exists
 }
 
 // UnitName is a unit's name split the way specifiers need it.

@@ -71,23 +71,90 @@ func TestParseExecPrefixes(t *testing.T) {
 	}
 }
 
+// TestSubstitution: every case was run under systemd 252 (a oneshot unit
+// printing its arguments); want is what systemd passed.
 func TestSubstitution(t *testing.T) {
 	var env Env
-	if err := ParseEnvironment(&env, `A="one two" B=x EMPTY=`); err != nil {
+	if err := ParseEnvironment(&env, `ONE=one "TWO='two two' too" THREE= A=x "SP=a  b"`); err != nil {
 		t.Fatal(err)
 	}
-	got := SubstituteArgs([]string{"/bin/echo", "$A", "${A}", "pre-${B}-post", "$$A", "$UNSET", "${UNSET}", "$A$B"}, env)
-	want := []string{"/bin/echo", "one", "two", "one two", "pre-x-post", "$A", "", "$A$B"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %q\nwant %q", got, want)
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"$ONE", []string{"one"}},
+		{"$TWO", []string{"two two", "too"}}, // split at whitespace, quotes respected and removed
+		{"${TWO}", []string{"'two two' too"}},
+		{"$SP", []string{"a", "b"}},
+		{"${SP}", []string{"a  b"}},
+		{"$THREE", nil},            // set but empty: no word
+		{"${THREE}", []string{""}}, // always exactly one word
+		{"$UNSET", nil},
+		{"${UNSET}", []string{""}},
+		{"x${UNSET}y", []string{"xy"}},
+		{"x$ONE", []string{"x$ONE"}}, // $NAME inside a word is literal
+		{"$$ONE", []string{"$ONE"}},
+		{"a$$b", []string{"a$b"}},
+		{"$$", []string{"$"}},
+		{"$", nil},
+		{"$1x", nil},
+		{"$A.B", nil},
+		{"$ONE$ONE", nil}, // a lone word looks up "ONE$ONE"
+		{"$ONE${A}", nil},
+		{"${A}${A}", []string{"xx"}},
+		{"${", []string{"${"}},
+		{"${A", []string{"${A"}},
+		{"${}", []string{""}},
+		{"${1x}", []string{""}},
+		{"${BAD-x}", []string{""}},
+		{"pre-${A}-post", []string{"pre-x-post"}},
+	} {
+		got := SubstituteArgs([]string{"/bin/echo", tc.in}, env)[1:]
+		if len(got) == 0 {
+			got = nil
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.in, got, tc.want)
+		}
 	}
-	c, _ := ParseExec(":/bin/echo $A")
-	if _, argv := c.Resolve(env, ""); argv[1] != "$A" {
+	c, _ := ParseExec(":/bin/echo $ONE")
+	if _, argv := c.Resolve(env, ""); argv[1] != "$ONE" {
 		t.Errorf(": prefix substituted: %q", argv)
 	}
-	c, _ = ParseExec("|echo $A")
-	if path, argv := c.Resolve(env, "/bin/bash"); path != "/bin/bash" || argv[2] != "echo one two" {
+	c, _ = ParseExec("|echo $SP")
+	if path, argv := c.Resolve(env, "/bin/bash"); path != "/bin/bash" || argv[2] != "echo a b" {
 		t.Errorf("| prefix: %s %q", path, argv)
+	}
+	c, _ = ParseExec("@/bin/echo $ONE x")
+	if path, argv := c.Resolve(env, ""); path != "/bin/echo" || !reflect.DeepEqual(argv, []string{"one", "x"}) {
+		t.Errorf("@ with a variable argv[0]: %s %q", path, argv)
+	}
+}
+
+// TestManagerEnv: a system service sees PATH and the locale only (measured:
+// systemd 252 gives a unit without User= no HOME, USER, LOGNAME or SHELL);
+// a user manager's services see the user's login variables. Nothing comes
+// from the caller's environment.
+func TestManagerEnv(t *testing.T) {
+	t.Setenv("HOME", "/caller-home")
+	t.Setenv("USER", "caller")
+	t.Setenv("SECRET_OF_THE_CALLER", "x")
+	h := testHost()
+	got := ManagerEnv(h).List()
+	want := []string{"LANG=C.UTF-8", "PATH=" + DefaultPath}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("system manager: %q, want %q", got, want)
+	}
+	h.Locale = []string{"LANG=de_DE.UTF-8", "LC_TIME=C"}
+	if got := ManagerEnv(h).List(); !reflect.DeepEqual(got, []string{"LANG=de_DE.UTF-8", "LC_TIME=C", "PATH=" + DefaultPath}) {
+		t.Errorf("locale: %q", got)
+	}
+	u := &Host{User: true, UserName: "alice", UID: 1001, Home: "/home/alice", LoginShell: "/bin/bash",
+		RuntimeDir: "/run/user/1001", UserBus: true}
+	want = []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1001/bus", "HOME=/home/alice", "LANG=C.UTF-8",
+		"LOGNAME=alice", "PATH=" + DefaultPath, "SHELL=/bin/bash", "USER=alice", "XDG_RUNTIME_DIR=/run/user/1001"}
+	if got := ManagerEnv(u).List(); !reflect.DeepEqual(got, want) {
+		t.Errorf("user manager: %q\nwant %q", got, want)
 	}
 }
 
