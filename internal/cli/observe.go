@@ -24,6 +24,8 @@ func (a *app) observeCommands() []*cobra.Command {
 type observeOptions struct {
 	collector  bool
 	berthPort  int
+	images     map[string]string // --image COMPONENT=REF
+	without    []string          // --without COMPONENT
 	dirArgs    []string
 	removeMode bool
 }
@@ -50,6 +52,10 @@ func (a *app) newObserveCmd() *cobra.Command {
 	}
 	add.Flags().BoolVar(&o.collector, "collector", false, "put an OpenTelemetry collector in front of Jaeger (OTLP in, traces to Jaeger, metrics to Prometheus)")
 	add.Flags().IntVar(&o.berthPort, "berth-metrics-port", observe.DefaultMetricsPort, "host `PORT` where berth serves its own metrics (berth up -d --metrics-addr)")
+	comps := strings.Join(observe.ComponentNames(), ", ")
+	add.Flags().StringToStringVar(&o.images, "image", nil, "use `COMPONENT=IMAGE` instead of the pinned image (a mirror, another tag); components: "+comps+
+		"; an image for the collector also adds it (repeatable)")
+	add.Flags().StringSliceVar(&o.without, "without", nil, "leave `COMPONENT` out ("+comps+"; repeatable or comma-separated)")
 	remove := &cobra.Command{
 		Use:   "remove [DIR]",
 		Short: "Delete what berth observe add wrote (the volumes and their data are kept)",
@@ -94,7 +100,12 @@ func (a *app) runObserve(o observeOptions) error {
 		}
 		return nil
 	}
-	res, err := observe.Add(dir, observe.Options{Name: a.global.projectName(dir), Collector: o.collector, BerthMetricsPort: o.berthPort})
+	opts := observe.Options{Name: a.global.projectName(dir), Collector: o.collector, BerthMetricsPort: o.berthPort,
+		Images: o.images, Without: map[string]bool{}}
+	for _, c := range o.without {
+		opts.Without[strings.TrimSpace(c)] = true
+	}
+	res, err := observe.Add(dir, opts)
 	if err != nil {
 		return err
 	}
@@ -104,8 +115,22 @@ func (a *app) runObserve(o observeOptions) error {
 	a.printObserveResult(res)
 	st := res.Stack
 	fmt.Fprintf(a.stdout, "network %s; %d service(s) scraped\n", st.Network, len(st.Scraped()))
-	fmt.Fprintf(a.stdout, "Prometheus http://127.0.0.1:%d  Grafana http://127.0.0.1:%d  Jaeger http://127.0.0.1:%d\n",
-		observe.PortPrometheus, observe.PortGrafana, observe.PortJaegerUI)
+	var urls []string
+	for _, c := range []struct {
+		comp, name string
+		port int
+	}{{observe.CompPrometheus, "Prometheus", observe.PortPrometheus}, {observe.CompGrafana, "Grafana", observe.PortGrafana},
+		{observe.CompJaeger, "Jaeger", observe.PortJaegerUI}} {
+		if opts.Has(c.comp) {
+			urls = append(urls, fmt.Sprintf("%s http://127.0.0.1:%d", c.name, c.port))
+		}
+	}
+	if opts.Has(observe.CompJaeger) || opts.Has(observe.CompCollector) {
+		urls = append(urls, fmt.Sprintf("OTLP 127.0.0.1:%d (gRPC) and :%d (HTTP)", observe.PortOTLPGRPC, observe.PortOTLPHTTP))
+	}
+	if len(urls) > 0 {
+		fmt.Fprintln(a.stdout, strings.Join(urls, "  "))
+	}
 	fmt.Fprintln(a.stdout, "start them with `berth up -d`; Prometheus re-reads its targets by itself when you run this again")
 	return nil
 }

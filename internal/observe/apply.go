@@ -40,6 +40,9 @@ func Plan(st *Stack, opts Options) (map[string][]byte, error) {
 // dir, replaces what an earlier Add wrote and no longer applies, and leaves
 // every file without the marker alone.
 func Add(dir string, opts Options) (*Result, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	st, err := LoadStack(dir, opts.Name)
 	if err != nil {
 		return nil, err
@@ -48,7 +51,7 @@ func Add(dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Stack: st, Volumes: Volumes(st.Name), Diags: append(diag.List(nil), st.Diags...)}
+	res := &Result{Stack: st, Volumes: Volumes(st.Name, opts), Diags: append(diag.List(nil), st.Diags...)}
 	warnUnreachable(st, res)
 	old, err := generatedFiles(st.Dir)
 	if err != nil {

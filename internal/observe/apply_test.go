@@ -104,7 +104,8 @@ func TestUserFilesAreLeftAlone(t *testing.T) {
 	}
 }
 
-// A user's own OTEL_EXPORTER_OTLP_ENDPOINT wins over the injected one.
+// A user's own OTEL_EXPORTER_OTLP_ENDPOINT wins over the injected one; the
+// service still gets a service name, which berth check traces looks for.
 func TestUserEndpointWins(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "app")
 	writeFile(t, filepath.Join(dir, "app.network"), netUnit)
@@ -113,7 +114,70 @@ func TestUserEndpointWins(t *testing.T) {
 	if _, err := Add(dir, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, DropinPath("api.container"))); !os.IsNotExist(err) {
-		t.Errorf("a drop-in was written although the user sets the endpoint: %v", err)
+	data, err := os.ReadFile(filepath.Join(dir, DropinPath("api.container")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "OTEL_EXPORTER_OTLP_ENDPOINT") || strings.Contains(string(data), "PROTOCOL") ||
+		!strings.Contains(string(data), "Environment=OTEL_SERVICE_NAME=api\n") {
+		t.Errorf("drop-in:\n%s", data)
+	}
+}
+
+// --image replaces a component's image, an image for the collector adds
+// it, --without leaves components out (and what pointed at them), and
+// unknown names are refused.
+func TestImagesAndWithout(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "app")
+	writeFile(t, filepath.Join(dir, "app.network"), netUnit)
+	writeFile(t, filepath.Join(dir, "api.container"), svcUnit("io.berth.otel=true"))
+	opts := Options{Images: map[string]string{CompJaeger: "localhost/mirror/jaeger:2", CompCollector: "localhost/otelcol:1"},
+		Without: map[string]bool{CompGrafana: true}}
+	res, err := Add(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(p string) string {
+		data, _ := os.ReadFile(filepath.Join(dir, p))
+		return string(data)
+	}
+	if !strings.Contains(read("app-jaeger.container"), "Image=localhost/mirror/jaeger:2\n") ||
+		!strings.Contains(read("app-otel-collector.container"), "Image=localhost/otelcol:1\n") ||
+		!strings.Contains(read("app-prometheus.container"), "Image="+ImagePrometheus+"\n") {
+		t.Errorf("images not as asked: %v", res.Written)
+	}
+	if strings.Contains(strings.Join(res.Written, " "), "grafana") {
+		t.Errorf("--without grafana wrote %v", res.Written)
+	}
+	if !strings.Contains(read(DropinPath("api.container")), "OTEL_EXPORTER_OTLP_ENDPOINT=http://app-otel-collector:4317") {
+		t.Errorf("the service does not send to the collector:\n%s", read(DropinPath("api.container")))
+	}
+	// Without Jaeger the collector's traces go to its debug exporter.
+	opts.Without[CompJaeger] = true
+	if _, err := Add(dir, opts); err != nil {
+		t.Fatal(err)
+	}
+	if c := read(pathCollector); strings.Contains(c, "otlp_grpc/jaeger") || !strings.Contains(c, "exporters: [debug]") {
+		t.Errorf("collector config without Jaeger:\n%s", c)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "app-jaeger.container")); !os.IsNotExist(err) {
+		t.Errorf("--without jaeger kept app-jaeger.container")
+	}
+	// Without anything that receives OTLP no endpoint is injected.
+	if _, err := Add(dir, Options{Without: map[string]bool{CompJaeger: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if d := read(DropinPath("api.container")); strings.Contains(d, "OTLP") {
+		t.Errorf("an endpoint with nothing behind it:\n%s", d)
+	}
+	for _, bad := range []Options{
+		{Images: map[string]string{"jager": "x"}},
+		{Images: map[string]string{CompJaeger: "two words"}},
+		{Without: map[string]bool{"tempo": true}},
+		{Images: map[string]string{CompCollector: "x"}, Without: map[string]bool{CompCollector: true}},
+	} {
+		if _, err := Add(dir, bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
 	}
 }

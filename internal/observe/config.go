@@ -13,6 +13,7 @@ const (
 	pathTargets      = "observe/prometheus/targets.yml"
 	pathDatasources  = "observe/grafana/provisioning/datasources/berth.yml"
 	pathDashProvider = "observe/grafana/provisioning/dashboards/berth.yml"
+	pathJaeger       = "observe/jaeger/config.yaml"
 	pathCollector    = "observe/otel-collector/config.yaml"
 )
 
@@ -21,19 +22,29 @@ func dashboardPath(stack string) string { return "observe/grafana/dashboards/" +
 // yq quotes a string for YAML (a JSON string is a YAML string).
 func yq(s string) string { return strconv.Quote(s) }
 
+// hostPort is "HOST:PORT", quoted for YAML.
+func hostPort(host string, port int) string { return yq(host + ":" + strconv.Itoa(port)) }
+
 // configs adds the generated configuration files to files.
 func configs(st *Stack, opts Options, files map[string][]byte) error {
-	files[pathPrometheus] = []byte(prometheusYAML(st, opts))
-	files[pathTargets] = []byte(targetsYAML(st))
-	files[pathDatasources] = []byte(datasourcesYAML(st))
-	files[pathDashProvider] = []byte(dashProviderYAML())
-	dash, err := dashboardJSON(st)
-	if err != nil {
-		return err
+	if opts.Has(CompPrometheus) {
+		files[pathPrometheus] = []byte(prometheusYAML(st, opts))
+		files[pathTargets] = []byte(targetsYAML(st))
 	}
-	files[dashboardPath(st.Name)] = dash
-	if opts.Collector {
-		files[pathCollector] = []byte(collectorYAML(st))
+	if opts.Has(CompGrafana) {
+		files[pathDatasources] = []byte(datasourcesYAML(st, opts))
+		files[pathDashProvider] = []byte(dashProviderYAML())
+		dash, err := dashboardJSON(st)
+		if err != nil {
+			return err
+		}
+		files[dashboardPath(st.Name)] = dash
+	}
+	if opts.Has(CompJaeger) {
+		files[pathJaeger] = []byte(jaegerYAML())
+	}
+	if opts.Has(CompCollector) {
+		files[pathCollector] = []byte(collectorYAML(st, opts))
 	}
 	return nil
 }
@@ -66,14 +77,21 @@ scrape_configs:
       - targets: [%s]
         labels:
           stack: %s
-`, yq(st.Name), LabelMetrics, st.NetworkName, yq(st.Name), yq("localhost:"+strconv.Itoa(PortPrometheus)),
-		yq("host.containers.internal:"+strconv.Itoa(opts.berthPort())), yq(st.Name))
-	if opts.Collector {
+`, yq(st.Name), LabelMetrics, st.NetworkName, yq(st.Name), hostPort("localhost", PortPrometheus),
+		hostPort("host.containers.internal", opts.berthPort()), yq(st.Name))
+	if opts.Has(CompJaeger) {
+		fmt.Fprintf(&b, `  # Jaeger's own metrics (spans received, stored, dropped).
+  - job_name: jaeger
+    static_configs:
+      - targets: [%s]
+`, hostPort(n.container("jaeger"), portTelemetry))
+	}
+	if opts.Has(CompCollector) {
 		fmt.Fprintf(&b, `  # Metrics that services send over OTLP, exported by the collector.
   - job_name: otel-collector
     static_configs:
       - targets: [%s]
-`, yq(n.container("otel-collector")+":"+strconv.Itoa(portCollProm)))
+`, hostPort(n.container(roleCollector), portCollProm))
 	}
 	return b.String()
 }
@@ -93,23 +111,35 @@ func targetsYAML(st *Stack) string {
 	return b.String()
 }
 
-func datasourcesYAML(st *Stack) string {
+// datasourcesYAML is Grafana's datasource provisioning file (apiVersion 1).
+func datasourcesYAML(st *Stack, opts Options) string {
 	n := names{st.Name}
-	return markerLine + fmt.Sprintf(`apiVersion: 1
-datasources:
-  - name: Prometheus
+	var b strings.Builder
+	b.WriteString(markerLine)
+	b.WriteString("apiVersion: 1\ndatasources:")
+	if !opts.Has(CompPrometheus) && !opts.Has(CompJaeger) {
+		b.WriteString(" []\n")
+		return b.String()
+	}
+	b.WriteString("\n")
+	if opts.Has(CompPrometheus) {
+		fmt.Fprintf(&b, `  - name: Prometheus
     uid: berth-prometheus
     type: prometheus
     access: proxy
     url: %s
     isDefault: true
-  - name: Jaeger
+`, yq("http://"+n.container("prometheus")+":"+strconv.Itoa(PortPrometheus)))
+	}
+	if opts.Has(CompJaeger) {
+		fmt.Fprintf(&b, `  - name: Jaeger
     uid: berth-jaeger
     type: jaeger
     access: proxy
     url: %s
-`, yq("http://"+n.container("prometheus")+":"+strconv.Itoa(PortPrometheus)),
-		yq("http://"+n.container("jaeger")+":"+strconv.Itoa(PortJaegerUI)))
+`, yq("http://"+n.container("jaeger")+":"+strconv.Itoa(PortJaegerUI)))
+	}
+	return b.String()
 }
 
 func dashProviderYAML() string {
@@ -125,33 +155,126 @@ providers:
 `
 }
 
-func collectorYAML(st *Stack) string {
-	n := names{st.Name}
-	return markerLine + fmt.Sprintf(`receivers:
+// otlpReceiver is the otlp receiver of Jaeger and the collector, listening
+// on every interface of the container (the default is localhost only).
+func otlpReceiver() string {
+	return fmt.Sprintf(`receivers:
   otlp:
     protocols:
       grpc:
-        endpoint: "0.0.0.0:%d"
+        endpoint: %s
       http:
-        endpoint: "0.0.0.0:%d"
+        endpoint: %s
+`, hostPort("0.0.0.0", PortOTLPGRPC), hostPort("0.0.0.0", PortOTLPHTTP))
+}
+
+// ownTelemetry is the service.telemetry of Jaeger and the collector: logs
+// at info, their own metrics for Prometheus on portTelemetry.
+func ownTelemetry(name string) string {
+	return fmt.Sprintf(`  telemetry:
+    resource:
+      service.name: %s
+    logs:
+      level: info
+    metrics:
+      level: normal
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: "0.0.0.0"
+                port: %d
+`, yq(name), portTelemetry)
+}
+
+// jaegerYAML is Jaeger v2's configuration (the OpenTelemetry Collector's
+// format with Jaeger's extensions): OTLP in, Badger on the volume, the query
+// API and UI on 16686, health on 13133.
+func jaegerYAML() string {
+	return markerLine + fmt.Sprintf(`service:
+  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [jaeger_storage_exporter]
+%s
+extensions:
+  healthcheckv2:
+    use_v2: true
+    http:
+      endpoint: %s
+  jaeger_query:
+    storage:
+      traces: main
+    http:
+      endpoint: %s
+    grpc:
+      endpoint: %s
+  jaeger_storage:
+    backends:
+      main:
+        badger:
+          directories:
+            keys: /badger/keys
+            values: /badger/values
+          ephemeral: false
+          ttl:
+            spans: 168h
+
+%s
 processors:
   batch: {}
+
 exporters:
-  otlp/jaeger:
+  jaeger_storage_exporter:
+    trace_storage: main
+`, ownTelemetry("jaeger"), hostPort("0.0.0.0", portHealth), hostPort("0.0.0.0", PortJaegerUI),
+		hostPort("0.0.0.0", portJaegerGRPC), otlpReceiver())
+}
+
+// collectorYAML is the OpenTelemetry Collector's configuration: OTLP in;
+// traces to Jaeger over OTLP/gRPC, metrics to a Prometheus endpoint that
+// Prometheus scrapes (to the debug exporter when a back end is left out).
+func collectorYAML(st *Stack, opts Options) string {
+	n := names{st.Name}
+	traces, metrics := "debug", "debug"
+	var b strings.Builder
+	b.WriteString(markerLine)
+	b.WriteString(otlpReceiver())
+	b.WriteString(`
+processors:
+  batch: {}
+
+exporters:
+  debug:
+    verbosity: basic
+`)
+	if opts.Has(CompJaeger) {
+		traces = "otlp_grpc/jaeger"
+		fmt.Fprintf(&b, `  otlp_grpc/jaeger:
     endpoint: %s
     tls:
       insecure: true
-  prometheus:
-    endpoint: "0.0.0.0:%d"
+`, hostPort(n.container("jaeger"), PortOTLPGRPC))
+	}
+	if opts.Has(CompPrometheus) {
+		metrics = "prometheus"
+		fmt.Fprintf(&b, `  prometheus:
+    endpoint: %s
+`, hostPort("0.0.0.0", portCollProm))
+	}
+	fmt.Fprintf(&b, `
 service:
   pipelines:
     traces:
       receivers: [otlp]
       processors: [batch]
-      exporters: [otlp/jaeger]
+      exporters: [%s]
     metrics:
       receivers: [otlp]
       processors: [batch]
-      exporters: [prometheus]
-`, PortOTLPGRPC, PortOTLPHTTP, yq(n.container("jaeger")+":"+strconv.Itoa(PortOTLPGRPC)), portCollProm)
+      exporters: [%s]
+%s`, traces, metrics, ownTelemetry("otel-collector"))
+	return b.String()
 }

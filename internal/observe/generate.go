@@ -1,20 +1,57 @@
 package observe
 
 import (
+	"errors"
+	"fmt"
 	"path"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/berth-dev/berth/internal/unitfile"
 )
 
 // Pinned images: a tag is a version, never "latest", so that a stack is the
 // same stack tomorrow. Bump them here (and the golden files with -update).
+// Jaeger is v2 (built on the OpenTelemetry Collector, configured by a file);
+// the collector is the core distribution, which has the otlp receiver, the
+// batch processor and the otlp, debug and prometheus exporters the
+// generated configuration uses.
 const (
-	ImagePrometheus = "docker.io/prom/prometheus:v2.55.1"
+	ImagePrometheus = "docker.io/prom/prometheus:v3.5.0"
 	ImageGrafana    = "docker.io/grafana/grafana:11.6.0"
-	ImageJaeger     = "docker.io/jaegertracing/all-in-one:1.65.0"
-	ImageCollector  = "docker.io/otel/opentelemetry-collector-contrib:0.120.0"
+	ImageJaeger     = "docker.io/jaegertracing/jaeger:2.12.0"
+	ImageCollector  = "docker.io/otel/opentelemetry-collector:0.165.0"
 )
+
+// Components berth observe add can write, by the name --image and --without
+// take.
+const (
+	CompPrometheus = "prometheus"
+	CompGrafana    = "grafana"
+	CompJaeger     = "jaeger"
+	CompCollector  = "collector"
+)
+
+// ComponentNames lists them in a fixed order.
+func ComponentNames() []string {
+	return []string{CompPrometheus, CompGrafana, CompJaeger, CompCollector}
+}
+
+// DefaultImage is a component's pinned image.
+func DefaultImage(comp string) string {
+	switch comp {
+	case CompPrometheus:
+		return ImagePrometheus
+	case CompGrafana:
+		return ImageGrafana
+	case CompJaeger:
+		return ImageJaeger
+	case CompCollector:
+		return ImageCollector
+	}
+	return ""
+}
 
 // Ports inside the containers, also published on 127.0.0.1.
 const (
@@ -23,7 +60,10 @@ const (
 	PortJaegerUI   = 16686
 	PortOTLPGRPC   = 4317
 	PortOTLPHTTP   = 4318
-	portCollProm   = 8889 // the collector's Prometheus exporter (not published)
+	portJaegerGRPC = 16685 // Jaeger's query API over gRPC (not published)
+	portHealth     = 13133 // Jaeger's health endpoint (not published)
+	portTelemetry  = 8888  // Jaeger's and the collector's own metrics (not published)
+	portCollProm   = 8889  // the collector's Prometheus exporter (not published)
 )
 
 // Marker is in every file berth observe writes; a file without it is the
@@ -44,6 +84,12 @@ type Options struct {
 	// BerthMetricsPort is where `berth up -d --metrics-addr` serves berth's
 	// own metrics on the host; 0 means DefaultMetricsPort.
 	BerthMetricsPort int
+	// Images replaces a component's pinned image (a mirror, a pinned tag):
+	// component name -> image reference. An image for the collector also
+	// turns the collector on.
+	Images map[string]string
+	// Without leaves components out: component name -> true.
+	Without map[string]bool
 }
 
 func (o Options) berthPort() int {
@@ -51,6 +97,54 @@ func (o Options) berthPort() int {
 		return DefaultMetricsPort
 	}
 	return o.BerthMetricsPort
+}
+
+// Has reports whether Add writes a component.
+func (o Options) Has(comp string) bool {
+	if o.Without[comp] {
+		return false
+	}
+	if comp == CompCollector {
+		return o.Collector || o.Images[CompCollector] != ""
+	}
+	return true
+}
+
+// Image is a component's image: the user's, else the pinned one.
+func (o Options) Image(comp string) string {
+	if img := o.Images[comp]; img != "" {
+		return img
+	}
+	return DefaultImage(comp)
+}
+
+// tracing reports whether something receives OTLP (Jaeger or the collector).
+func (o Options) tracing() bool { return o.Has(CompJaeger) || o.Has(CompCollector) }
+
+// Validate checks the component names and image references of opts.
+func (o Options) Validate() error {
+	var bad []string
+	for comp, img := range o.Images {
+		switch {
+		case DefaultImage(comp) == "":
+			bad = append(bad, fmt.Sprintf("--image %s=%s: unknown component %q (one of %s)", comp, img, comp, strings.Join(ComponentNames(), ", ")))
+		case img == "" || strings.ContainsAny(img, " \t\n\"'\\"):
+			bad = append(bad, fmt.Sprintf("--image %s=%q: want an image reference such as %s", comp, img, DefaultImage(comp)))
+		}
+	}
+	for comp := range o.Without {
+		if DefaultImage(comp) == "" {
+			bad = append(bad, fmt.Sprintf("--without %s: unknown component (one of %s)", comp, strings.Join(ComponentNames(), ", ")))
+		}
+	}
+	if o.Without[CompCollector] && o.Images[CompCollector] != "" {
+		bad = append(bad, "--image collector=... and --without collector contradict each other: drop one")
+	}
+	sort.Strings(bad)
+	if len(bad) > 0 {
+		return errors.New(strings.Join(bad, "\n"))
+	}
+	return nil
 }
 
 // names are the generated resources of a stack.
@@ -61,10 +155,14 @@ func (n names) unit(role string) string      { return n.stack + "-" + role + ".c
 func (n names) volume(role string) string    { return n.stack + "-" + role + "-data.volume" }
 func (n names) volName(role string) string   { return n.stack + "-" + role + "-data" }
 
+// roleCollector is the collector's container role (its component is
+// "collector", its container NAME-otel-collector).
+const roleCollector = "otel-collector"
+
 // otlpHost is where services send OTLP: the collector, or Jaeger itself.
 func (n names) otlpHost(collector bool) string {
 	if collector {
-		return n.container("otel-collector")
+		return n.container(roleCollector)
 	}
 	return n.container("jaeger")
 }
@@ -82,14 +180,31 @@ func newUnit(description string) *unitfile.File {
 
 func unitText(f *unitfile.File) []byte { return []byte(markerLine + f.Format()) }
 
-// container starts the common part of a generated container.
-func (n names) containerUnit(st *Stack, role, what, image string) *unitfile.File {
+// containerUnit starts the common part of a generated container. alias is
+// the short name the seed's compose file uses for the same service
+// (http://jaeger:4317, prometheus:9090), so that a stack written against
+// those names finds berth's containers too; it is given as PodmanArgs so
+// that the unit runs on podman older than quadlet's NetworkAlias= (5.2).
+func (n names) containerUnit(st *Stack, role, alias, what, image string) *unitfile.File {
 	f := newUnit(what + " for the " + st.Name + " stack (berth observe)")
 	f.Add("Container", "ContainerName", n.container(role))
 	f.Add("Container", "Image", image)
 	f.Add("Container", "Network", st.Network)
+	f.Add("Container", "PodmanArgs", "--network-alias="+alias)
 	f.Add("Container", "Label", "io.berth.observe="+role)
 	return f
+}
+
+// after orders a unit after the generated units of the given roles.
+func (n names) after(f *unitfile.File, roles ...string) {
+	var units []string
+	for _, r := range roles {
+		units = append(units, n.unit(r))
+	}
+	if len(units) > 0 {
+		f.Add("Unit", "Wants", strings.Join(units, " "))
+		f.Add("Unit", "After", strings.Join(units, " "))
+	}
 }
 
 func finishContainer(f *unitfile.File) []byte {
@@ -105,26 +220,32 @@ func publish(f *unitfile.File, ports ...int) {
 	}
 }
 
-func (n names) prometheus(st *Stack) []byte {
-	f := n.containerUnit(st, "prometheus", "Prometheus", ImagePrometheus)
+func (n names) prometheus(st *Stack, opts Options) []byte {
+	f := n.containerUnit(st, "prometheus", "prometheus", "Prometheus", opts.Image(CompPrometheus))
 	f.AddComment("Container", "# A folder, not the file, is mounted, so that a rewritten targets.yml is seen live.")
 	f.Add("Container", "Volume", "./observe/prometheus:/etc/prometheus/berth:ro,z")
-	f.Add("Container", "Volume", n.volume("prometheus")+":/prometheus")
+	f.Add("Container", "Volume", n.volume("prometheus")+":/prometheus:U")
 	f.AddArgs("Container", "Exec", []string{"--config.file=/etc/prometheus/berth/prometheus.yml",
 		"--storage.tsdb.path=/prometheus", "--web.enable-lifecycle"})
 	publish(f, PortPrometheus)
+	f.AddComment("Container", "# wget is busybox's, in Prometheus's own image.")
 	f.Add("Container", "HealthCmd", "wget -q -O /dev/null http://127.0.0.1:9090/-/ready")
 	f.Add("Container", "HealthInterval", "30s")
 	return finishContainer(f)
 }
 
-func (n names) grafana(st *Stack) []byte {
-	f := n.containerUnit(st, "grafana", "Grafana", ImageGrafana)
-	f.Add("Unit", "Wants", n.unit("prometheus")+" "+n.unit("jaeger"))
-	f.Add("Unit", "After", n.unit("prometheus")+" "+n.unit("jaeger"))
+func (n names) grafana(st *Stack, opts Options) []byte {
+	f := n.containerUnit(st, "grafana", "grafana", "Grafana", opts.Image(CompGrafana))
+	var deps []string
+	for _, c := range []string{CompPrometheus, CompJaeger} {
+		if opts.Has(c) {
+			deps = append(deps, c)
+		}
+	}
+	n.after(f, deps...)
 	f.Add("Container", "Volume", "./observe/grafana/provisioning:/etc/grafana/provisioning:ro,z")
 	f.Add("Container", "Volume", "./observe/grafana/dashboards:/etc/berth/dashboards:ro,z")
-	f.Add("Container", "Volume", n.volume("grafana")+":/var/lib/grafana")
+	f.Add("Container", "Volume", n.volume("grafana")+":/var/lib/grafana:U")
 	f.AddComment("Container", "# Published on loopback only, so anonymous viewers are local users.")
 	f.Add("Container", "Environment", "GF_AUTH_ANONYMOUS_ENABLED=true GF_AUTH_ANONYMOUS_ORG_ROLE=Viewer")
 	f.Add("Container", "Environment", "GF_ANALYTICS_REPORTING_ENABLED=false GF_ANALYTICS_CHECK_FOR_UPDATES=false")
@@ -132,13 +253,15 @@ func (n names) grafana(st *Stack) []byte {
 	return finishContainer(f)
 }
 
-func (n names) jaeger(st *Stack, collector bool) []byte {
-	f := n.containerUnit(st, "jaeger", "Jaeger", ImageJaeger)
+// jaeger is Jaeger v2: one binary configured by observe/jaeger/config.yaml
+// (OTLP in, Badger storage on a volume, the query API and UI).
+func (n names) jaeger(st *Stack, opts Options) []byte {
+	f := n.containerUnit(st, "jaeger", "jaeger", "Jaeger", opts.Image(CompJaeger))
+	f.Add("Container", "Volume", "./observe/jaeger:/etc/berth/jaeger:ro,z")
 	f.AddComment("Container", "# Traces are kept in Badger on a volume, so they survive a restart.")
-	f.Add("Container", "Environment", "COLLECTOR_OTLP_ENABLED=true SPAN_STORAGE_TYPE=badger BADGER_EPHEMERAL=false")
-	f.Add("Container", "Environment", "BADGER_DIRECTORY_VALUE=/badger/data BADGER_DIRECTORY_KEY=/badger/key")
 	f.Add("Container", "Volume", n.volume("jaeger")+":/badger:U")
-	if collector {
+	f.Add("Container", "Exec", "--config=/etc/berth/jaeger/config.yaml")
+	if opts.Has(CompCollector) {
 		publish(f, PortJaegerUI)
 	} else {
 		publish(f, PortJaegerUI, PortOTLPGRPC, PortOTLPHTTP)
@@ -146,10 +269,11 @@ func (n names) jaeger(st *Stack, collector bool) []byte {
 	return finishContainer(f)
 }
 
-func (n names) collector(st *Stack) []byte {
-	f := n.containerUnit(st, "otel-collector", "OpenTelemetry collector", ImageCollector)
-	f.Add("Unit", "Wants", n.unit("jaeger"))
-	f.Add("Unit", "After", n.unit("jaeger"))
+func (n names) collector(st *Stack, opts Options) []byte {
+	f := n.containerUnit(st, roleCollector, "otel-collector", "OpenTelemetry collector", opts.Image(CompCollector))
+	if opts.Has(CompJaeger) {
+		n.after(f, "jaeger")
+	}
 	f.Add("Container", "Volume", "./observe/otel-collector:/etc/berth/otel-collector:ro,z")
 	f.Add("Container", "Exec", "--config=/etc/berth/otel-collector/config.yaml")
 	publish(f, PortOTLPGRPC, PortOTLPHTTP)
@@ -171,20 +295,20 @@ func networkUnit(st *Stack) []byte {
 }
 
 // dropin is what a service's 50-berth-observe.conf holds, or nil.
-func dropin(st *Stack, s *Service, collector bool) []byte {
+func dropin(st *Stack, s *Service, opts Options) []byte {
 	f := unitfile.New("")
-	if _, join := st.onNetwork(s); join && (s.Metrics != nil || s.OTel) {
+	if _, join := st.onNetwork(s); join && (s.Metrics != nil || s.Traced()) {
 		f.AddComment("Container", "# The service had no network; this puts it on the stack's, where it is found by name.")
 		f.Add("Container", "Network", st.Network)
 	}
-	if s.OTel && !s.UserEnv["OTEL_EXPORTER_OTLP_ENDPOINT"] {
-		f.Add("Container", "Environment", "OTEL_EXPORTER_OTLP_ENDPOINT="+OTLPEndpoint(st.Name, collector))
-		if !s.UserEnv["OTEL_EXPORTER_OTLP_PROTOCOL"] {
+	if s.OTel && opts.tracing() && s.OTelEndpoint == "" {
+		f.Add("Container", "Environment", "OTEL_EXPORTER_OTLP_ENDPOINT="+OTLPEndpoint(st.Name, opts.Has(CompCollector)))
+		if s.OTelProtocol == "" {
 			f.Add("Container", "Environment", "OTEL_EXPORTER_OTLP_PROTOCOL=grpc")
 		}
-		if !s.UserEnv["OTEL_SERVICE_NAME"] {
-			f.Add("Container", "Environment", "OTEL_SERVICE_NAME="+s.Name)
-		}
+	}
+	if s.Traced() && opts.tracing() && s.OTelServiceName == "" {
+		f.Add("Container", "Environment", "OTEL_SERVICE_NAME="+s.Name)
 	}
 	if len(f.Sections) == 0 {
 		return nil
@@ -198,27 +322,39 @@ func DropinPath(unit string) string { return path.Join(unit+".d", DropinName) }
 // quadlets adds the generated quadlet files to files (relative path -> text).
 func quadlets(st *Stack, opts Options, files map[string][]byte) {
 	n := names{st.Name}
-	files[n.unit("prometheus")] = n.prometheus(st)
-	files[n.unit("grafana")] = n.grafana(st)
-	files[n.unit("jaeger")] = n.jaeger(st, opts.Collector)
-	files[n.volume("prometheus")] = n.volumeUnit(st, "prometheus", "Prometheus")
-	files[n.volume("grafana")] = n.volumeUnit(st, "grafana", "Grafana")
-	files[n.volume("jaeger")] = n.volumeUnit(st, "jaeger", "Jaeger")
-	if opts.Collector {
-		files[n.unit("otel-collector")] = n.collector(st)
+	if opts.Has(CompPrometheus) {
+		files[n.unit("prometheus")] = n.prometheus(st, opts)
+		files[n.volume("prometheus")] = n.volumeUnit(st, "prometheus", "Prometheus")
+	}
+	if opts.Has(CompGrafana) {
+		files[n.unit("grafana")] = n.grafana(st, opts)
+		files[n.volume("grafana")] = n.volumeUnit(st, "grafana", "Grafana")
+	}
+	if opts.Has(CompJaeger) {
+		files[n.unit("jaeger")] = n.jaeger(st, opts)
+		files[n.volume("jaeger")] = n.volumeUnit(st, "jaeger", "Jaeger")
+	}
+	if opts.Has(CompCollector) {
+		files[n.unit(roleCollector)] = n.collector(st, opts)
 	}
 	if st.Created {
 		files[st.Network] = networkUnit(st)
 	}
 	for _, s := range st.Services {
-		if d := dropin(st, s, opts.Collector); d != nil {
+		if d := dropin(st, s, opts); d != nil {
 			files[DropinPath(s.Unit)] = d
 		}
 	}
 }
 
 // Volumes lists the podman volumes Add's units create (Remove keeps them).
-func Volumes(stack string) []string {
+func Volumes(stack string, opts Options) []string {
 	n := names{stack}
-	return []string{n.volName("grafana"), n.volName("jaeger"), n.volName("prometheus")}
+	var out []string
+	for _, c := range []string{CompGrafana, CompJaeger, CompPrometheus} {
+		if opts.Has(c) {
+			out = append(out, n.volName(c))
+		}
+	}
+	return out
 }

@@ -55,6 +55,24 @@ type Service struct {
 	Networks  []string  // the user's Network= values
 	Pod       bool      // joins a pod (networking is the pod's)
 	UserEnv   map[string]bool
+	// The OTEL_* values the user's own files set ("" when unset).
+	OTelEndpoint    string   // OTEL_EXPORTER_OTLP_ENDPOINT (or its _TRACES_ form)
+	OTelProtocol    string   // OTEL_EXPORTER_OTLP_PROTOCOL (or its _TRACES_ form)
+	OTelServiceName string   // OTEL_SERVICE_NAME
+	OTelPos         diag.Pos // the label or Environment= line that declared tracing
+}
+
+// Traced reports whether the service declares that it sends traces: the
+// io.berth.otel=true label, or an OTLP endpoint in its own environment.
+func (s *Service) Traced() bool { return s.OTel || s.OTelEndpoint != "" }
+
+// TraceService is the service name its spans carry (OTEL_SERVICE_NAME):
+// the user's, else the one berth observe add's drop-in sets.
+func (s *Service) TraceService() string {
+	if s.OTelServiceName != "" {
+		return s.OTelServiceName
+	}
+	return s.Name
 }
 
 // Endpoint is a declared metrics endpoint.
@@ -153,9 +171,22 @@ func (st *Stack) service(u *quadlet.Unit, info *quadlet.Info) *Service {
 	for _, l := range u.File.AllLines("Container", "Environment") {
 		words, _ := unitfile.SplitArgs(l.Value)
 		for _, w := range words {
-			k, _, _ := strings.Cut(w, "=")
-			if userLine(l) {
-				s.UserEnv[k] = true
+			k, v, _ := strings.Cut(w, "=")
+			if !userLine(l) {
+				continue
+			}
+			s.UserEnv[k] = true
+			switch k {
+			case "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT":
+				if s.OTelEndpoint == "" || k == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" {
+					s.OTelEndpoint, s.OTelPos = v, l.Pos
+				}
+			case "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL":
+				if s.OTelProtocol == "" || k == "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" {
+					s.OTelProtocol = v
+				}
+			case "OTEL_SERVICE_NAME":
+				s.OTelServiceName = v
 			}
 		}
 	}
@@ -171,6 +202,9 @@ func (st *Stack) service(u *quadlet.Unit, info *quadlet.Info) *Service {
 				s.Metrics = st.parseEndpoint(v, l.Pos)
 			case LabelOTel:
 				s.OTel, _ = unitfile.ParseBool(v)
+				if s.OTel {
+					s.OTelPos = l.Pos
+				}
 			}
 		}
 	}
@@ -240,6 +274,17 @@ func (st *Stack) onNetwork(s *Service) (on, join bool) {
 		}
 	}
 	return false, false
+}
+
+// Traced lists the services that declare tracing, by unit name.
+func (st *Stack) Traced() []*Service {
+	var out []*Service
+	for _, s := range st.Services {
+		if s.Traced() {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Scraped lists the services with a metrics endpoint, by unit name.
