@@ -118,7 +118,7 @@ func (a *app) runObserve(o observeOptions) error {
 	var urls []string
 	for _, c := range []struct {
 		comp, name string
-		port int
+		port       int
 	}{{observe.CompPrometheus, "Prometheus", observe.PortPrometheus}, {observe.CompGrafana, "Grafana", observe.PortGrafana},
 		{observe.CompJaeger, "Jaeger", observe.PortJaegerUI}} {
 		if opts.Has(c.comp) {
