@@ -1,7 +1,9 @@
 // Command agent is the example stacks' application service: a small HTTP API
 // standing in for the seeds' Colosseum agent and Botticelli bot server. It
 // serves /healthz (healthy once its database answers), /metrics (Prometheus)
-// and / (a JSON status), and reaches PostgreSQL at DATABASE_URL.
+// and / (a JSON status), and reaches PostgreSQL at DATABASE_URL. With
+// OTEL_EXPORTER_OTLP_ENDPOINT set it sends a span for every request (and
+// for each database probe inside it) over OTLP.
 //
 // It also has a -check URL mode so that the same static binary can be an
 // exec-form health command in a FROM scratch image, which has no shell.
@@ -24,6 +26,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 func main() {
@@ -99,12 +105,16 @@ func (s *server) probeDB(ctx context.Context) error {
 	if s.dbAddr == "" {
 		return nil
 	}
+	_, span := otel.Tracer("agent").Start(ctx, "database probe", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("server.address", s.dbAddr)))
+	defer span.End()
 	start := time.Now()
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", s.dbAddr)
 	s.dbProbe.Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.dbUp.Set(0)
+		span.SetStatus(codes.Error, err.Error())
 		return err
 	}
 	conn.Close()
@@ -151,9 +161,14 @@ func serve(addr, databaseURL string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: addr, Handler: s.handler(reg), ReadHeaderTimeout: 5 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	tr, flush, err := setupTracing(ctx)
+	if err != nil {
+		return err
+	}
+	defer flush()
+	srv := &http.Server{Addr: addr, Handler: traced(tr, s.handler(reg)), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
