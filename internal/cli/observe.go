@@ -1,21 +1,16 @@
 package cli
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/internal/observe"
-	"github.com/berth-dev/berth/internal/podman"
 )
 
-// observeCommands are `berth observe add|remove` and `berth check metrics`.
+// observeCommands are `berth observe add|remove` and `berth check metrics|traces`.
 func (a *app) observeCommands() []*cobra.Command {
 	return []*cobra.Command{a.newObserveCmd(), a.newCheckCmd()}
 }
@@ -145,72 +140,4 @@ func (a *app) printObserveResult(res *observe.Result) {
 	for _, p := range res.Kept {
 		fmt.Fprintf(a.stdout, "kept    %s (yours: no marker)\n", p)
 	}
-}
-
-// checkOptions are the flags of berth check metrics.
-type checkOptions struct {
-	image   string
-	json    bool
-	timeout time.Duration
-	service string
-}
-
-func (a *app) newCheckCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "check", Short: "Check a running stack from the inside"}
-	var o checkOptions
-	metrics := &cobra.Command{
-		Use:   "metrics [SERVICE]",
-		Short: "Fetch every declared metrics endpoint (io.berth.metrics) from inside the stack's network",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.service = args[0]
-			}
-			return a.runCheckMetrics(c, o)
-		},
-	}
-	f := metrics.Flags()
-	f.StringVar(&o.image, "image", "", "local `IMAGE` with an HTTP client to run in the network (default: "+observe.TestClientImage+", else "+observe.ImagePrometheus+")")
-	f.BoolVar(&o.json, "json", false, "print the results as JSON")
-	f.DurationVar(&o.timeout, "timeout", 15*time.Second, "time limit per endpoint")
-	cmd.AddCommand(metrics)
-	return cmd
-}
-
-var errChecksFailed = errors.New("some metrics endpoints did not answer with metrics")
-
-func (a *app) runCheckMetrics(c *cobra.Command, o checkOptions) error {
-	dir, err := a.global.workDir()
-	if err != nil {
-		return err
-	}
-	st, err := observe.LoadStack(dir, a.global.projectName(dir))
-	if err != nil {
-		return err
-	}
-	checks, err := observe.CheckMetrics(c.Context(), st, podman.ExecRunner{},
-		observe.CheckOptions{Service: o.service, Image: o.image, Timeout: o.timeout})
-	if err != nil {
-		return err
-	}
-	if o.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(checks); err != nil {
-			return err
-		}
-	} else {
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SERVICE\tURL\tSTATUS\tFAMILIES\tSAMPLES\tERROR")
-		for _, ch := range checks {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", ch.Service, ch.URL, ch.Status, ch.Families, ch.Samples, ch.Error)
-		}
-		_ = tw.Flush()
-	}
-	for _, ch := range checks {
-		if !ch.OK() {
-			return errChecksFailed
-		}
-	}
-	return nil
 }

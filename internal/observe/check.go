@@ -30,6 +30,10 @@ type CheckOptions struct {
 	Image   string
 	Podman  string        // the podman binary; "" means "podman"
 	Timeout time.Duration // per endpoint; 0 means 15 s
+	// PrometheusURL, when set, is also asked (through HTTP) whether each
+	// service is a target that is up (up{job=STACK} and its last error).
+	PrometheusURL string
+	HTTP          Getter // for PrometheusURL; nil means HTTPGetter
 }
 
 // MetricsCheck is what one declared metrics endpoint answered.
@@ -42,10 +46,17 @@ type MetricsCheck struct {
 	Families int    `json:"families"`
 	Samples  int    `json:"samples"`
 	Error    string `json:"error,omitempty"`
+	// Prometheus is what Prometheus says of the service, when asked.
+	Prometheus *PromStatus `json:"prometheus,omitempty"`
+	// PromProblem says what is wrong on Prometheus's side, when something is.
+	PromProblem string `json:"prometheus_problem,omitempty"`
 }
 
-// OK reports whether the endpoint answered 200 with parsable metrics.
-func (c MetricsCheck) OK() bool { return c.Error == "" && c.Status == 200 }
+// OK reports whether the endpoint answered 200 with parsable metrics, and
+// Prometheus (when asked) scrapes it with up == 1.
+func (c MetricsCheck) OK() bool {
+	return c.Error == "" && c.Status == 200 && (c.Prometheus == nil || c.Prometheus.OK())
+}
 
 // CheckMetrics fetches every declared metrics endpoint of the stack from
 // inside the network the service is on, with a throw-away client container
@@ -76,7 +87,31 @@ func CheckMetrics(ctx context.Context, st *Stack, r podman.Runner, opts CheckOpt
 	for _, s := range services {
 		out = append(out, checkOne(ctx, pc, st, s, image, timeout))
 	}
+	if opts.PrometheusURL != "" {
+		askPrometheus(ctx, st, services, opts, out)
+	}
 	return out, nil
+}
+
+// askPrometheus adds Prometheus's view to each check.
+func askPrometheus(ctx context.Context, st *Stack, services []*Service, opts CheckOptions, out []MetricsCheck) {
+	g := opts.HTTP
+	if g == nil {
+		g = HTTPGetter{}
+	}
+	status, err := PrometheusStatus(ctx, g, opts.PrometheusURL, st)
+	for i, s := range services {
+		ps := PromStatus{}
+		if err != nil {
+			ps.Error = err.Error()
+		} else {
+			ps = status[s.Name]
+		}
+		out[i].Prometheus = &ps
+		if !ps.OK() {
+			out[i].PromProblem = ps.Problem(st, s)
+		}
+	}
 }
 
 func pickImage(ctx context.Context, pc *podman.Client, image string) (string, error) {

@@ -60,7 +60,12 @@ type Service struct {
 	OTelProtocol    string   // OTEL_EXPORTER_OTLP_PROTOCOL (or its _TRACES_ form)
 	OTelServiceName string   // OTEL_SERVICE_NAME
 	OTelPos         diag.Pos // the label or Environment= line that declared tracing
+	// Effective are the OTLP settings in force, berth observe's drop-in included.
+	Effective OTelEnv
 }
+
+// OTelEnv are a service's OTLP exporter settings.
+type OTelEnv struct{ Endpoint, Protocol, ServiceName string }
 
 // Traced reports whether the service declares that it sends traces: the
 // io.berth.otel=true label, or an OTLP endpoint in its own environment.
@@ -69,8 +74,8 @@ func (s *Service) Traced() bool { return s.OTel || s.OTelEndpoint != "" }
 // TraceService is the service name its spans carry (OTEL_SERVICE_NAME):
 // the user's, else the one berth observe add's drop-in sets.
 func (s *Service) TraceService() string {
-	if s.OTelServiceName != "" {
-		return s.OTelServiceName
+	if s.Effective.ServiceName != "" {
+		return s.Effective.ServiceName
 	}
 	return s.Name
 }
@@ -172,22 +177,7 @@ func (st *Stack) service(u *quadlet.Unit, info *quadlet.Info) *Service {
 		words, _ := unitfile.SplitArgs(l.Value)
 		for _, w := range words {
 			k, v, _ := strings.Cut(w, "=")
-			if !userLine(l) {
-				continue
-			}
-			s.UserEnv[k] = true
-			switch k {
-			case "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT":
-				if s.OTelEndpoint == "" || k == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" {
-					s.OTelEndpoint, s.OTelPos = v, l.Pos
-				}
-			case "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL":
-				if s.OTelProtocol == "" || k == "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" {
-					s.OTelProtocol = v
-				}
-			case "OTEL_SERVICE_NAME":
-				s.OTelServiceName = v
-			}
+			s.readEnv(k, v, l)
 		}
 	}
 	for _, l := range u.File.AllLines("Container", "Label") {
@@ -213,6 +203,36 @@ func (st *Stack) service(u *quadlet.Unit, info *quadlet.Info) *Service {
 		s.Metrics = nil
 	}
 	return s
+}
+
+// readEnv notes one Environment= entry: the OTLP settings in force (the
+// drop-in's included) and those of the user's own files.
+func (s *Service) readEnv(k, v string, l *unitfile.Line) {
+	user := userLine(l)
+	if user {
+		s.UserEnv[k] = true
+	}
+	switch k {
+	case "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT":
+		if s.Effective.Endpoint == "" || k == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" {
+			s.Effective.Endpoint = v
+		}
+		if user && (s.OTelEndpoint == "" || k == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+			s.OTelEndpoint, s.OTelPos = v, l.Pos
+		}
+	case "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL":
+		if s.Effective.Protocol == "" || k == "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" {
+			s.Effective.Protocol = v
+		}
+		if user && (s.OTelProtocol == "" || k == "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") {
+			s.OTelProtocol = v
+		}
+	case "OTEL_SERVICE_NAME":
+		s.Effective.ServiceName = v
+		if user {
+			s.OTelServiceName = v
+		}
+	}
 }
 
 // parseEndpoint reads "8000/metrics", "8000" or "8000/" as port and path.
@@ -274,6 +294,13 @@ func (st *Stack) onNetwork(s *Service) (on, join bool) {
 		}
 	}
 	return false, false
+}
+
+// Generated reports whether berth observe add wrote the container of a role
+// ("prometheus", "jaeger", "otel-collector", "grafana") into the stack.
+func (st *Stack) Generated(role string) bool {
+	data, err := os.ReadFile(filepath.Join(st.Dir, names{st.Name}.unit(role)))
+	return err == nil && bytes.Contains(data, []byte(Marker))
 }
 
 // Traced lists the services that declare tracing, by unit name.
