@@ -2,13 +2,16 @@
 # Build the observability back ends berth's observe e2e tests run, from the Go
 # module proxy, without any registry, each into a FROM scratch image:
 #
-#   scripts/build-observe-images.sh            jaeger and otelcol
-#   scripts/build-observe-images.sh jaeger     only one of them (jaeger|otelcol)
+#   scripts/build-observe-images.sh            prometheus, jaeger and otelcol
+#   scripts/build-observe-images.sh jaeger     only some (prometheus|jaeger|otelcol)
 #   options: --force (rebuild even if up to date), --verify (start each image
 #            with the config berth writes for it and check it answers)
 #   env: BERTH_CACHE_DIR (default /var/cache/berth)
 #
-# Images (both also tagged :latest):
+# Images (all also tagged :latest):
+#   localhost/berth-test/prometheus:2.42   Debian's prometheus package (not the
+#       Go proxy: a binary linked against libc) with busybox's sh and wget, laid
+#       out as Prometheus's own image (/bin/prometheus, user nobody). Seconds.
 #   localhost/berth-test/jaeger:$JAEGER_VERSION   Jaeger v2 all-in-one (the
 #       module's v1.x tag; its cmd/jaeger is the v2 binary), ENTRYPOINT /jaeger.
 #       The Go module carries no UI assets: the UI is a placeholder, the query
@@ -126,6 +129,67 @@ EOF
 	mv "$out.partial" "$out"
 }
 
+# ---------------------------------------------------------------- prometheus
+
+PROM_PACKAGES=(prometheus busybox-static)
+
+prom_containerfile() {
+	cat <<'EOF'
+FROM scratch
+COPY root/ /
+USER 65534:65534
+EXPOSE 9090
+ENTRYPOINT ["/bin/prometheus"]
+CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]
+EOF
+}
+
+# build_prometheus_image: Debian's prometheus package (a Go binary linked
+# against libc only) with the host's libc and busybox's sh and wget, laid out
+# as Prometheus's own image is (/bin/prometheus, /bin/promtool, nobody, wget
+# for the health command berth observe writes).
+build_prometheus_image() {
+	local debs=$OBS_CACHE/debs ctx hash version img old t0=$SECONDS d
+	mkdir -p "$debs"
+	# apt-get download fetches only what is missing from the folder.
+	(cd "$debs" && apt-get download "${PROM_PACKAGES[@]}" >/dev/null 2>&1) ||
+		[[ -n $(compgen -G "$debs/prometheus_*.deb") ]] ||
+		die "apt-get download ${PROM_PACKAGES[*]} failed: run apt-get update, or check that Debian's mirror is reachable"
+	hash=$({ echo "recipe=$RECIPE_VERSION"; ls "$debs"; prom_containerfile; declare -f build_prometheus_image; } | sha_of_stdin)
+	version=$(dpkg-deb -f "$(ls "$debs"/prometheus_*.deb | tail -1)" Version)
+	version=${version%%+*}
+	img=$PREFIX/prometheus:${version%.*}
+	if [[ $FORCE == 0 && $(image_label "$img" "$HASH_LABEL") == "$hash" ]]; then
+		log "$img is up to date"
+		return
+	fi
+	mkdir -p "$BERTH_CACHE_DIR/tmp"
+	ctx=$(mktemp -d "$BERTH_CACHE_DIR/tmp/observe-prometheus.XXXXXX")
+	TMP_DIRS+=("$ctx")
+	for d in "$debs"/prometheus_*.deb "$debs"/busybox-static_*.deb; do
+		dpkg-deb -x "$d" "$ctx/x"
+	done
+	mkdir -p "$ctx/root/bin" "$ctx/root/lib64" "$ctx/root/lib/x86_64-linux-gnu" "$ctx/root/etc/prometheus" \
+		"$ctx/root/prometheus" "$ctx/root/usr/share/prometheus"
+	cp "$ctx/x/usr/bin/prometheus" "$ctx/x/usr/bin/promtool" "$ctx/x/bin/busybox" "$ctx/root/bin/"
+	ln -s busybox "$ctx/root/bin/sh"
+	ln -s busybox "$ctx/root/bin/wget"
+	cp -r "$ctx/x/usr/share/prometheus/web" "$ctx/root/usr/share/prometheus/" 2>/dev/null || true
+	cp -L /lib64/ld-linux-x86-64.so.2 "$ctx/root/lib64/"
+	cp -L /lib/x86_64-linux-gnu/libc.so.6 "$ctx/root/lib/x86_64-linux-gnu/"
+	printf 'global:\n  scrape_interval: 15s\n' >"$ctx/root/etc/prometheus/prometheus.yml"
+	chown 65534:65534 "$ctx/root/prometheus"
+	rm -rf "$ctx/x"
+	prom_containerfile >"$ctx/Containerfile"
+	old=$(image_id "$img")
+	podman build -q --pull=never --layers=false --label "$HASH_LABEL=$hash" \
+		--label "io.berth.test.name=prometheus" -t "$img" -t "$PREFIX/prometheus:latest" \
+		-f "$ctx/Containerfile" "$ctx" >/dev/null || die "podman build of $img failed (see above)"
+	drop_replaced_image "$old" "$img"
+	safe_rm_tree "$ctx"
+	log "built $img in $(elapsed "$t0")"
+}
+
 # ---------------------------------------------------------------- images
 
 # containerfile NAME: the image around the binary, laid out as the project's
@@ -236,7 +300,7 @@ main() {
 	FORCE=0 VERIFY=0 WANT=()
 	while (($#)); do
 		case $1 in
-		jaeger | otelcol) WANT+=("$1") ;;
+		jaeger | otelcol | prometheus) WANT+=("$1") ;;
 		--force) FORCE=1 ;;
 		--verify) VERIFY=1 ;;
 		-h | --help) usage 0 ;;
@@ -247,7 +311,7 @@ main() {
 		esac
 		shift
 	done
-	((${#WANT[@]})) || WANT=(jaeger otelcol)
+	((${#WANT[@]})) || WANT=(prometheus jaeger otelcol)
 	require_root
 	require_cmd podman "run scripts/setup-host.sh first"
 	find_go
@@ -258,6 +322,7 @@ main() {
 		case $name in
 		jaeger) build_image jaeger "${JAEGER_VERSION#v}" make_jaeger_binary ;;
 		otelcol) build_image otelcol "$OTELCOL_VERSION" make_otelcol_binary ;;
+		prometheus) build_prometheus_image ;;
 		esac
 	done
 	if ((VERIFY)); then

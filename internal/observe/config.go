@@ -34,7 +34,7 @@ func configs(st *Stack, opts Options, files map[string][]byte) error {
 	if opts.Has(CompGrafana) {
 		files[pathDatasources] = []byte(datasourcesYAML(st, opts))
 		files[pathDashProvider] = []byte(dashProviderYAML())
-		dash, err := dashboardJSON(st)
+		dash, err := dashboardJSON(st, opts)
 		if err != nil {
 			return err
 		}

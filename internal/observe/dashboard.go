@@ -79,7 +79,7 @@ func dashboardUID(stack string) string {
 
 // dashboardJSON is the stack's Grafana dashboard. JSON has no comments, so
 // the marker is in its description.
-func dashboardJSON(st *Stack) ([]byte, error) {
+func dashboardJSON(st *Stack, opts Options) ([]byte, error) {
 	var panels []any
 	for i, p := range dashboardPanels() {
 		panels = append(panels, p.json(i+1, st.Name))
@@ -95,8 +95,11 @@ func dashboardJSON(st *Stack) ([]byte, error) {
 		"refresh":       "30s",
 		"time":          map[string]any{"from": "now-1h", "to": "now"},
 		"panels":        panels,
-		"links": []any{map[string]any{"title": "Traces (Jaeger)", "type": "link", "targetBlank": true,
-			"url": fmt.Sprintf("http://127.0.0.1:%d/search", PortJaegerUI)}},
+		"links":         []any{},
+	}
+	if opts.Has(CompJaeger) {
+		d["links"] = []any{map[string]any{"title": "Traces (Jaeger)", "type": "link", "targetBlank": true,
+			"url": fmt.Sprintf("http://127.0.0.1:%d/search", PortJaegerUI)}}
 	}
 	out, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
