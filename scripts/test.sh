@@ -8,6 +8,8 @@
 #                                     unless BERTH_E2E_PG=0; then a smoke test of the
 #                                     images (--verify) unless BERTH_VERIFY_IMAGES=0
 # 3. scripts/build-systemd-rootfs.sh  unless BERTH_E2E_SYSTEMD=0
+#    scripts/build-observe-images.sh   Prometheus, Jaeger v2, OTel collector images
+#                                     unless BERTH_E2E_OBSERVE=0 (cold: 5-10 min)
 # 4. go vet ./...                     (and the test/images module, and test/e2e
 #                                     with -tags e2e)
 # 5. gofmt check                      fails listing the unformatted files
@@ -54,6 +56,9 @@ prepare_host() {
 	bash scripts/build-test-images.sh "${args[@]}"
 	if [[ $BERTH_E2E_SYSTEMD == 1 ]]; then
 		bash scripts/build-systemd-rootfs.sh
+	fi
+	if [[ $BERTH_E2E_OBSERVE == 1 ]]; then
+		bash scripts/build-observe-images.sh
 	fi
 	log "host ready in $(elapsed "$t0")"
 }
@@ -110,6 +115,7 @@ main() {
 	export BERTH_REPO
 	export BERTH_E2E_PG=${BERTH_E2E_PG:-1}
 	export BERTH_E2E_SYSTEMD=${BERTH_E2E_SYSTEMD:-1}
+	export BERTH_E2E_OBSERVE=${BERTH_E2E_OBSERVE:-1}
 	export BERTH_NSPAWN_SH=$BERTH_REPO/scripts/nspawn.sh
 	export BERTH_NSPAWN_ROOTFS=${BERTH_NSPAWN_ROOTFS:-$BERTH_CACHE_DIR/nspawn-rootfs}
 	local root=1 e2e=1
