@@ -14,13 +14,16 @@ import (
 	"github.com/berth-dev/berth/internal/observe"
 	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/run"
 	"github.com/berth-dev/berth/internal/systemd"
+	sd "github.com/berth-dev/berth/internal/unitexec"
 	"github.com/berth-dev/berth/internal/version"
 )
 
 // systemdCommands are the verbs that install stacks under systemd.
 func (a *app) systemdCommands() []*cobra.Command {
-	return []*cobra.Command{a.newInstallCmd(), a.newUninstallCmd(), a.newListCmd(), a.newStatusCmd()}
+	return []*cobra.Command{a.newInstallCmd(), a.newUninstallCmd(), a.newListCmd(), a.newStatusCmd(),
+		a.newDiffCmd(), a.newHistoryCmd(), a.newRollbackCmd()}
 }
 
 // scopeFlags are --user/--system.
@@ -50,6 +53,26 @@ type installOptions struct {
 	scope   scopeFlags
 	now     bool
 	timeout time.Duration
+	apply   applyFlags
+}
+
+// applyFlags are the flags of an apply: install, rollback.
+type applyFlags struct {
+	dryRun     bool
+	wait       time.Duration
+	rollback   bool
+	keep       int
+	noRollback bool // rollback itself has no --rollback-on-failure
+}
+
+func (f *applyFlags) add(c *cobra.Command) {
+	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "print the plan (add/change/restart/remove/keep per unit) and change nothing")
+	c.Flags().DurationVar(&f.wait, "wait", 0, "wait until every started unit is active and, with a health check, healthy (--wait=TIMEOUT; default 5m)")
+	c.Flags().Lookup("wait").NoOptDefVal = "5m"
+	c.Flags().IntVar(&f.keep, "keep-revisions", run.DefaultKeepRevisions, "how many revisions of the stack to keep")
+	if !f.noRollback {
+		c.Flags().BoolVar(&f.rollback, "rollback-on-failure", false, "when a unit fails to start or (with --wait) to become healthy, go back to the previous revision")
+	}
 }
 
 func (a *app) newInstallCmd() *cobra.Command {
@@ -58,17 +81,22 @@ func (a *app) newInstallCmd() *cobra.Command {
 		Use:   "install [DIR]",
 		Short: "Install a stack's quadlet files for systemd, and start it with --now",
 		Long: "install validates the stack (nothing is installed if any file has an error),\n" +
+			"plans against what is installed and running (add / change / restart / remove / keep\n" +
+			"per unit; --dry-run prints it and stops), then stops units whose files were dropped,\n" +
 			"copies its quadlet files and drop-in folders into ~/.config/containers/systemd/STACK/\n" +
 			"(--user) or /etc/containers/systemd/STACK/ (--system), with relative paths made\n" +
 			"absolute against DIR, makes berth the systemd generator when the host's podman has\n" +
 			"no quadlet generator or one too old for the files, and runs systemctl daemon-reload.\n" +
-			"With --now it starts the services in dependency order and waits until they are active.",
+			"It then starts new units (with --now, or when the stack runs), restarts changed ones\n" +
+			"and those that need them, leaves the others running, and stops dropped units before\n" +
+			"their files go. Each install is kept as a revision (berth history, berth rollback).",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error { return a.runInstall(c.Context(), o, args) },
 	}
 	o.scope.add(cmd, "install for")
 	cmd.Flags().BoolVar(&o.now, "now", false, "start the services and wait until they are active")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long --now waits for the services")
+	o.apply.add(cmd)
 	return cmd
 }
 
@@ -97,16 +125,38 @@ func (a *app) runInstall(ctx context.Context, o *installOptions, args []string) 
 	if exe != "" {
 		exe, _ = filepath.EvalSymlinks(exe)
 	}
-	gen, small := generatorExecutable(exe)
-	res, err := systemd.Install(ctx, systemd.InstallOptions{Source: dir, Stack: stack, Layout: layout,
-		Manager: systemd.NewSystemctl(layout.Scope), Host: host, Berth: gen, Now: o.now, Timeout: o.timeout, Log: a.stdout,
-		Compile: a.compileInto(host, exe, layout.Scope == systemd.User)})
-	if res != nil {
-		a.printInstallResult(res, layout, dir)
-		if res.Plan.UseBerth && !small && exe != "" {
-			fmt.Fprintf(a.stderr, "%s: warning: no %s beside %s, so berth itself is the generator (it starts ~15 ms slower at every boot and daemon-reload); build both with `go build -o %s ./cmd/...` and install again\n",
-				programName, generatorName, exe, filepath.Dir(exe))
+	gen, _ := generatorExecutable(exe)
+	in := systemd.InstallOptions{Source: dir, Stack: stack, Layout: layout,
+		Manager: systemd.NewSystemctl(layout.Scope), Host: host, Berth: gen, Timeout: o.timeout, Log: a.stdout,
+		Compile: a.compileInto(host, exe, layout.Scope == systemd.User)}
+	return a.apply(ctx, in, o.now, o.apply, "")
+}
+
+// apply runs one apply of an installed (or new) stack through run's
+// planner and prints its plan, progress and outcome.
+func (a *app) apply(ctx context.Context, in systemd.InstallOptions, now bool, f applyFlags, summary string) error {
+	rep, err := run.InstallStack(ctx, run.InstallOptions{Install: in, UnitHost: sd.HostFacts(in.Layout.Scope == systemd.User),
+		Podman: a.podmanClient(), Now: now, DryRun: f.dryRun, Wait: f.wait, RollbackOnFailure: f.rollback,
+		Keep: f.keep, Summary: summary, Out: a.stdout})
+	if rep != nil && len(rep.Notes) > 0 && !f.dryRun {
+		fmt.Fprintf(a.stdout, "relative paths rewritten to absolute paths of %s in the installed copies:\n", in.Source)
+		for _, n := range rep.Notes {
+			fmt.Fprintf(a.stdout, "  %s\n", strings.TrimPrefix(n, in.Source+"/"))
 		}
+	}
+	if rep != nil && rep.Plan != nil && f.dryRun {
+		fmt.Fprint(a.stdout, rep.Plan.String())
+		fmt.Fprintln(a.stdout, rep.Plan.Summary())
+	}
+	if rep != nil && rep.Result != nil {
+		a.printInstallResult(rep.Result, in.Layout, in.Source)
+		if rep.Result.Plan.UseBerth && in.Berth != "" && filepath.Base(in.Berth) != generatorName {
+			fmt.Fprintf(a.stderr, "%s: warning: no %s beside %s, so berth itself is the generator (it starts ~15 ms slower at every boot and daemon-reload); build both with `go build -o %s ./cmd/...` and install again\n",
+				programName, generatorName, in.Berth, filepath.Dir(in.Berth))
+		}
+	}
+	if rep != nil && rep.Revision > 0 && err == nil {
+		fmt.Fprintf(a.stdout, "stack %s is at revision %d\n", in.Stack, rep.Revision)
 	}
 	return err
 }

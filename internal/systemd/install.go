@@ -19,7 +19,10 @@ import (
 
 // InstallOptions is one `berth install`.
 type InstallOptions struct {
-	Source  string // the stack's folder
+	Source string // the stack's folder
+	// Origin is the user's folder when Source is a staged copy of it (an
+	// apply or a rollback): the manifest records it.
+	Origin  string
 	Stack   string // its name; "" means the folder's name
 	Layout  Layout
 	Manager Manager
@@ -87,6 +90,9 @@ func Install(ctx context.Context, o InstallOptions) (*InstallResult, error) {
 	}
 	m := &Manifest{Stack: o.Stack, Scope: o.Layout.Scope, Source: src, Dir: o.Layout.StackDir(o.Stack),
 		InstalledAt: time.Now().UTC(), Units: startOrder(res)}
+	if o.Origin != "" {
+		m.Source = o.Origin
+	}
 	if !o.Host.Podman.IsZero() {
 		m.Podman = o.Host.Podman.String()
 	}
@@ -94,6 +100,7 @@ func Install(ctx context.Context, o InstallOptions) (*InstallResult, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	m.Dropped = dropped(old, m)
 	if err := copyStack(src, m, ir); err != nil {
 		return nil, err
 	}
@@ -124,6 +131,46 @@ func Install(ctx context.Context, o InstallOptions) (*InstallResult, error) {
 		}
 	}
 	return ir, nil
+}
+
+// dropped lists the units of old (and those it had dropped) that m lacks.
+func dropped(old, m *Manifest) []ManifestUnit {
+	if old == nil {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, u := range m.Units {
+		have[u.Service] = true
+	}
+	var out []ManifestUnit
+	for _, u := range append(append([]ManifestUnit(nil), old.Units...), old.Dropped...) {
+		if !have[u.Service] {
+			have[u.Service] = true
+			out = append(out, u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Service < out[j].Service })
+	return out
+}
+
+// Validate loads and compiles the stack in src for the host's podman, as
+// the generator will: any error (every one, with file:line) stops an
+// install before anything is written.
+func Validate(src string, o InstallOptions) (diag.List, error) {
+	_, _, diags, err := validate(src, o)
+	return diags, err
+}
+
+// Stage copies the stack's quadlet files and drop-ins from src into dir
+// as install would copy them (relative paths made absolute against src),
+// and returns the notes on rewritten paths and warnings.
+func Stage(src, dir string) (notes []string, warnings diag.List, err error) {
+	m := &Manifest{Dir: dir}
+	ir := &InstallResult{}
+	if err := copyStack(src, m, ir); err != nil {
+		return nil, nil, err
+	}
+	return ir.Notes, ir.Warnings, nil
 }
 
 func scopeFlag(s Scope) string {

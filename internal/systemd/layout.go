@@ -63,6 +63,21 @@ func (l Layout) StacksDir() string {
 // StackDir is one stack's folder.
 func (l Layout) StackDir(stack string) string { return filepath.Join(l.StacksDir(), stack) }
 
+// StateDir is where berth keeps a stack's revisions (the files of each
+// apply, their digests): outside the quadlet folders, which generators
+// search recursively. /var/lib/berth/systemd/STACK for the system scope,
+// $XDG_STATE_HOME/berth/systemd/STACK (~/.local/state) for a user.
+func (l Layout) StateDir(stack string) string {
+	if l.Scope == User {
+		base := os.Getenv("XDG_STATE_HOME")
+		if base == "" || l.Root != "" {
+			base = filepath.Join(filepath.Dir(l.ConfigHome), ".local", "state")
+		}
+		return filepath.Join(base, "berth", "systemd", stack)
+	}
+	return l.sys(filepath.Join("/var/lib/berth/systemd", stack))
+}
+
 // ManifestPath is the record of what berth installed for a stack.
 func (l Layout) ManifestPath(stack string) string {
 	return filepath.Join(l.StackDir(stack), ManifestName)

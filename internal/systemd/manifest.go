@@ -33,6 +33,10 @@ type Manifest struct {
 	Dirs  []string `json:"dirs,omitempty"`
 	// Units are the stack's services in start order.
 	Units []ManifestUnit `json:"units"`
+	// Dropped are units earlier installs of the stack had and this one has
+	// not: apply stopped them, and uninstall stops them again, so that
+	// nothing the stack ever installed keeps running.
+	Dropped []ManifestUnit `json:"dropped,omitempty"`
 	// Generator lists the generator links this stack relies on (berth's own
 	// generator link, a mask of podman's): removed when no stack needs them.
 	Generator []Link `json:"generator,omitempty"`

@@ -147,6 +147,17 @@ func (s *Stack) wait(ctx context.Context, unit string) (UnitStatus, error) {
 	}
 }
 
+// Await waits while a unit is activating or deactivating (a start or
+// restart in progress) and returns a *StartError when it did not end up
+// active (or, for a oneshot, done with success).
+func (s *Stack) Await(ctx context.Context, unit string) (UnitStatus, error) {
+	st, err := s.wait(ctx, unit)
+	if err != nil || !st.Active() && !(st.ActiveState == "inactive" && st.Result == "success") {
+		return st, s.startError(unit, st, err)
+	}
+	return st, nil
+}
+
 // StartError is a service that did not become active.
 type StartError struct {
 	Unit    string

@@ -158,7 +158,7 @@ func (s *Systemctl) DaemonReload(ctx context.Context) error {
 }
 
 // showProps are the properties Status reads.
-const showProps = "Id,Description,LoadState,ActiveState,SubState,Result,ExecMainCode,ExecMainStatus,SourcePath,FragmentPath,MainPID"
+const showProps = "Id,Description,LoadState,ActiveState,SubState,Result,ExecMainCode,ExecMainStatus,SourcePath,FragmentPath,MainPID,InvocationID"
 
 // Status implements Manager with `systemctl show`.
 func (s *Systemctl) Status(ctx context.Context, units ...string) ([]UnitStatus, error) {
@@ -230,6 +230,8 @@ func setProp(u *UnitStatus, k, v string) {
 		u.FragmentPath = v
 	case "MainPID":
 		u.MainPID = atoi(v)
+	case "InvocationID":
+		u.InvocationID = v
 	}
 }
 

@@ -72,6 +72,9 @@ type UnitStatus struct {
 	SourcePath     string `json:"source_path,omitempty"`
 	FragmentPath   string `json:"fragment_path,omitempty"`
 	MainPID        int    `json:"main_pid,omitempty"`
+	// InvocationID changes at every start: a restart propagated by systemd
+	// (Requires=, BindsTo=, PartOf=) is seen by it.
+	InvocationID string `json:"invocation_id,omitempty"`
 }
 
 // Active reports whether the unit is up: running, or a oneshot that is done

@@ -52,16 +52,39 @@ func Uninstall(ctx context.Context, o UninstallOptions) (*UninstallResult, error
 	if err := st.Stop(ctx); err != nil {
 		r.Errors = append(r.Errors, fmt.Errorf("stopping: %w", err))
 	}
-	_ = o.Manager.ResetFailed(ctx, m.Services()...)
+	// Units of earlier revisions, dropped since: stopped too (a no-op when
+	// the apply that dropped them stopped them).
+	var gone []string
+	for _, u := range m.Dropped {
+		gone = append(gone, u.Service)
+	}
+	if len(gone) > 0 {
+		if err := o.Manager.Stop(ctx, gone...); err != nil {
+			r.Errors = append(r.Errors, fmt.Errorf("stopping dropped units: %w", err))
+		}
+	}
+	_ = o.Manager.ResetFailed(ctx, append(m.Services(), gone...)...)
 	removeNetworks(ctx, o.Networks, m, r)
 	removeFiles(m, r)
 	removeCompiled(o.Layout, m, r)
 	removeLinks(o.Layout, m, r)
+	if sd := o.Layout.StateDir(m.Stack); dirExists(sd) {
+		if err := os.RemoveAll(sd); err != nil {
+			r.Errors = append(r.Errors, err)
+		} else {
+			r.Removed = append(r.Removed, sd)
+		}
+	}
 	if err := o.Manager.DaemonReload(ctx); err != nil {
 		r.Errors = append(r.Errors, fmt.Errorf("%w; run `systemctl%s daemon-reload`", err, scopeFlag(m.Scope)))
 	}
 	logf(o.Log, "uninstalled stack %s (%d paths removed)", m.Stack, len(r.Removed))
 	return r, nil
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }
 
 func removeFiles(m *Manifest, r *UninstallResult) {
@@ -152,7 +175,7 @@ func removeNetworks(ctx context.Context, nets NetworkRemover, m *Manifest, r *Un
 	if nets == nil {
 		return
 	}
-	for _, u := range m.Units {
+	for _, u := range append(append([]ManifestUnit(nil), m.Units...), m.Dropped...) {
 		if u.Kind != "network" || u.Resource == "" {
 			continue
 		}
