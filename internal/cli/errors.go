@@ -45,6 +45,21 @@ type diagsError struct {
 
 func (e *diagsError) Error() string { return diag.ListError(e.diags).Error() }
 
+// exitCodeError ends berth with a given exit code: the code of a container
+// (`run`, `up --exit-code-from`), as docker compose passes it through. err,
+// when set, is printed first.
+type exitCodeError struct {
+	code int
+	err  error
+}
+
+func (e *exitCodeError) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("exit status %d", e.code)
+}
+
 // report prints err and returns the exit code; it is the one place where
 // errors become messages.
 func (a *app) report(cmd *cobra.Command, err error) int {
@@ -54,7 +69,13 @@ func (a *app) report(cmd *cobra.Command, err error) int {
 	var de *diagsError
 	var le diag.ListError
 	var ue *usageError
+	var xe *exitCodeError
 	switch {
+	case errors.As(err, &xe):
+		if xe.err != nil {
+			fmt.Fprintf(a.stderr, "%s: %v\n", programName, xe.err)
+		}
+		return xe.code
 	case errors.Is(err, generate.ErrFailed):
 		return exitFailed // the generator has logged everything already
 	case errors.As(err, &de):

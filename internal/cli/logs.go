@@ -19,6 +19,10 @@ import (
 type logsOptions struct {
 	follow bool
 	tail   int
+	// whole lists services whose whole log is shown whatever tail says: a
+	// foreground up shows what the containers it started printed, even
+	// those that ended before the stream began.
+	whole map[string]bool
 }
 
 func (a *app) newLogsCmd() *cobra.Command {
@@ -94,7 +98,11 @@ func (a *app) streamLogs(ctx context.Context, p *run.Project, services []string,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = p.Podman.Logs(ctx, u.Resource, podman.LogOptions{Follow: o.follow, Tail: o.tail}, w)
+			tail := o.tail
+			if o.whole[s] {
+				tail = -1
+			}
+			_ = p.Podman.Logs(ctx, u.Resource, podman.LogOptions{Follow: o.follow, Tail: tail}, w)
 			w.flush()
 		}()
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -23,6 +24,10 @@ type upOptions struct {
 	dryRun      bool
 	metricsAddr string // for the supervisor -d starts; "" is its default
 	statsEvery  time.Duration
+	// docker compose's attached-mode flags (foreground only)
+	abortOnExit    bool
+	abortOnFailure bool
+	exitCodeFrom   string
 }
 
 func (a *app) newUpCmd() *cobra.Command {
@@ -41,6 +46,9 @@ func (a *app) newUpCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&o.detach, "detach", "d", false, "start in the background and return")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the plan and change nothing")
+	cmd.Flags().BoolVar(&o.abortOnExit, "abort-on-container-exit", false, "stop every container when one exits (not with -d)")
+	cmd.Flags().BoolVar(&o.abortOnFailure, "abort-on-container-failure", false, "stop every container when one exits with a non-zero status (not with -d)")
+	cmd.Flags().StringVar(&o.exitCodeFrom, "exit-code-from", "", "exit with the status of `SERVICE`'s container; implies --abort-on-container-exit")
 	addMetricsFlag(cmd, &o.metricsAddr)
 	addStatsFlag(cmd, &o.statsEvery)
 	return cmd
@@ -59,6 +67,9 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 	want, err := p.Stack.Resolve(args)
 	if err != nil {
 		return &usageError{err: err}
+	}
+	if err := o.check(p.Stack); err != nil {
+		return err
 	}
 	if o.dryRun {
 		plan, _, err := p.PlanUp(ctx, want)
@@ -105,28 +116,160 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 	}
 	if failed != nil || ctx.Err() != nil {
 		a.stopAll(p)
+		if code, ok := exitedAtStart(outs, o.exitCodeFrom); ok {
+			return &exitCodeError{code: code}
+		}
 		return failed
 	}
 	// The span is the start; a foreground session can last for days.
 	end(nil)
 	end = func(error) {}
-	return a.foreground(ctx, p)
+	return a.foreground(ctx, p, o, outs)
+}
+
+// check refuses flag combinations docker compose refuses too.
+func (o upOptions) check(st *run.Stack) error {
+	if o.detach && (o.abortOnExit || o.abortOnFailure || o.exitCodeFrom != "") {
+		return &usageError{err: errors.New("--abort-on-container-exit, --abort-on-container-failure and --exit-code-from need an attached up, not -d")}
+	}
+	if o.exitCodeFrom != "" {
+		if u := st.Unit(o.exitCodeFrom); u == nil || u.Kind != run.KindContainer {
+			return &usageError{err: fmt.Errorf("--exit-code-from: no service %q in this stack (services: %s)",
+				o.exitCodeFrom, strings.Join(st.ServiceNames(), ", "))}
+		}
+	}
+	return nil
+}
+
+// exitedAtStart is the exit code of service's container when it failed its
+// start by exiting (--exit-code-from passes it through).
+func exitedAtStart(outs []*run.Outcome, service string) (int, bool) {
+	for _, o := range outs {
+		var se *run.StartError
+		if service != "" && o.Step.Unit.Service == service && errors.As(o.Err, &se) && se.Exited {
+			return se.Code, true
+		}
+	}
+	return 0, false
 }
 
 // foreground streams the logs and supervises in this process until Ctrl-C
-// or SIGTERM, then stops every service.
-func (a *app) foreground(ctx context.Context, p *run.Project) error {
-	sup := &run.Supervisor{P: p, Clock: run.RealClock{}, Log: a.stderr}
+// or SIGTERM, then stops every service; or, as docker compose's attached
+// up, until every container has exited for good (one-shot jobs), leaving
+// the ended containers and their logs until down. With
+// --abort-on-container-exit (or --exit-code-from) the first exit stops the
+// rest, with --abort-on-container-failure the first non-zero one.
+func (a *app) foreground(ctx context.Context, p *run.Project, o upOptions, outs []*run.Outcome) error {
+	attached := map[string]bool{}
+	for _, o := range outs {
+		attached[o.Step.Unit.Service] = true
+	}
+	exits := make(chan containerExit, 64)
+	sup := &run.Supervisor{P: p, Clock: run.RealClock{}, Log: a.stderr,
+		OnExit: func(service string, code int, known bool) {
+			if !attached[service] {
+				return
+			}
+			select {
+			case exits <- containerExit{service, code, known}:
+			default:
+			}
+		}}
 	if err := sup.Reload(ctx); err != nil {
 		return err
 	}
 	go sup.Run(ctx)
 	go func() { _ = sup.Serve(ctx, p.Store.SocketPath(), func() {}) }()
-	go a.streamLogs(ctx, p, containerServices(p), logsOptions{follow: true, tail: 0})
-	<-ctx.Done()
-	fmt.Fprintln(a.stderr, "stopping...")
-	a.stopAll(p)
-	return nil
+	lctx, stopLogs := context.WithCancel(ctx)
+	defer stopLogs()
+	logsDone := make(chan struct{})
+	go func() {
+		defer close(logsDone)
+		a.streamLogs(lctx, p, attachedServices(p, attached), logsOptions{follow: true, tail: 0, whole: startedBy(outs)})
+	}()
+	code, abort := 0, o.abortOnExit || o.exitCodeFrom != ""
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(a.stderr, "stopping...")
+			a.stopAll(p)
+			return nil
+		case e := <-exits:
+			fmt.Fprintf(a.stderr, "%-14s exited with code %s\n", e.service, exitText(e))
+			if o.exitCodeFrom == e.service || o.exitCodeFrom == "" && (abort || o.abortOnFailure && e.code != 0) {
+				code = e.code
+			}
+			if abort || o.abortOnFailure && e.known && e.code != 0 {
+				fmt.Fprintln(a.stderr, "aborting on container exit: stopping...")
+				a.stopAll(p)
+				a.awaitLogs(logsDone, stopLogs)
+				return exitWith(code)
+			}
+		case <-tick.C:
+			if !sup.Settled(attached) || len(exits) > 0 {
+				continue
+			}
+			a.awaitLogs(logsDone, stopLogs)
+			return exitWith(code)
+		}
+	}
+}
+
+// attachedServices are the stack's containers among services, in stack order.
+func attachedServices(p *run.Project, services map[string]bool) []string {
+	var out []string
+	for _, s := range containerServices(p) {
+		if services[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// startedBy lists the services an up started or recreated.
+func startedBy(outs []*run.Outcome) map[string]bool {
+	m := map[string]bool{}
+	for _, o := range outs {
+		if o.Step.Action != run.ActKeep {
+			m[o.Step.Unit.Service] = true
+		}
+	}
+	return m
+}
+
+// containerExit is one exit the supervisor saw.
+type containerExit struct {
+	service string
+	code    int
+	known   bool
+}
+
+func exitText(e containerExit) string {
+	if !e.known {
+		return "unknown"
+	}
+	return strconv.Itoa(e.code)
+}
+
+// awaitLogs gives the log streams a moment to print the last lines of
+// containers that ended, then stops them.
+func (a *app) awaitLogs(done <-chan struct{}, stop func()) {
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+	}
+	stop()
+	<-done
+}
+
+// exitWith is nil for 0, else the exit code to end berth with.
+func exitWith(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return &exitCodeError{code: code}
 }
 
 func (a *app) stopAll(p *run.Project) {

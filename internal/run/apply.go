@@ -58,7 +58,7 @@ func (e *Executor) Apply(ctx context.Context, p *Plan) []*Outcome {
 }
 
 // ErrDependency marks a unit not started because a requirement failed.
-var ErrDependency = errors.New("dependency failed")
+var ErrDependency = errors.New("dependency failed to start")
 
 func (e *Executor) blocked(s *Step, outs map[string]*Outcome) error {
 	if s.Action == ActStop || s.Action == ActRemove {
@@ -72,6 +72,10 @@ func (e *Executor) blocked(s *Step, outs map[string]*Outcome) error {
 	}
 	for _, r := range s.Unit.Svc.Requirements() {
 		if o := outs[r]; o != nil && o.Err != nil {
+			var se *StartError
+			if errors.As(o.Err, &se) && se.Reason != "" {
+				return fmt.Errorf("%w: %s", ErrDependency, se.Reason)
+			}
 			return fmt.Errorf("%w: %s", ErrDependency, r)
 		}
 	}
@@ -121,6 +125,10 @@ func (e *Executor) runStep(ctx context.Context, s *Step) (*Started, error) {
 		return nil, err
 	}
 	st.Took = e.Clock.Now().Sub(t0)
+	if st.Exited {
+		e.progress(u, "exited (0)")
+		return st, nil
+	}
 	e.progress(u, fmt.Sprintf("ready (%s)", st.Took.Round(time.Millisecond)))
 	return st, nil
 }

@@ -58,6 +58,12 @@ type StartError struct {
 	Stderr  string
 	Logs    string
 	Err     error
+	// Exited: the container ran and exited on its own; it is kept (with its
+	// log) until the unit is stopped, as a container that completed is.
+	Exited bool
+	// Reason is what dependants say of this failure, as docker compose
+	// words it: "container NAME is unhealthy", "container NAME exited (1)".
+	Reason string
 }
 
 func (e *StartError) Error() string {
@@ -93,6 +99,10 @@ type Started struct {
 	MainPID int
 	Status  string
 	Took    time.Duration // from the first start command to ready; set by Apply
+	// Exited: the container ran to completion with status 0 right after it
+	// started (a migration, a seed job). As under systemd, a main process
+	// that exits 0 is a successful run; the unit is then inactive.
+	Exited bool
 }
 
 func (e *Executor) progress(u *Unit, status string) {
@@ -221,7 +231,9 @@ func (e *Executor) Start(ctx context.Context, u *Unit) (*Started, error) {
 				se.Logs = e.lastLogs(u.Resource, 15)
 			}
 		}
-		e.stopPost(context.WithoutCancel(ctx), u, 0)
+		if se == nil || !se.Exited {
+			e.stopPost(context.WithoutCancel(ctx), u, 0)
+		}
 		return nil, err
 	}
 	return st, nil
@@ -248,8 +260,8 @@ func (e *Executor) start(ctx context.Context, u *Unit, probe **conmonProbe) (*St
 		}
 		if u.Kind == KindContainer {
 			*probe = probeConmon(st.MainPID)
-			if err := e.settled(ctx, u, *probe, env); err != nil {
-				return nil, err
+			if st.Exited, err = e.settled(ctx, u, *probe, env); err != nil || st.Exited {
+				return st, err
 			}
 		}
 	default:
@@ -260,29 +272,93 @@ func (e *Executor) start(ctx context.Context, u *Unit, probe **conmonProbe) (*St
 		e.progress(u, "waiting for health")
 	}
 	env.Set("MAINPID", fmt.Sprint(st.MainPID))
-	if err := e.runPhase(ctx, u, "ExecStartPost", u.Svc.ExecStartPost, env); err != nil {
+	pctx, stop := ctx, func() error { return nil }
+	if u.Kind == KindContainer && u.Resource != "" && len(u.Svc.ExecStartPost) > 0 {
+		pctx, stop = e.watchHealth(ctx, u)
+	}
+	err = e.runPhase(pctx, u, "ExecStartPost", u.Svc.ExecStartPost, env)
+	if werr := stop(); werr != nil {
+		return nil, werr
+	}
+	if err != nil {
 		return nil, err
 	}
 	return st, nil
 }
 
-// settled fails the start of a container whose process ended within the
-// settle time after READY=1 (see probe.go).
-func (e *Executor) settled(ctx context.Context, u *Unit, p *conmonProbe, env sd.Env) error {
+// healthPoll is how often a start waiting for health reads the container's
+// state.
+const healthPoll = 500 * time.Millisecond
+
+// watchHealth watches a container whose start waits for it to be healthy
+// (the ExecStartPost= health gate): when podman marks it unhealthy (its
+// check failed HealthRetries times) or it ends, waiting on is pointless,
+// so the returned context is cancelled, and stop returns why — at once,
+// as docker compose fails a service_healthy dependant, not after
+// TimeoutStartSec.
+func (e *Executor) watchHealth(ctx context.Context, u *Unit) (context.Context, func() error) {
+	wctx, cancel := context.WithCancel(ctx)
+	var why error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-wctx.Done():
+				return
+			case <-e.Clock.After(healthPoll):
+			}
+			c, err := e.Podman.Inspect(wctx, u.Resource)
+			switch {
+			case err != nil:
+				continue
+			case c == nil:
+				why = &StartError{Unit: u.Name, Phase: "ExecStartPost", Reason: "container " + u.Resource + " exited",
+					Err: fmt.Errorf("container %s is gone while waiting for it to be healthy", u.Resource)}
+			case !c.Running:
+				why = &StartError{Unit: u.Name, Phase: "ExecStartPost", Code: c.ExitCode, Exited: true,
+					Reason: fmt.Sprintf("container %s exited (%d)", u.Resource, c.ExitCode),
+					Err:    fmt.Errorf("the container exited with status %d while waiting for it to be healthy", c.ExitCode)}
+			case c.Health == "unhealthy":
+				why = &StartError{Unit: u.Name, Phase: "ExecStartPost", Reason: "container " + u.Resource + " is unhealthy",
+					Err: fmt.Errorf("container %s is unhealthy (its health check failed HealthRetries= times)", u.Resource)}
+			default:
+				continue
+			}
+			cancel()
+			return
+		}
+	}()
+	return wctx, func() error {
+		cancel()
+		<-done
+		return why
+	}
+}
+
+// settled fails the start of a container whose process failed within the
+// settle time after READY=1 (see probe.go); exited reports one that ran to
+// completion with status 0 in that time, which systemd counts as a
+// successful run of a Type=notify service.
+func (e *Executor) settled(ctx context.Context, u *Unit, p *conmonProbe, env sd.Env) (exited bool, err error) {
 	d := e.Settle
 	if d == 0 {
 		d = defaultSettle
 	}
 	code, ended := p.settle(ctx, e.Clock, d)
 	if !ended {
-		return nil
+		return false, nil
 	}
-	se := &StartError{Unit: u.Name, Phase: "ExecStart", Code: code,
-		Err: fmt.Errorf("the container exited with status %d right after it started", code)}
+	if sd.ExitResult(code, u.Svc.SuccessExit...) == sd.ResultSuccess {
+		return true, nil
+	}
+	se := &StartError{Unit: u.Name, Phase: "ExecStart", Code: code, Exited: true,
+		Reason: fmt.Sprintf("container %s exited (%d)", u.Resource, code),
+		Err:    fmt.Errorf("the container exited with status %d right after it started", code)}
 	if len(u.Svc.ExecStart) > 0 {
 		se.Command = e.maskedCommand(u.Svc.ExecStart[0], env)
 	}
-	return se
+	return false, se
 }
 
 // startNotify runs ExecStart with a NOTIFY_SOCKET and waits for READY=1.

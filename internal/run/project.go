@@ -115,7 +115,8 @@ func (p *Project) Up(ctx context.Context, want []*Unit) (*Plan, []*Outcome, erro
 		if o.Err != nil {
 			us.Failed = firstLine(o.Err.Error())
 		}
-		us.Active = o.Err == nil && (u.Svc.Type != "oneshot" || u.Svc.RemainAfterExit)
+		us.Active = o.Err == nil && (u.Svc.Type != "oneshot" || u.Svc.RemainAfterExit) &&
+			(o.Started == nil || !o.Started.Exited)
 		if o.Started != nil {
 			us.MainPID = o.Started.MainPID
 			us.StartedAt, us.StartTook = p.Exec.Clock.Now(), o.Started.Took

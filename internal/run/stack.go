@@ -150,7 +150,7 @@ func (u *Unit) load(f *unitfile.File, host *sd.Host, info *quadlet.Info, project
 	return nil
 }
 
-// adaptRun changes a `podman run` line in the two ways running without
+// adaptRun changes a `podman run` line in the three ways running without
 // systemd requires, and no others:
 //   - --cgroups=split puts conmon and the container below the unit's own
 //     cgroup, which only exists when systemd delegates one (Delegate=yes);
@@ -158,6 +158,10 @@ func (u *Unit) load(f *unitfile.File, host *sd.Host, info *quadlet.Info, project
 //     default cgroup handling is used instead.
 //   - labels record the project, service and compiled unit's hash, which is
 //     how berth recognises its containers and unchanged ones on the next up.
+//   - --rm is dropped: under systemd the journal keeps the output of a
+//     container that ended; without it the ended container is its only log.
+//     It is kept, as docker compose keeps it, until the unit is stopped
+//     (ExecStop's podman rm), started again (--replace) or `berth down`.
 func adaptRun(c *sd.Command, labels map[string]string) {
 	i := podmanVerb(c.Argv, "run")
 	if i < 0 {
@@ -174,6 +178,9 @@ func adaptRun(c *sd.Command, labels map[string]string) {
 		argv = append(argv, "--label", k+"="+labels[k])
 	}
 	for j, a := range c.Argv[i+1:] {
+		if a == "--rm" && j < 4 { // quadlet writes --name NAME --replace --rm first
+			continue
+		}
 		if a == "--cgroups=split" {
 			continue
 		}

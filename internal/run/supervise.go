@@ -32,6 +32,11 @@ type Supervisor struct {
 	// sampled (one podman stats call) into Metrics; 0 means 10 s, negative
 	// never. Nothing is sampled without Metrics.
 	StatsEvery time.Duration
+	// OnExit is told every container exit the supervisor handles (the
+	// service, its exit code and whether podman knew it), before any
+	// restart; a foreground up uses it for --abort-on-container-exit and
+	// --exit-code-from. It must not block.
+	OnExit func(service string, code int, known bool)
 
 	mu        sync.Mutex
 	watches   map[string]*watch
@@ -313,8 +318,13 @@ func (s *Supervisor) handleExit(ctx context.Context, w *watch) {
 		return
 	}
 	code := s.recordExit(ctx, w)
-	_ = s.P.Exec.Stop(ctx, w.unit, 0)
 	result := sd.ExitResult(code, w.unit.Svc.SuccessExit...)
+	if s.shouldRestart(w, result) {
+		_ = s.P.Exec.Stop(ctx, w.unit, 0)
+	}
+	// Otherwise the ended container is kept with its log, as docker compose
+	// keeps it; its stop commands run when the unit is stopped (berth stop,
+	// down, or the next start's --replace).
 	held := s.dependants(w, s.shouldRestart(w, result))
 	s.hold(ctx, w, held)
 	for {
@@ -377,7 +387,29 @@ func (s *Supervisor) recordExit(ctx context.Context, w *watch) int {
 	w.pid, w.state, w.health = 0, "exited", ""
 	s.mu.Unlock()
 	s.logf("%s: main process %d exited (code %d, known %v)", w.unit.Service, oldPID, code, known)
+	if s.OnExit != nil {
+		s.OnExit(w.unit.Service, code, known)
+	}
 	return code
+}
+
+// Settled reports whether every watched container of the given services
+// (all when nil) has ended for good: none runs, restarts, waits to be
+// handled or is held for a restart of a unit it depends on. A foreground up
+// returns then, as docker compose's does once all its containers have
+// exited.
+func (s *Supervisor) Settled(services map[string]bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range s.watches {
+		if services != nil && !services[w.unit.Service] {
+			continue
+		}
+		if w.busy || w.pending || w.pid > 0 || w.state == "" || w.state == "running" || w.state == "restarting" {
+			return false
+		}
+	}
+	return true
 }
 
 // shouldRestart applies Restart= to an exit's result; a unit another

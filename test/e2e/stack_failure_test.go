@@ -8,7 +8,7 @@ import (
 )
 
 // A container whose command exits at once (web with a flag it does not
-// know) fails its start, explained: the podman run line with the secret
+// know) fails its start (kept, with its log, until down), explained: the podman run line with the secret
 // masked and the container's last log line. A container whose podman run
 // itself fails shows podman's stderr. The dependant of the failed one is not
 // started; the independent service runs.
@@ -48,7 +48,7 @@ ContainerName={P}-ok
 		"API_TOKEN=******",
 		"last log lines:",
 		"flag provided but not defined: -bad-flag",
-		"dep            failed: dependency failed: bad.service",
+		"dep            failed: dependency failed to start: container " + s.project + "-bad exited (2)",
 		"noimage.service: ExecStart failed with exit status 125",
 		"stderr:",
 		"no-such-image",
@@ -60,9 +60,14 @@ ContainerName={P}-ok
 	if strings.Contains(out, "sup3rs3cret") {
 		t.Errorf("the secret is in the output")
 	}
+	// The failed container is kept, exited, with its log (as docker
+	// compose keeps it), until down.
 	got := strings.Join(s.containers(), "\n")
-	if got != s.project+"-ok running" {
-		t.Errorf("containers: %q (want only ok, running)", got)
+	if got != s.project+"-bad exited\n"+s.project+"-ok running" && got != s.project+"-ok running\n"+s.project+"-bad exited" {
+		t.Errorf("containers: %q (want bad exited, ok running)", got)
+	}
+	if logs := s.must("logs", "bad"); !strings.Contains(logs, "flag provided but not defined: -bad-flag") {
+		t.Errorf("logs of the failed container:\n%s", logs)
 	}
 	ps := s.must("ps")
 	for _, want := range []string{"bad      container  failed", "dep      container  failed", "ok       container  active"} {
