@@ -1,6 +1,8 @@
 package quadlet
 
 import (
+	"errors"
+
 	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/unitfile"
 	"github.com/berth-dev/berth/internal/version"
@@ -183,6 +185,11 @@ func (c *ctx) quotingWarning(pos diag.Pos, key string, err error) {
 		return
 	case unitfile.ErrEmptyWord:
 		c.warnAt(pos, "bad-quoting", "%s: an empty word (\"\") ends the value as podman reads it: it and the words after it are dropped; remove it", key)
+		return
+	}
+	var esc *unitfile.EscapeError
+	if errors.As(err, &esc) {
+		c.warnAt(pos, "bad-quoting", "%s: %v; the value is ignored (systemd knows \\a \\b \\f \\n \\r \\t \\v \\\\ \\\" \\' \\s \\xNN \\NNN \\uNNNN \\UNNNNNNNN; write \\\\ for a backslash)", key, err)
 		return
 	}
 	c.warnAt(pos, "bad-quoting", "%s: %v; the value is ignored", key, err)

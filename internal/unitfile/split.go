@@ -22,10 +22,12 @@ var (
 	ErrUnbalancedEscape = errors.New("trailing backslash")
 )
 
-// EscapeError reports an escape sequence systemd does not know.
+// EscapeError reports an escape sequence systemd does not know. Its message
+// keeps podman's words ("unsupported escape char"), which people grep
+// their logs for, and adds the sequence.
 type EscapeError struct{ Seq string }
 
-func (e *EscapeError) Error() string { return fmt.Sprintf("unknown escape sequence %q", e.Seq) }
+func (e *EscapeError) Error() string { return "unsupported escape char " + e.Seq }
 
 // ErrOpenQuote marks words read from a value whose quote was left open (or
 // that ended in a backslash): SplitQuadletArgs closes the word at the end
@@ -153,7 +155,8 @@ func escape(b *strings.Builder, s string, i int, o SplitOptions) (int, error) {
 	}
 	r, n, ok := cUnescapeOne(s[i:])
 	if !ok {
-		return i, &EscapeError{Seq: "\\" + s[i:i+1]}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		return i, &EscapeError{Seq: "\\" + s[i:i+size]}
 	}
 	b.WriteRune(r)
 	return i + n, nil

@@ -119,16 +119,18 @@ func TestSplitQuadletArgs(t *testing.T) {
 		{`/bin/sh -c "echo hi`, []string{"/bin/sh", "-c", "echo hi"}, ErrOpenQuote},
 		{`A=1 'B=2 \x41`, []string{"A=1", "B=2 A"}, ErrOpenQuote},
 		{`x y\`, []string{"x", "y"}, ErrOpenQuote},
-		{`"a\q`, nil, &EscapeError{}},
+		{`"a\q`, nil, &EscapeError{Seq: `\q`}},
+		{`a\é b`, nil, &EscapeError{Seq: `\é`}},
 		{`/bin/echo a "" b`, []string{"/bin/echo", "a"}, ErrEmptyWord},
 		{`a '' "open`, []string{"a"}, ErrEmptyWord},
 		{`""`, nil, ErrEmptyWord},
 	}
 	for _, tt := range tests {
 		got, err := SplitQuadletArgs(tt.in)
-		if _, isEsc := tt.err.(*EscapeError); isEsc {
-			if _, ok := err.(*EscapeError); !ok {
-				t.Errorf("SplitQuadletArgs(%q) err = %v, want an escape error", tt.in, err)
+		if want, isEsc := tt.err.(*EscapeError); isEsc {
+			// podman's words, which people grep their logs for, and the sequence.
+			if e, ok := err.(*EscapeError); !ok || e.Seq != want.Seq || err.Error() != "unsupported escape char "+want.Seq {
+				t.Errorf("SplitQuadletArgs(%q) err = %v, want unsupported escape char %s", tt.in, err, want.Seq)
 			}
 			continue
 		}
