@@ -60,7 +60,8 @@ func (a *app) runCompile(o compileOptions, paths []string) error {
 	}
 	sel, inputDiags := selectInputs(base, paths)
 	units, diags := quadlet.LoadParallel(sel.dirs, 0)
-	opts := quadlet.Options{User: o.user, Target: a.target(context.Background()), Podman: a.podmanBinary()}
+	opts := quadlet.Options{User: o.user, Target: a.target(context.Background()), Podman: a.podmanBinary(),
+		Strict: true, HostFile: fileExists}
 	res := generate.CompileUnits(units, opts, 0)
 	var chosen []*quadlet.Unit
 	for _, u := range units {
@@ -93,6 +94,8 @@ func (a *app) runCompile(o compileOptions, paths []string) error {
 	}
 	return nil
 }
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 func markAll(set map[string]bool, files []string) {
 	for _, f := range files {

@@ -172,6 +172,7 @@ var compilerSubsumes = map[string][]string{
 	"invalid-value":      {"invalid-port", "invalid-enum", "invalid-bool", "invalid-duration", "invalid-int", "invalid-size", "relative-path"},
 	"bad-quoting":        {"bad-quoting"},
 	"dangling-reference": {"missing-ref"},
+	quadlet.CodePodOwned: {"port-in-pod"},
 }
 
 // compilerDiags compiles the stack for the target and returns the
@@ -181,7 +182,7 @@ func (s *Stack) compilerDiags(have diag.List) diag.List {
 	for _, u := range s.Units {
 		units = append(units, &quadlet.Unit{Name: u.Name, Path: u.Path, File: u.File})
 	}
-	res := compileSafely(units, quadlet.Options{Target: s.target(), Exists: func(string) bool { return true }})
+	res := compileSafely(units, quadlet.Options{Target: s.target(), Exists: func(string) bool { return true }, Strict: true, HostFile: s.Exists})
 	at := map[string]bool{}
 	for _, d := range have {
 		at[fmt.Sprintf("%s:%d:%s", d.Pos.File, d.Pos.Line, d.Code)] = true
@@ -212,7 +213,8 @@ func compileSafely(units []*quadlet.Unit, opts quadlet.Options) (out diag.List) 
 // valueCodes are the diagnostics of an invalid value, which a trailing
 // "# berth:ignore" comment causes by becoming part of the value.
 var valueCodes = map[string]bool{"invalid-value": true, "invalid-port": true, "invalid-enum": true, "invalid-bool": true,
-	"invalid-duration": true, "invalid-int": true, "invalid-size": true, "relative-path": true, "bad-quoting": true}
+	"invalid-duration": true, "invalid-int": true, "invalid-size": true, "relative-path": true, "bad-quoting": true,
+	"env-name": true, "label-no-value": true, quadlet.CodeKeyValue: true}
 
 var ignoreRe = regexp.MustCompile(`#\s*berth:ignore\b([^#]*)`)
 

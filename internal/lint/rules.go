@@ -14,7 +14,7 @@ const unset diag.Severity = -1
 // Rules returns the rule table in the order the rules run. Codes are stable:
 // they are what --disable and "# berth:ignore" name.
 func Rules() []Rule {
-	return []Rule{
+	return append([]Rule{
 		{"syntax", diag.Error, "a line podman cannot read makes the whole file fail to generate", checkSyntax},
 		{"trailing-ignore", diag.Error, "systemd has no trailing comments: a # berth:ignore after a value becomes part of the value", checkTrailingIgnore},
 		{"unknown-group", diag.Warning, "a [Group] quadlet does not know is ignored, so its keys silently do nothing", checkUnknownGroups},
@@ -40,7 +40,7 @@ func Rules() []Rule {
 		{"privileged", diag.Warning, "privileged containers and disabled SELinux labels drop isolation; say why in a comment", checkPrivileged},
 		{"untagged-image", diag.Warning, "an image without a tag or digest runs whatever :latest is at pull time", checkUntagged},
 		{"latest-no-autoupdate", diag.Warning, ":latest is only refreshed by podman auto-update with AutoUpdate=registry", checkLatest},
-	}
+	}, mentionRules()...)
 }
 
 // RuleByCode returns the rule with code, if any.

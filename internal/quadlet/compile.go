@@ -32,6 +32,14 @@ type Options struct {
 	// Exists reports whether a host path exists (for AddDevice=-/dev/x). Nil
 	// means every path exists.
 	Exists func(path string) bool
+	// Strict also reports, as errors, what podman's generator passes on but
+	// podman or systemd refuse later, when the unit loads or starts
+	// (refusals.go); such a unit is not compiled. The generator leaves it
+	// off and writes what podman's writes.
+	Strict bool
+	// HostFile reports whether a file a unit reads when it starts exists on
+	// this host (Strict: [Kube] Yaml=); nil skips that check.
+	HostFile func(path string) bool
 }
 
 func (o Options) podman() string {
@@ -258,6 +266,9 @@ func (c *ctx) convert() *Service {
 		return nil
 	}
 	c.checkKeys()
+	if c.opts.Strict {
+		c.checkRefusals()
+	}
 	if c.failed() {
 		return nil
 	}

@@ -14,6 +14,7 @@ package run
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -88,7 +89,7 @@ func LoadStack(dir, project string, target version.V, host *sd.Host) (*Stack, di
 // in it are named by their base name.
 func CompileStack(dir, project string, units []*quadlet.Unit, target version.V, host *sd.Host,
 	names map[string]string) (*Stack, diag.List, error) {
-	res := quadlet.Compile(units, quadlet.Options{Target: target, User: host.User})
+	res := quadlet.Compile(units, quadlet.Options{Target: target, User: host.User, Strict: true, HostFile: fileExists})
 	if res.Diags.HasErrors() {
 		return nil, res.Diags, nil
 	}
@@ -278,3 +279,5 @@ func concatCmds(lists ...[]*sd.Command) []*sd.Command {
 	}
 	return out
 }
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

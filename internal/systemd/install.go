@@ -200,7 +200,8 @@ func validate(src string, o InstallOptions) ([]*quadlet.Unit, *quadlet.Result, d
 	if len(units) == 0 && !diags.HasErrors() {
 		return nil, nil, nil, fmt.Errorf("%s holds no quadlet files (.container, .volume, .network, .pod, .kube, .build, .image, .artifact)", src)
 	}
-	res := quadlet.Compile(units, quadlet.Options{User: o.Layout.Scope == User, Target: o.Host.Podman})
+	res := quadlet.Compile(units, quadlet.Options{User: o.Layout.Scope == User, Target: o.Host.Podman, Strict: true,
+		HostFile: func(p string) bool { _, err := os.Stat(p); return err == nil }})
 	diags = append(diags, res.Diags...)
 	diags.Sort()
 	if diags.HasErrors() {
