@@ -6,6 +6,7 @@ package diag
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -58,6 +59,7 @@ type Diagnostic struct {
 }
 
 func (d Diagnostic) String() string {
+	d = d.Printable()
 	var b strings.Builder
 	if s := d.Pos.String(); s != "" {
 		b.WriteString(s)
@@ -157,3 +159,40 @@ func (e ListError) Error() string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Printable returns d with control characters in its file name, message
+// and hint written as Go escapes (\x00, \t, \n), so that a value read from
+// a file cannot break or forge a line of output. Text printers use it.
+func (d Diagnostic) Printable() Diagnostic {
+	d.Pos.File = EscapeControl(d.Pos.File)
+	d.Message = EscapeControl(d.Message)
+	d.Hint = EscapeControl(d.Hint)
+	return d
+}
+
+// EscapeControl writes the control characters of s (C0, DEL, C1) as Go
+// escapes and leaves everything else as it is.
+func EscapeControl(s string) string {
+	clean := true
+	for _, r := range s {
+		if isControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 }

@@ -78,6 +78,7 @@ func attribute(units []*quadlet.Unit, diags diag.List) (byUnit []diag.List, orph
 // describeLoad renders a problem of a file that could not be read, after
 // podman's "error loading FILE, " prefix: "line N: message (hint)".
 func describeLoad(d diag.Diagnostic) string {
+	d = d.Printable()
 	msg := d.Message
 	if d.Pos.Line > 0 && d.Code != unitfile.CodeNotRegular && d.Code != unitfile.CodeUnreadable { // whole-file problems
 		msg = "line " + strconv.Itoa(d.Pos.Line) + ": " + msg
@@ -92,6 +93,7 @@ func describeLoad(d diag.Diagnostic) string {
 // `converting "x.container": `: the message, then where it is and what to
 // do, in parentheses.
 func describe(d diag.Diagnostic) string {
+	d = d.Printable()
 	extra := ""
 	if d.Pos.Line > 0 {
 		extra = "at " + d.Pos.String()

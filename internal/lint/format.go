@@ -27,6 +27,7 @@ func (r *Report) Write(w io.Writer, format string) error {
 
 func (r *Report) writeText(w io.Writer) error {
 	for _, d := range r.Diagnostics {
+		d = d.Printable()
 		line := fmt.Sprintf("%s: %s: [%s] %s\n", d.Pos, d.Severity, d.Code, d.Message)
 		if d.Hint != "" {
 			line += "    hint: " + d.Hint + "\n"
