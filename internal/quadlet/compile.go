@@ -273,6 +273,7 @@ func (c *ctx) convert() *Service {
 		return nil
 	}
 	c.warnEmptyFlags()
+	c.checkFlagWords()
 	for _, key := range []string{"User", "Group", "DynamicUser"} {
 		if l := c.src.LastLine("Service", key); l != nil {
 			c.warnAt(l.Pos, "unsupported-service-key",

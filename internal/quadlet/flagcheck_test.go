@@ -1,0 +1,57 @@
+package quadlet
+
+import (
+	"testing"
+
+	"github.com/berth-dev/berth/internal/version"
+)
+
+// flagFirst searches flagSince by halves: it must be sorted, once each.
+func TestFlagSinceSorted(t *testing.T) {
+	for i := 1; i < len(flagSince); i++ {
+		a, b := flagSince[i-1], flagSince[i]
+		if a.cmd > b.cmd || (a.cmd == b.cmd && a.flag >= b.flag) {
+			t.Errorf("flagSince[%d] %q %q is not before %q %q: rerun scripts/podman-flag-versions.sh", i-1, a.cmd, a.flag, b.cmd, b.flag)
+		}
+	}
+}
+
+func TestFlagFirst(t *testing.T) {
+	for _, tc := range []struct {
+		cmd, flag string
+		want      string
+	}{
+		{"", "imagestore", "4.6.0"},
+		{"", "module", "4.7.0"},
+		{"run", "retry", "5.0.0"},
+		{"run", "health-log-destination", "5.3.0"},
+		{"volume create", "uid", "5.6.0"},
+		{"network create", "interface-name", "4.5.0"},
+		{"pull", "policy", "5.6.0"},
+		{"artifact pull", "retry", "5.4.0"},
+		{"run", "label", ""},           // podman 4.0 had it
+		{"run", "no-such-flag", ""},    // not podman's: podman says so itself
+		{"volume create", "retry", ""}, // another command's flag
+	} {
+		got := flagFirst(tc.cmd, tc.flag)
+		want := version.V{}
+		if tc.want != "" {
+			want = version.Must(tc.want)
+		}
+		if got != want {
+			t.Errorf("flagFirst(%q, %q) = %v, want %v", tc.cmd, tc.flag, got, want)
+		}
+	}
+	for _, g := range []string{"Container", "Volume", "Network", "Pod", "Kube", "Build", "Image", "Artifact"} {
+		cmd := podmanCommand(g)
+		n := 0
+		for _, r := range flagSince {
+			if r.cmd == cmd {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("no flags of %q (PodmanArgs of .%s units) in flagSince", cmd, g)
+		}
+	}
+}
