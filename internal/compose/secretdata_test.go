@@ -61,3 +61,31 @@ secrets:
 		}
 	}
 }
+
+// TestSecretFileMissing: a secret whose file does not exist is an error at
+// the service's secrets entry; a neighbour with its file converts.
+func TestSecretFileMissing(t *testing.T) {
+	dir := t.TempDir()
+	yaml := "name: shop\nservices:\n  web:\n    image: web\n    secrets:\n      - gone\n  api:\n    image: api\n    secrets: [here]\n" +
+		"secrets:\n  gone:\n    file: ./does-not-exist.txt\n  here:\n    file: ./here.txt\n"
+	for name, text := range map[string]string{"compose.yaml": yaml, "here.txt": "v"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := Load(context.Background(), LoadOptions{WorkingDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rep, _ := ToUnits(p, Options{})
+	var errs []string
+	for _, e := range rep.Entries {
+		if e.Severity == Error {
+			errs = append(errs, e.String())
+		}
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0], "compose.yaml:6: error: service web: secrets.0: secret gone: its file") ||
+		!strings.Contains(errs[0], "does-not-exist.txt does not exist") {
+		t.Errorf("errors: %q", errs)
+	}
+}

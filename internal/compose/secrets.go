@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"os"
 	"strconv"
 	"strings"
 )
@@ -23,6 +24,10 @@ func (v *svc) secrets() {
 			if name == "" {
 				name = ref.Source
 			}
+		case cfg.File != "" && !regularFile(cfg.File):
+			v.fail(key, "secret "+ref.Source+": its file "+cfg.File+" does not exist or is not a regular file; podman secret create fails when the stack starts",
+				"create the file, or fix secrets."+ref.Source+".file")
+			continue
 		case cfg.File != "":
 			v.setupCommand(Secret{Name: name, Key: ref.Source, File: cfg.File},
 				"podman secret create "+shellQuote(name)+" "+shellQuote(cfg.File))
@@ -72,4 +77,9 @@ func shellQuote(w string) string {
 		return w
 	}
 	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}
+
+func regularFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }
