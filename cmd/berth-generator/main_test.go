@@ -1,6 +1,9 @@
 package main
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -63,4 +66,50 @@ func TestLinksOnlyWhatItRuns(t *testing.T) {
 		t.Errorf("the generator links %d packages it does not run (only the ones in linked may be): %s",
 			len(extra), strings.Join(extra, " "))
 	}
+}
+
+// TestNoRegexpCompiledAtInit: a package-level regexp.MustCompile runs at
+// every start of the generator, used or not (~0.3 M instructions each; the
+// whole start-up is ~1 M). berth's packages that the generator links
+// compile theirs on first use (sync.OnceValue).
+func TestNoRegexpCompiledAtInit(t *testing.T) {
+	fset := token.NewFileSet()
+	for _, pkg := range linked {
+		rel, ok := strings.CutPrefix(pkg, "github.com/berth-dev/berth/")
+		if !ok {
+			continue
+		}
+		files, _ := filepath.Glob(filepath.Join("..", "..", rel, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			file, err := parser.ParseFile(fset, f, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, decl := range file.Decls {
+				gd, ok := decl.(*ast.GenDecl)
+				if !ok || gd.Tok != token.VAR {
+					continue
+				}
+				for _, spec := range gd.Specs {
+					for _, v := range spec.(*ast.ValueSpec).Values {
+						if call, ok := v.(*ast.CallExpr); ok && isRegexpCompile(call.Fun) {
+							t.Errorf("%s: a package-level regexp is compiled at every generator start; compile it on first use (sync.OnceValue)", fset.Position(v.Pos()))
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func isRegexpCompile(fun ast.Expr) bool {
+	sel, ok := fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	return ok && pkg.Name == "regexp" && strings.Contains(sel.Sel.Name, "Compile")
 }

@@ -36,6 +36,16 @@ func DryRun(w io.Writer, services []*quadlet.Service) error {
 // writeWorkers is how many files are written at once.
 const writeWorkers = 16
 
+// writeWorkersFor is how many goroutines write n files: writeWorkers for
+// flushed files, which wait for the disk; without a flush the writes are
+// system calls that cost CPU only, spread like the rest (spread).
+func writeWorkersFor(n int, durable bool) int {
+	if durable {
+		return writeWorkers
+	}
+	return spread(n, writeWorkers)
+}
+
 // writeFiles writes the services' files into out and returns the error of
 // each service that could not be written. Of services with the same name
 // only the last is written, as if they were written in order. Each file is
@@ -57,7 +67,7 @@ func writeFiles(out, argv0 string, services []*quadlet.Service, durable bool) ma
 		s := services[todo[j]]
 		files[j] = atomicfile.File{Name: s.Name, Data: []byte(header + s.File.Format()), Perm: 0o644}
 	})
-	errs := atomicfile.WriteAll(out, files, atomicfile.Batch{Workers: writeWorkers, Volatile: !durable})
+	errs := atomicfile.WriteAll(out, files, atomicfile.Batch{Workers: writeWorkersFor(len(files), durable), Volatile: !durable})
 	byName := map[string]error{}
 	for j, err := range errs {
 		if err != nil {
@@ -73,8 +83,17 @@ func writeFiles(out, argv0 string, services []*quadlet.Service, durable bool) ma
 	return failed
 }
 
-// parallel calls fn(0..n-1) on up to workers goroutines.
-func parallel(n, workers int, fn func(int)) { atomicfile.Parallel(n, workers, fn) }
+// parallel calls fn(0..n-1) on up to workers goroutines, each with at
+// least minPerWorker calls.
+func parallel(n, workers int, fn func(int)) { atomicfile.Parallel(n, spread(n, workers), fn) }
+
+// minPerWorker is the fewest items worth another goroutine: for a handful
+// of units one goroutine is faster, as another can make the runtime start
+// an OS thread (clone, stack page faults, wake-ups).
+const minPerWorker = 16
+
+// spread is how many of workers goroutines n items keep busy.
+func spread(n, workers int) int { return max(1, min(workers, (n+minPerWorker-1)/minPerWorker)) }
 
 // WriteService writes svc into the folder out, atomically, under the header
 // naming argv0, then makes the links its [Install] section asks for. It

@@ -2,11 +2,12 @@ package quadlet
 
 import (
 	"fmt"
-	"net"
+	"net/netip"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/unitfile"
@@ -120,7 +121,7 @@ func (c *ctx) checkUnitName() {
 
 // podmanName is podman's rule for container, pod, network and volume names
 // (libpod define.NameRegex).
-var podmanName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var podmanName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 var nameKeys = map[*Kind]string{&containerKind: "ContainerName", &podKind: "PodName", &networkKind: "NetworkName", &volumeKind: "VolumeName"}
 
@@ -133,8 +134,8 @@ func (c *ctx) checkResourceName() {
 		return
 	}
 	name := unquoteValue(l.Value)
-	probe := specifierRe.ReplaceAllString(name, "x")
-	if podmanName.MatchString(probe) {
+	probe := specifierRe().ReplaceAllString(name, "x")
+	if podmanName().MatchString(probe) {
 		return
 	}
 	noun := strings.ToLower(strings.TrimSuffix(key, "Name"))
@@ -143,7 +144,7 @@ func (c *ctx) checkResourceName() {
 		Hint:    "use letters, digits, _ . and -, starting with a letter or digit"})
 }
 
-var specifierRe = regexp.MustCompile(`%[A-Za-z]`)
+var specifierRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`%[A-Za-z]`) })
 
 // quoteCtl quotes a value holding control characters or blanks, so that a
 // message shows exactly what is in the file.
@@ -286,16 +287,18 @@ func parseUint(s string, base int) error {
 
 // checkAddresses checks Subnet=, Gateway= and IPRange= as podman network
 // create does: each gateway and range pairs with the subnet of its index.
+// It uses net/netip, not net: net links cgo (the C resolver), and with it
+// the C library's start-up at every run of the generator.
 func (c *ctx) checkAddresses() {
 	subnets := c.src.AllLines("Network", "Subnet")
-	nets := make([]*net.IPNet, len(subnets))
+	nets := make([]netip.Prefix, len(subnets))
 	for i, l := range subnets {
-		_, n, err := net.ParseCIDR(unquoteValue(l.Value))
+		n, err := netip.ParsePrefix(unquoteValue(l.Value))
 		if err != nil {
 			c.addressError(l, "not a subnet in CIDR notation (10.89.0.0/24, fd00::/64)")
 			continue
 		}
-		nets[i] = n
+		nets[i] = n.Masked()
 	}
 	for _, key := range []string{"Gateway", "IPRange"} {
 		lines := c.src.AllLines("Network", key)
@@ -305,7 +308,7 @@ func (c *ctx) checkAddresses() {
 			c.addressError(lines[len(subnets)], fmt.Sprintf("no Subnet= to pair with (%d subnets, paired in order)", len(subnets)))
 		}
 		for i, l := range lines {
-			var subnet *net.IPNet
+			var subnet netip.Prefix
 			if i < len(nets) {
 				subnet = nets[i]
 			}
@@ -316,27 +319,38 @@ func (c *ctx) checkAddresses() {
 	}
 }
 
-func addressProblem(key, v string, subnet *net.IPNet) string {
-	var ips []net.IP
+// parseIP is net.ParseIP's reading: no zone, an IPv4-mapped IPv6 address
+// is the IPv4 one.
+func parseIP(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
+}
+
+func addressProblem(key, v string, subnet netip.Prefix) string {
+	var ips []netip.Addr
 	if key == "Gateway" {
-		ip := net.ParseIP(v)
-		if ip == nil {
+		ip, ok := parseIP(v)
+		if !ok {
 			return "not an IP address"
 		}
 		ips = append(ips, ip)
 	} else if start, end, ok := strings.Cut(v, "-"); ok {
-		a, b := net.ParseIP(start), net.ParseIP(end)
-		if a == nil || b == nil {
+		a, okA := parseIP(start)
+		b, okB := parseIP(end)
+		if !okA || !okB {
 			return "not a range (CIDR, or START-END addresses)"
 		}
 		ips = append(ips, a, b)
-	} else if ip, _, err := net.ParseCIDR(v); err != nil {
+	} else if p, err := netip.ParsePrefix(v); err != nil {
 		return "not a range (CIDR, or START-END addresses)"
 	} else {
-		ips = append(ips, ip)
+		ips = append(ips, p.Addr().Unmap())
 	}
 	for _, ip := range ips {
-		if subnet != nil && !subnet.Contains(ip) {
+		if subnet.IsValid() && !subnet.Contains(ip) {
 			return fmt.Sprintf("%s is outside the subnet %s", ip, subnet)
 		}
 	}
@@ -357,7 +371,7 @@ func (c *ctx) checkKubeYaml() {
 	}
 	for _, l := range c.src.AllLines("Kube", "Yaml") {
 		p := unquoteValue(l.Value)
-		if p == "" || specifierRe.MatchString(p) {
+		if p == "" || specifierRe().MatchString(p) {
 			continue
 		}
 		if !filepath.IsAbs(p) {
