@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/berth-dev/berth/internal/unitfile"
 	"github.com/berth-dev/berth/internal/version"
@@ -353,8 +354,10 @@ func usernsOpts(kind string, opts []string) string {
 }
 
 // healthGate makes Notify=healthy work on podman older than 4.7, which has no
-// --sdnotify=healthy: the service only becomes active once the health check
-// passes, bounded by TimeoutStartSec like the real thing.
+// --sdnotify=healthy: conmon says READY when the container runs, and an
+// ExecStartPost= loop (healthWaitScript) holds the unit in "activating" until
+// podman reports the container healthy, bounded by TimeoutStartSec like the
+// real thing.
 func (c *ctx) healthGate(name string) {
 	notify := c.lookup("Notify")
 	if !strings.EqualFold(notify, "healthy") || c.has(sdnotifyHealthy) {
@@ -363,8 +366,59 @@ func (c *ctx) healthGate(name string) {
 	if c.lookup("HealthCmd") == "" {
 		c.warnf("Notify", "health-gate", "Notify=healthy without HealthCmd= relies on the image's HEALTHCHECK")
 	}
-	script := fmt.Sprintf("until %s healthcheck run %s; do sleep 1; done", c.opts.podman(), name)
+	script := healthWaitScript(c.opts.podman(), name, healthIntervalSeconds(c.lookup("HealthInterval")))
 	c.svc.Add("Service", "ExecStartPost", unitfile.JoinArgs([]string{"/bin/sh", "-c", script}))
+}
+
+// healthWaitScript is the ExecStartPost= wait of healthGate. It behaves like
+// podman 5's --sdnotify=healthy:
+//   - it observes health (podman inspect), it does not judge it: the checks
+//     run where podman runs them. podman < 4.7 runs them from a transient
+//     systemd timer named after the container ID (ID.timer, ID-startup.timer
+//     for a startup check) when it can reach systemd; a second runner would
+//     double the rate and use up HealthRetries early. Only when no such timer
+//     exists (no systemd, or HealthInterval=disable) does the loop run
+//     `podman healthcheck run` itself, every interval seconds, as the timer
+//     would;
+//   - it is done when the container is healthy; "starting" and "unhealthy"
+//     keep it waiting while the container runs (HealthOnFailure= acts);
+//   - it fails at once when the container is gone or no longer running
+//     (killed by HealthOnFailure=kill, exited, removed by --rm).
+//
+// The text is written for the unit file: "%%" is systemd's "%", "$x" inside
+// a word is left to the shell and "${" is never used (systemd would
+// substitute it).
+func healthWaitScript(podman, name string, interval int) string {
+	return strings.Join([]string{
+		fmt.Sprintf("n='%s' p=%s i=%d next=0", name, podman, interval),
+		`id=$($p container inspect --format {{.Id}} "$n") || exit 1`,
+		`t=/run/systemd/transient/$id u="$XDG_RUNTIME_DIR/systemd/transient/$id"`,
+		`while :; do ` +
+			`if [ ! -e $t.timer ] && [ ! -e $t-startup.timer ] && [ ! -e "$u.timer" ] && [ ! -e "$u-startup.timer" ] && [ $(date +%%s) -ge $next ]; then ` +
+			`$p healthcheck run "$n" >/dev/null 2>&1; next=$(($(date +%%s) + i)); fi; ` +
+			`s=$($p container inspect --format '{{.State.Status}} {{.State.Health.Status}}' "$n" 2>/dev/null) || ` +
+			`{ echo "container $n is gone before it was healthy" >&2; exit 1; }; ` +
+			`case $s in "running healthy") exit 0;; running*|paused*|created*|initialized*) sleep 0.5;; ` +
+			`*) echo "container $n is $s before it was healthy" >&2; exit 1;; esac; ` +
+			`done`,
+	}, "; ")
+}
+
+// healthIntervalSeconds is HealthInterval= in whole seconds, rounded up, for
+// the loop's own checks: podman's default 30s when unset, 1 when disabled
+// (podman then runs no checks at all and the loop is the only runner).
+func healthIntervalSeconds(v string) int {
+	switch v = strings.TrimSpace(v); v {
+	case "":
+		return 30
+	case "disable", "0":
+		return 1
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 30 // podman refuses the value and the container does not start
+	}
+	return int((d + time.Second - 1) / time.Second)
 }
 
 // urlPattern recognises what podman build takes as a remote context or

@@ -146,7 +146,7 @@ func TestApplyOrderAndNotify(t *testing.T) {
 	}
 	cmds := strings.Join(stub.Commands(), "\n")
 	// podman 4.3.1: Notify=healthy is conmon + an ExecStartPost health loop.
-	if !strings.Contains(cmds, "/bin/sh -c until /usr/bin/podman healthcheck run systemd-db; do sleep 1; done") {
+	if !strings.Contains(cmds, "n='systemd-db' p=/usr/bin/podman i=30") || !strings.Contains(cmds, `$p healthcheck run "$n"`) {
 		t.Errorf("health gate not run:\n%s", cmds)
 	}
 	if !strings.Contains(cmds, "/usr/bin/podman network exists systemd-net || exec") {
