@@ -138,12 +138,6 @@ func (a *app) apply(ctx context.Context, in systemd.InstallOptions, now bool, f 
 	rep, err := run.InstallStack(ctx, run.InstallOptions{Install: in, UnitHost: sd.HostFacts(in.Layout.Scope == systemd.User),
 		Podman: a.podmanClient(), Now: now, DryRun: f.dryRun, Wait: f.wait, RollbackOnFailure: f.rollback,
 		Keep: f.keep, Summary: summary, Out: a.stdout})
-	if rep != nil && len(rep.Notes) > 0 && !f.dryRun {
-		fmt.Fprintf(a.stdout, "relative paths rewritten to absolute paths of %s in the installed copies:\n", in.Source)
-		for _, n := range rep.Notes {
-			fmt.Fprintf(a.stdout, "  %s\n", strings.TrimPrefix(n, in.Source+"/"))
-		}
-	}
 	if rep != nil && rep.Plan != nil && f.dryRun {
 		fmt.Fprint(a.stdout, rep.Plan.String())
 		fmt.Fprintln(a.stdout, rep.Plan.Summary())

@@ -114,7 +114,13 @@ func installLocked(ctx context.Context, o InstallOptions) (*InstallReport, error
 	if o.DryRun {
 		return rep, nil
 	}
-	a := &sdApply{o: o, st: st, plan: plan, before: status, old: old,
+	if len(notes) > 0 && o.Out != nil {
+		fmt.Fprintf(o.Out, "relative paths made absolute against %s in the installed copies:\n", in.Origin)
+		for _, n := range notes {
+			fmt.Fprintf(o.Out, "  %s\n", strings.TrimPrefix(n, src+"/"))
+		}
+	}
+	a := &sdApply{o: o, st: st, plan: plan, before: status, old: old, staged: filepath.Join(revs.Staging(), "files"),
 		sds: &systemd.Stack{Manifest: &systemd.Manifest{Stack: in.Stack, Scope: in.Layout.Scope}, Manager: in.Manager}}
 	applyErr := a.run(ctx, rep)
 	if rep.Result == nil { // nothing installed: the old revision stands
@@ -126,7 +132,7 @@ func installLocked(ctx context.Context, o InstallOptions) (*InstallReport, error
 	}
 	summary := o.Summary
 	if summary == "" {
-		summary = plan.Summary()
+		summary = strings.TrimPrefix(plan.Summary(), "plan: ")
 	}
 	if err := revs.Commit(revisionOf(st, n, summary, in.Origin, rep.Result.Manifest.Podman), o.Keep); err != nil {
 		return rep, errors.Join(applyErr, fmt.Errorf("recording revision %d: %w", n, err))

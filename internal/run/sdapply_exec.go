@@ -19,6 +19,7 @@ type sdApply struct {
 	before map[string]systemd.UnitStatus // as observed
 	old    *systemd.Manifest             // the installed manifest before, nil for a first install
 	sds    *systemd.Stack
+	staged string // the staged files: what is installed
 	// started are the units this apply started or restarted, for --wait.
 	started []string
 }
@@ -53,7 +54,7 @@ func (a *sdApply) run(ctx context.Context, rep *InstallReport) error {
 		return errors.Join(append(errs, err)...)
 	}
 	in := a.o.Install
-	in.Now = false
+	in.Source, in.Now = a.staged, false // the files planned, not the folder again
 	res, err := systemd.Install(ctx, in)
 	rep.Result = res
 	if err != nil {

@@ -1,0 +1,208 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Day 2 under a real systemd: install --now, then change one unit, drop
+// another, keep the third; a bind-mounted file's change; an apply whose new
+// revision fails its health check, with --wait --rollback-on-failure; a
+// rollback by hand; uninstall. Each apply goes through run's planner.
+
+const applyDir = "/srv/stacks/apply"
+
+var applyStack = map[string]string{
+	"apply.network": "[Network]\nNetworkName=apply-net\n",
+	"one.container": `[Container]
+ContainerName=apply-one
+Image=localhost/berth-test/web:latest
+Network=apply.network
+Environment=MESSAGE=v1
+HealthCmd=["/web","-check","http://127.0.0.1:8080/healthz"]
+HealthInterval=2s
+HealthRetries=2
+`,
+	"two.container": `[Container]
+ContainerName=apply-two
+Image=localhost/berth-test/web:latest
+Network=apply.network
+Volume=./conf/two.txt:/conf/two.txt:ro
+`,
+	"three.container": `[Container]
+ContainerName=apply-three
+Image=localhost/berth-test/web:latest
+Network=apply.network
+`,
+	"conf/two.txt": "first\n",
+}
+
+type applyEnv struct {
+	sdInstance
+	t *testing.T
+}
+
+func (e applyEnv) put(name, content string) {
+	e.t.Helper()
+	p := filepath.Join(e.t.TempDir(), "f")
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	e.must("cp", p, filepath.Join(applyDir, name))
+}
+
+func (e applyEnv) id(container string) string {
+	out, err := e.exec("podman", "inspect", "--format", "{{.Id}}", container)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(out)
+}
+
+func (e applyEnv) env(container, name string) string {
+	out, _ := e.exec("podman", "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", container)
+	for _, l := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(l, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func (e applyEnv) berth(args ...string) string {
+	e.t.Helper()
+	t0 := time.Now()
+	out := e.mustExec(append([]string{berthInner}, args...)...)
+	e.t.Logf("berth %s (%.1fs):\n%s", strings.Join(args, " "), time.Since(t0).Seconds(), out)
+	return out
+}
+
+func (e applyEnv) active(unit string) string {
+	out, _ := e.exec("systemctl", "is-active", unit)
+	return strings.TrimSpace(out)
+}
+
+func (e applyEnv) health(container string) string {
+	out, _ := e.exec("podman", "inspect", "--format", "{{.State.Health.Status}}", container)
+	return strings.TrimSpace(out)
+}
+
+func TestSystemdApply(t *testing.T) {
+	needSystemd(t)
+	images := []string{"localhost/berth-test/web:latest"}
+	needImages(t, "scripts/build-test-images.sh", images...)
+	e := applyEnv{sdInstance: bootSystemd(t, "berth-e2e-apply"), t: t}
+	e.must(append([]string{"load"}, images...)...)
+	installBerth(t, e.sdInstance)
+	for name, text := range applyStack {
+		e.put(name, text)
+	}
+
+	out := e.berth("install", "--now", "--wait=90s", applyDir)
+	for _, u := range []string{"one.service", "two.service", "three.service"} {
+		if e.active(u) != "active" {
+			t.Fatalf("%s not active after install --now:\n%s", u, out)
+		}
+	}
+	if !strings.Contains(out, "add     one.service") || !strings.Contains(out, "revision 1") {
+		t.Errorf("first install output lacks its plan or revision")
+	}
+	oneID, twoID := e.id("apply-one"), e.id("apply-two")
+
+	// Change one, drop three, keep two: the dry run changes nothing.
+	e.put("one.container", strings.Replace(applyStack["one.container"], "MESSAGE=v1", "MESSAGE=v2", 1))
+	e.mustExec("rm", filepath.Join(applyDir, "three.container"))
+	out = e.berth("install", "--dry-run", applyDir)
+	for _, want := range []string{"remove  three.service (no longer in the stack)", "change  one.service (Environment=)", "keep    two.service"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q", want)
+		}
+	}
+	if e.id("apply-one") != oneID || e.active("three.service") != "active" {
+		t.Fatal("install --dry-run changed the stack")
+	}
+	diff := e.berth("diff", "apply", applyDir)
+	if !strings.Contains(diff, "change  one.service (Environment=)") {
+		t.Errorf("berth diff differs from install --dry-run")
+	}
+	out = e.berth("install", "--wait=90s", applyDir)
+	if got := e.id("apply-one"); got == oneID || got == "" || e.env("apply-one", "MESSAGE") != "v2" {
+		t.Errorf("one: container %q (was %q), MESSAGE=%q; want a new container with v2", got, oneID, e.env("apply-one", "MESSAGE"))
+	}
+	if e.id("apply-two") != twoID {
+		t.Errorf("two was recreated although unchanged")
+	}
+	if e.id("apply-three") != "" || e.active("three.service") == "active" {
+		t.Errorf("three is still there: container %q, %s", e.id("apply-three"), e.active("three.service"))
+	}
+	oneID = e.id("apply-one")
+
+	// A bind-mounted file changes: exactly the container that mounts it.
+	e.put("conf/two.txt", "second\n")
+	out = e.berth("install", "--wait=90s", applyDir)
+	if !strings.Contains(out, "change  two.service (conf/two.txt)") {
+		t.Errorf("the plan does not name the bind-mounted file")
+	}
+	if e.id("apply-two") == twoID || e.id("apply-one") != oneID {
+		t.Errorf("two: %v (want new), one: %v (want same)", e.id("apply-two") != twoID, e.id("apply-one") == oneID)
+	}
+
+	// A revision whose health check fails goes back by itself.
+	bad := strings.Replace(applyStack["one.container"], "MESSAGE=v1", "MESSAGE=v3", 1)
+	bad = strings.Replace(bad, "127.0.0.1:8080/healthz", "127.0.0.1:9/healthz", 1)
+	e.put("one.container", bad)
+	t0 := time.Now()
+	out, err := e.exec(berthInner, "install", "--wait=60s", "--rollback-on-failure", applyDir)
+	t.Logf("install --wait --rollback-on-failure (%.1fs), err %v:\n%s", time.Since(t0).Seconds(), err, out)
+	if err == nil || !strings.Contains(out, "rolled back to revision 3") {
+		t.Errorf("a failed apply did not roll back and say so")
+	}
+	if e.env("apply-one", "MESSAGE") != "v2" || e.active("one.service") != "active" {
+		t.Errorf("after the rollback one runs MESSAGE=%q, %s", e.env("apply-one", "MESSAGE"), e.active("one.service"))
+	}
+	waitHealthy(t, e, "apply-one")
+	hist := e.berth("history", "apply")
+	if !strings.Contains(hist, "rollback to revision 3") {
+		t.Errorf("history lacks the rollback")
+	}
+
+	// Rollback by hand, to the first revision: three comes back, one is v1.
+	out = e.berth("rollback", "--wait=90s", "apply", "1")
+	if e.env("apply-one", "MESSAGE") != "v1" || e.active("three.service") != "active" {
+		t.Errorf("rollback to 1: one MESSAGE=%q, three %s", e.env("apply-one", "MESSAGE"), e.active("three.service"))
+	}
+	waitHealthy(t, e, "apply-one")
+
+	// The folder (which a rollback does not touch) has no three: installing
+	// it drops three again. Then uninstall: nothing of the stack runs.
+	out = e.berth("install", applyDir)
+	if !strings.Contains(out, "remove  three.service") || e.active("three.service") == "active" {
+		t.Errorf("three not removed again")
+	}
+	e.berth("uninstall", "apply")
+	if ps := e.mustExec("podman", "ps", "-a", "--format", "{{.Names}}"); strings.Contains(ps, "apply-") {
+		t.Errorf("containers left after uninstall: %s", ps)
+	}
+	for _, p := range []string{"/etc/containers/systemd/apply", "/var/lib/berth/systemd/apply"} {
+		if _, err := e.exec("test", "-e", p); err == nil {
+			t.Errorf("%s left behind", p)
+		}
+	}
+}
+
+func waitHealthy(t *testing.T, e applyEnv, container string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if e.health(container) == "healthy" {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Errorf("%s is %q, not healthy", container, e.health(container))
+}
