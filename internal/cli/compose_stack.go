@@ -163,6 +163,9 @@ func (a *app) composeStack(ctx context.Context, cp *compose.Project, dir string,
 	if err != nil || more.HasErrors() || !a.compose.secrets {
 		return st, append(diags, more...), err
 	}
+	if err := checkExternals(ctx, client, cp); err != nil {
+		return nil, nil, err
+	}
 	if err := a.ensureSecrets(ctx, client, cp, rep.Secrets); err != nil {
 		return nil, nil, err
 	}
@@ -221,4 +224,20 @@ func (a *app) ensureSecrets(ctx context.Context, client *podman.Client, cp *comp
 		fmt.Fprintf(a.stderr, "%-14s secret %s\n", s.Name, verb)
 	}
 	return nil
+}
+
+// checkExternals fails when an external network or volume of the project
+// is missing, naming every one, before anything starts.
+func checkExternals(ctx context.Context, client *podman.Client, cp *compose.Project) error {
+	var missing []error
+	for _, e := range cp.Externals() {
+		ok, err := client.Exists(ctx, e.Kind, e.Name)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			missing = append(missing, errors.New(e.Missing()))
+		}
+	}
+	return errors.Join(missing...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,44 +15,78 @@ import (
 
 // downOptions are the flags of `berth down`.
 type downOptions struct {
-	volumes bool
+	volumes       bool
+	removeOrphans bool
 }
 
 func (a *app) newDownCmd() *cobra.Command {
 	var o downOptions
 	cmd := &cobra.Command{
-		Use:   "down [--volumes]",
+		Use:   "down [--volumes] [--remove-orphans] [SERVICE...]",
 		Short: "Stop and remove the stack's containers and networks",
 		Long: "down stops the supervisor, then stops the services in reverse dependency order\n" +
 			"and removes the stack's containers and networks. Volumes and their data are kept\n" +
 			"unless --volumes is given. So are the podman secrets berth created from a compose\n" +
 			"project's secrets (files or environment variables; labelled io.berth.project):\n" +
 			"--volumes removes them too, as it removes everything the project stored, and the\n" +
-			"next up creates them again from their sources. External secrets are never removed.",
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, args []string) error { return a.runDown(c.Context(), o) },
+			"next up creates them again from their sources. External secrets are never removed.\n\n" +
+			"For a compose project, down removes the services of the compose files given (-f)\n" +
+			"only: containers of the project that no file declares (orphans) are kept, with\n" +
+			"the networks and volumes they use, unless --remove-orphans is given, as docker\n" +
+			"compose does. With SERVICE arguments only those services (and the services that\n" +
+			"depend on them) are stopped and removed.",
+		RunE: func(c *cobra.Command, args []string) error { return a.runDown(c.Context(), o, args) },
 	}
 	cmd.Flags().BoolVarP(&o.volumes, "volumes", "v", false, "remove the stack's volumes and the podman secrets berth created for it too")
+	cmd.Flags().BoolVar(&o.removeOrphans, "remove-orphans", false, "also remove containers of the project whose service no compose file declares")
 	return cmd
 }
 
-func (a *app) runDown(parent context.Context, o downOptions) (err error) {
+func (a *app) runDown(parent context.Context, o downOptions, args []string) (err error) {
 	ctx, cancel := context.WithTimeout(parent, 5*time.Minute)
 	defer cancel()
 	t0 := time.Now()
-	p, err := a.openProject(ctx, true)
+	p, units, err := a.openServices(ctx, args)
 	if err != nil {
 		return err
 	}
 	ctx, end := observe.StartCommand(ctx, "down", p.Stack.Project)
 	defer func() { end(err) }()
 	stopSupervisor(p)
-	if err := p.Down(ctx, o.volumes); err != nil {
+	// A quadlet stack is its folder: containers of units no longer in it
+	// are removed too. A compose project may be split over files.
+	orphans := o.removeOrphans || a.compose.project == nil
+	res, err := p.DownWith(ctx, run.DownOptions{Volumes: o.volumes, RemoveOrphans: orphans, Services: units})
+	if len(res.Orphans) > 0 {
+		fmt.Fprintf(a.stderr, "%s: warning: found orphan containers (%s) for this project; if you removed or renamed "+
+			"their service in the compose file, run down --remove-orphans to remove them\n", programName, strings.Join(res.Orphans, ", "))
+	}
+	if err != nil {
 		return err
+	}
+	if res.Remaining {
+		// What is left keeps running under a supervisor.
+		if err := a.ensureSupervisor(ctx, p, "", 0); err != nil {
+			fmt.Fprintf(a.stderr, "%s: warning: %v; the remaining containers will not be restarted\n", programName, err)
+		}
+		fmt.Fprintf(a.stderr, "%s: removed %s (%s)\n", p.Stack.Project, strings.Join(downNames(units, p), ", "), elapsed(t0))
+		return nil
 	}
 	_ = os.RemoveAll(p.Store.Dir)
 	fmt.Fprintf(a.stderr, "%s is down (%s)\n", p.Stack.Project, elapsed(t0))
 	return nil
+}
+
+// downNames names what a down removed: the services asked for, else all.
+func downNames(units []*run.Unit, p *run.Project) []string {
+	var out []string
+	for _, u := range units {
+		out = append(out, u.Service)
+	}
+	if len(out) == 0 {
+		out = containerServices(p)
+	}
+	return out
 }
 
 // stopSupervisor asks the supervisor to quit and waits until its socket is

@@ -25,6 +25,7 @@ type upOptions struct {
 	metricsAddr string // for the supervisor -d starts; "" is its default
 	statsEvery  time.Duration
 	// docker compose's attached-mode flags (foreground only)
+	removeOrphans  bool
 	abortOnExit    bool
 	abortOnFailure bool
 	exitCodeFrom   string
@@ -46,6 +47,7 @@ func (a *app) newUpCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&o.detach, "detach", "d", false, "start in the background and return")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the plan and change nothing")
+	cmd.Flags().BoolVar(&o.removeOrphans, "remove-orphans", false, "remove containers of the project whose service no compose file declares")
 	cmd.Flags().BoolVar(&o.abortOnExit, "abort-on-container-exit", false, "stop every container when one exits (not with -d)")
 	cmd.Flags().BoolVar(&o.abortOnFailure, "abort-on-container-failure", false, "stop every container when one exits with a non-zero status (not with -d)")
 	cmd.Flags().StringVar(&o.exitCodeFrom, "exit-code-from", "", "exit with the status of `SERVICE`'s container; implies --abort-on-container-exit")
@@ -70,6 +72,11 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 	}
 	if err := o.check(p.Stack); err != nil {
 		return err
+	}
+	if a.compose.project != nil && !o.dryRun {
+		if err := a.orphans(ctx, p, o.removeOrphans); err != nil {
+			return err
+		}
 	}
 	if o.dryRun {
 		plan, _, err := p.PlanUp(ctx, want)
@@ -125,6 +132,21 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 	end(nil)
 	end = func(error) {}
 	return a.foreground(ctx, p, o, outs)
+}
+
+// orphans warns of the project's containers that no compose file declares,
+// or removes them, as docker compose's up does.
+func (a *app) orphans(ctx context.Context, p *run.Project, remove bool) error {
+	names, err := p.Orphans(ctx)
+	if err != nil || len(names) == 0 {
+		return err
+	}
+	if remove {
+		return p.RemoveOrphans(ctx, names)
+	}
+	fmt.Fprintf(a.stderr, "%s: warning: found orphan containers (%s) for this project; if you removed or renamed "+
+		"their service in the compose file, run up --remove-orphans to remove them\n", programName, strings.Join(names, ", "))
+	return nil
 }
 
 // check refuses flag combinations docker compose refuses too.

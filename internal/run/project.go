@@ -181,25 +181,86 @@ func (p *Project) stopLocked(ctx context.Context, which []*Unit) ([]*Outcome, er
 // units no longer in the folder), its networks and, with volumes, its
 // volumes, then forgets the state.
 func (p *Project) Down(ctx context.Context, volumes bool) error {
+	_, err := p.DownWith(ctx, DownOptions{Volumes: volumes, RemoveOrphans: true})
+	return err
+}
+
+// DownOptions select what DownWith removes.
+type DownOptions struct {
+	Volumes bool // the stack's volumes and the podman secrets berth made
+	// RemoveOrphans also removes the project's containers whose service is
+	// not in the stack (a service removed from the compose file, or one
+	// only another -f file declares); without it they are kept and
+	// reported, as docker compose keeps them.
+	RemoveOrphans bool
+	// Services limits down to these units and their dependants (down
+	// SERVICE...); networks and volumes are then kept.
+	Services []*Unit
+}
+
+// DownResult says what down left behind.
+type DownResult struct {
+	Orphans []string // containers of the project kept as orphans
+	// Remaining: containers of the project are left (orphans, or services
+	// not named), so its state and supervisor must stay.
+	Remaining bool
+}
+
+// DownWith stops the stack (or the given services), removes their
+// containers and, for a whole stack, its networks and (with Volumes) its
+// volumes. What it leaves of the project keeps its state.
+func (p *Project) DownWith(ctx context.Context, o DownOptions) (DownResult, error) {
+	var res DownResult
 	unlock, err := p.Store.Lock()
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer unlock()
-	outs, err := p.stopLocked(ctx, nil)
+	plan, err := PlanStop(p.Stack, o.Services)
 	if err != nil {
-		return err
+		return res, err
+	}
+	down := map[string]bool{} // services going down
+	for _, s := range plan.Steps {
+		down[s.Unit.Service] = true
+	}
+	outs, err := p.stopLocked(ctx, o.Services)
+	if err != nil {
+		return res, err
 	}
 	errs := Failed(outs)
-	if rows, err := p.Podman.PsByLabel(ctx, LabelProject, p.Stack.Project); err == nil {
-		var names []string
-		for _, r := range rows {
+	rows, _ := p.Podman.PsByLabel(ctx, LabelProject, p.Stack.Project) // none found: nothing to remove
+	var names []string
+	for _, r := range rows {
+		svc := r.Labels[LabelService]
+		switch {
+		case down[svc] || o.RemoveOrphans && o.Services == nil && p.Stack.Unit(svc) == nil:
 			names = append(names, r.Name())
-		}
-		if err := p.Podman.Remove(ctx, 10, names...); err != nil {
-			errs = append(errs, err)
+		case p.Stack.Unit(svc) == nil:
+			res.Orphans = append(res.Orphans, r.Name())
+			res.Remaining = true
+		default:
+			res.Remaining = true
 		}
 	}
+	sort.Strings(res.Orphans)
+	if err := p.Podman.Remove(ctx, 10, names...); err != nil {
+		errs = append(errs, err)
+	}
+	if o.Services == nil {
+		errs = append(errs, p.removeResources(ctx, o.Volumes, res.Remaining)...)
+	}
+	if err := p.forget(down); err != nil {
+		errs = append(errs, err)
+	}
+	return res, errors.Join(errs...)
+}
+
+// removeResources removes the stack's networks and, with volumes, its
+// volumes and secrets. When containers of the project remain (orphans),
+// a network or volume they use is kept, not removed from under them.
+func (p *Project) removeResources(ctx context.Context, volumes, remaining bool) []error {
+	var errs []error
 	for _, kind := range []Kind{KindNetwork, KindVolume} {
 		if kind == KindVolume && !volumes {
 			continue
@@ -208,19 +269,40 @@ func (p *Project) Down(ctx context.Context, volumes bool) error {
 			if ok, _ := p.Podman.Exists(ctx, string(kind), name); !ok {
 				continue
 			}
+			args := []string{string(kind), "rm", "-f", name}
+			if remaining {
+				args = []string{string(kind), "rm", name}
+			}
 			p.Exec.progressName(name, "removing "+string(kind))
-			if _, err := p.Podman.Output(ctx, string(kind), "rm", "-f", name); err != nil {
+			if _, err := p.Podman.Output(ctx, args...); err != nil {
+				if remaining {
+					p.Exec.progressName(name, "kept: still in use by containers of the project")
+					continue
+				}
 				errs = append(errs, err)
 			}
 		}
 	}
-	if volumes {
+	if volumes && !remaining {
 		errs = append(errs, p.removeSecrets(ctx)...)
 	}
-	if err := p.Store.Save(&State{Project: p.Stack.Project, Dir: p.Stack.Dir, Units: map[string]*UnitState{}}); err != nil {
-		errs = append(errs, err)
+	return errs
+}
+
+// forget drops the state of the units of the services that went down; the
+// rest (orphans, services not named) stays known.
+func (p *Project) forget(down map[string]bool) error {
+	st, err := p.Store.Load()
+	if err != nil {
+		return err
 	}
-	return errors.Join(errs...)
+	for name, us := range st.Units {
+		if down[us.Service] || p.Stack.Unit(name) != nil && down[p.Stack.Unit(name).Service] {
+			delete(st.Units, name)
+		}
+	}
+	st.Project, st.Dir = p.Stack.Project, p.Stack.Dir
+	return p.Store.Save(st)
 }
 
 // removeSecrets removes the podman secrets berth created for the project
@@ -281,4 +363,46 @@ func unitFromState(name string, us *UnitState, host *sd.Host, project string) (*
 		}
 	}
 	return u, nil
+}
+
+// Orphans lists the project's containers whose service is not in the stack
+// (removed from the compose file, or declared only by another -f file).
+func (p *Project) Orphans(ctx context.Context) ([]string, error) {
+	rows, err := p.Podman.PsByLabel(ctx, LabelProject, p.Stack.Project)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rows {
+		if p.Stack.Unit(r.Labels[LabelService]) == nil {
+			out = append(out, r.Name())
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// RemoveOrphans removes the given orphan containers and forgets their state.
+func (p *Project) RemoveOrphans(ctx context.Context, names []string) error {
+	unlock, err := p.Store.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	for _, n := range names {
+		p.Exec.progressName(n, "removing orphan")
+	}
+	if err := p.Podman.Remove(ctx, 10, names...); err != nil {
+		return err
+	}
+	st, err := p.Store.Load()
+	if err != nil {
+		return err
+	}
+	for name, us := range st.Units {
+		if p.Stack.Unit(name) == nil && p.Stack.Unit(us.Service) == nil {
+			delete(st.Units, name)
+		}
+	}
+	return p.Store.Save(st)
 }
