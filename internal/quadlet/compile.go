@@ -129,6 +129,9 @@ func Compile(units []*Unit, opts Options) *Result {
 			res.Services = append(res.Services, svc)
 		}
 	}
+	if opts.Strict {
+		res.Diags = append(res.Diags, orderingCycles(res.Services)...)
+	}
 	return res
 }
 
@@ -259,18 +262,24 @@ func (c *ctx) warnAt(pos diag.Pos, code, format string, args ...any) {
 func (c *ctx) failed() bool { return c.diags.HasErrors() }
 
 // convert runs the checks shared by all kinds, then the kind's converter.
-func (c *ctx) convert() *Service {
+func (c *ctx) convert() (svc *Service) {
 	convertFn := converter(c.kind)
 	if convertFn == nil {
 		c.errorf("", "unsupported-type", "unsupported file type %q", c.unit.Name)
 		return nil
 	}
 	c.checkKeys()
-	if c.opts.Strict {
-		c.checkRefusals()
-	}
 	if c.failed() {
 		return nil
+	}
+	if c.opts.Strict {
+		// Refusals do not stop the conversion, whose own problems are
+		// reported too; the unit is dropped at the end.
+		refusals := c.refusals()
+		defer func() { c.diags = append(c.diags, refusals...) }()
+		if refusals.HasErrors() {
+			defer func() { svc = nil }()
+		}
 	}
 	c.warnEmptyFlags()
 	c.checkFlagWords()

@@ -31,8 +31,19 @@ const (
 	CodeUnitName    = "bad-unit-name"
 )
 
+// refusals returns the unit's refusals, apart from its other diagnostics.
+func (c *ctx) refusals() diag.List {
+	saved := c.diags
+	c.diags = nil
+	c.checkRefusals()
+	out := c.diags
+	c.diags = saved
+	return out
+}
+
 func (c *ctx) checkRefusals() {
 	c.checkUnitName()
+	c.checkServiceValues()
 	c.checkSpecifiers()
 	c.checkResourceName()
 	switch c.kind {
@@ -286,7 +297,8 @@ func parseUint(s string, base int) error {
 }
 
 // checkAddresses checks Subnet=, Gateway= and IPRange= as podman network
-// create does: each gateway and range pairs with the subnet of its index.
+// create does: each gateway and range pairs with the subnet of its index
+// (more of them than subnets, or none, podman's generator refuses itself).
 // It uses net/netip, not net: net links cgo (the C resolver), and with it
 // the C library's start-up at every run of the generator.
 func (c *ctx) checkAddresses() {
@@ -301,12 +313,7 @@ func (c *ctx) checkAddresses() {
 		nets[i] = n.Masked()
 	}
 	for _, key := range []string{"Gateway", "IPRange"} {
-		lines := c.src.AllLines("Network", key)
-		if len(lines) > 0 && len(subnets) == 0 {
-			c.addressError(lines[0], "a gateway or range needs a Subnet=")
-		} else if len(lines) > len(subnets) {
-			c.addressError(lines[len(subnets)], fmt.Sprintf("no Subnet= to pair with (%d subnets, paired in order)", len(subnets)))
-		}
+		lines := c.src.AllLines("Network", key) // more than subnets: the converter refuses it, as podman's does
 		for i, l := range lines {
 			var subnet netip.Prefix
 			if i < len(nets) {

@@ -1,6 +1,7 @@
 package quadlet
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/berth-dev/berth/internal/unitfile"
@@ -30,10 +31,14 @@ func TestRefusalsOnlyWhenStrict(t *testing.T) {
 		{"x.kube", "[Kube]\nYaml=missing.yaml\n", CodeMissingFile, 2},
 		{"@.container", "[Container]\nImage=a:1\n", CodeUnitName, 1},
 		{"a@.container", "[Container]\nImage=a:1\n", "", 0},
+		{"x.container", "[Container]\nImage=a:1\n[Service]\nTimeoutStartSec=forever-ish\n", "invalid-duration", 4},
+		{"x.container", "[Container]\nImage=a:1\n[Service]\nTimeoutStartSec=1min 30s\nRestart=on-failure\n", "", 0},
+		{"x.container", "[Container]\nImage=a:1\n[Service]\nRestart=sometimes\n", "invalid-enum", 4},
+		{"x.container", "[Unit]\nAfter=p.pod\n[Container]\nImage=a:1\nPod=p.pod\n", "", 0},
 	} {
 		f, _ := unitfile.Parse("/s/"+c.name, []byte(c.text))
 		units := []*Unit{{Name: c.name, Path: "/s/" + c.name, File: f}}
-		units = append(units, &Unit{Name: "p.pod", Path: "/s/p.pod", File: mustParse(t, "[Pod]\n")})
+		units = append(units, &Unit{Name: "p.pod", Path: "/s/p.pod", File: mustParse(t, "/s/p.pod", "[Pod]\n")})
 		if d := Compile(units, Options{}).Diags.Errors(); len(d) != 0 {
 			t.Errorf("%s %q: the generator reports %v", c.name, c.text, d)
 		}
@@ -47,10 +52,24 @@ func TestRefusalsOnlyWhenStrict(t *testing.T) {
 	}
 }
 
-func mustParse(t *testing.T, text string) *unitfile.File {
-	f, ds := unitfile.Parse("/s/p.pod", []byte(text))
+func mustParse(t *testing.T, path, text string) *unitfile.File {
+	f, ds := unitfile.Parse(path, []byte(text))
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
 	return f
+}
+
+func TestOrderingCycle(t *testing.T) {
+	a := &Unit{Name: "a.container", Path: "/s/a.container", File: mustParse(t, "/s/a.container", "[Unit]\nRequires=b.container\nAfter=b.container\n[Container]\nImage=a:1\n")}
+	b := &Unit{Name: "b.container", Path: "/s/b.container", File: mustParse(t, "/s/b.container", "[Container]\nImage=a:1\nNetwork=n.network\n")}
+	n := &Unit{Name: "n.network", Path: "/s/n.network", File: mustParse(t, "/s/n.network", "[Unit]\nAfter=a.container\n[Network]\n")}
+	if d := Compile([]*Unit{a, b, n}, Options{}).Diags; len(d) != 0 {
+		t.Errorf("the generator reports %v", d)
+	}
+	d := Compile([]*Unit{a, b, n}, Options{Strict: true}).Diags
+	want := "/s/a.container:2: error: [dependency-cycle] dependency cycle: a.container -> b.container -> n.network -> a.container"
+	if len(d) != 1 || !strings.HasPrefix(d[0].String(), want) {
+		t.Errorf("got %v\nwant %s", d, want)
+	}
 }
