@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/internal/doctor"
 	"github.com/berth-dev/berth/internal/generate"
+	"github.com/berth-dev/berth/internal/run"
+	sd "github.com/berth-dev/berth/internal/unitexec"
 )
 
 // doctorOptions are the flags of `berth doctor`.
@@ -52,6 +55,7 @@ func (a *app) runDoctor(o doctorOptions, args []string) error {
 		if matches, _ := filepath.Glob(filepath.Join(dir, "*.container")); len(matches) > 0 || opts.Service != "" {
 			opts.Dirs = []string{dir}
 		}
+		opts.NamePrefix = executorPrefix(a.global.projectName(dir))
 	}
 	ctx, stop := a.signalContext(context.Background())
 	defer stop()
@@ -73,4 +77,14 @@ func (a *app) runDoctor(o doctorOptions, args []string) error {
 		return generate.ErrFailed // reported above: exit 1 without another message
 	}
 	return nil
+}
+
+// executorPrefix is the container name prefix of a project berth's
+// executor runs (it has a state file), else "" (podman's names, systemd).
+func executorPrefix(project string) string {
+	host := sd.HostFacts(os.Getuid() != 0)
+	if _, err := os.Stat(filepath.Join(run.StateDir(project, host.User, host.RuntimeDir), "state.json")); err != nil {
+		return ""
+	}
+	return run.NamePrefix(project)
 }

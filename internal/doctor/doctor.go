@@ -58,6 +58,10 @@ type Options struct {
 	Service string   // only this service (unit name, service or container name); "" for all
 	User    bool     // the stack runs under a user systemd
 	Timeout time.Duration
+	// NamePrefix is how berth's executor names the containers of units
+	// that set no ContainerName= ("PROJECT-"); "" means podman's
+	// "systemd-" (the stack runs under systemd).
+	NamePrefix string
 }
 
 // Run runs every check against h.

@@ -40,7 +40,7 @@ func (s *service) running() bool {
 
 func (d *doctor) stackChecks() {
 	units, loadDiags := quadlet.Load(d.opts.Dirs)
-	res := quadlet.Compile(units, quadlet.Options{User: d.opts.User, Target: d.podman})
+	res := quadlet.Compile(units, quadlet.Options{User: d.opts.User, Target: d.podman, NamePrefix: d.opts.NamePrefix})
 	var services []*service
 	for _, u := range units {
 		if quadlet.KindOf(u.Name) != quadlet.ContainerKind() {

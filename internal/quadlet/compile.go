@@ -40,6 +40,19 @@ type Options struct {
 	// HostFile reports whether a file a unit reads when it starts exists on
 	// this host (Strict: [Kube] Yaml=); nil skips that check.
 	HostFile func(path string) bool
+	// NamePrefix starts the names of containers, networks, volumes and pods
+	// whose unit sets none (ContainerName=, NetworkName=, VolumeName=,
+	// PodName=); "" means podman's "systemd-". Systemd units keep podman's
+	// names; berth's executor gives each project its own prefix, so that two
+	// projects with a web.container never share (and replace) a container.
+	NamePrefix string
+}
+
+func (o Options) namePrefix() string {
+	if o.NamePrefix == "" {
+		return "systemd-"
+	}
+	return o.NamePrefix
 }
 
 func (o Options) podman() string {
@@ -106,7 +119,7 @@ func Compile(units []*Unit, opts Options) *Result {
 	}
 	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].k.Order < ordered[j].k.Order })
 	for _, o := range ordered {
-		res.Infos[o.u.Name] = newInfo(o.u)
+		res.Infos[o.u.Name] = newInfo(o.u, opts.namePrefix())
 	}
 	byName := make(map[string]*Service, len(ordered))
 	for _, o := range ordered {
@@ -143,19 +156,19 @@ func (u *Unit) displayPath() string {
 }
 
 // newInfo computes the names a unit is known by before any conversion.
-func newInfo(u *Unit) *Info {
+func newInfo(u *Unit, prefix string) *Info {
 	k := KindOf(u.Name)
 	info := &Info{ServiceName: serviceName(u, k)}
 	info.serviceFile = info.ServiceName + ".service"
 	switch k {
 	case &containerKind:
-		info.ResourceName = containerResourceName(u, info.ServiceName)
+		info.ResourceName = containerResourceName(u, info.ServiceName, prefix)
 	case &buildKind:
 		if tags := u.File.All(k.Group, "ImageTag"); len(tags) > 0 {
 			info.ResourceName = tags[0]
 		}
 	case &podKind:
-		info.ResourceName = resourceName(u, k.Group, "PodName")
+		info.ResourceName = resourceName(u, k.Group, "PodName", prefix)
 	}
 	return info
 }
@@ -174,34 +187,35 @@ func serviceName(u *Unit, k *Kind) string {
 	return base + suffix
 }
 
-// containerName is the unresolved container name, which may hold specifiers.
-func containerName(u *Unit) string {
+// containerName is the unresolved container name, which may hold specifiers;
+// prefix starts a default name ("systemd-").
+func containerName(u *Unit, prefix string) string {
 	if name, ok := u.File.Lookup("Container", "ContainerName"); ok && name != "" {
 		return name
 	}
 	if strings.Contains(u.Name, "@") {
-		return "systemd-%p_%i"
+		return prefix + "%p_%i"
 	}
-	return "systemd-%N"
+	return prefix + "%N"
 }
 
 // containerResourceName resolves %N in the container name; a name with other
 // specifiers cannot be known before systemd runs, and is "".
-func containerResourceName(u *Unit, service string) string {
-	name := strings.ReplaceAll(containerName(u), "%N", service)
+func containerResourceName(u *Unit, service, prefix string) string {
+	name := strings.ReplaceAll(containerName(u, prefix), "%N", service)
 	if strings.Contains(name, "%") {
 		return ""
 	}
 	return name
 }
 
-// resourceName is the value of key, or "systemd-" plus the base name, with
-// templates named per instance.
-func resourceName(u *Unit, group, key string) string {
+// resourceName is the value of key, or prefix ("systemd-") plus the base
+// name, with templates named per instance.
+func resourceName(u *Unit, group, key, prefix string) string {
 	if name, ok := u.File.Lookup(group, key); ok && name != "" {
 		return name
 	}
-	name := "systemd-" + stem(u.Name)
+	name := prefix + stem(u.Name)
 	if strings.Contains(u.Name, "@") {
 		name = strings.TrimSuffix(name, "@") + "-%i"
 	}

@@ -29,7 +29,7 @@ var networkKeys = []Key{
 // convertNetwork makes a oneshot service that creates the network unless it
 // exists, and removes it on stop with NetworkDeleteOnStop=.
 func convertNetwork(c *ctx) {
-	name := resourceName(c.unit, c.kind.Group, "NetworkName")
+	name := resourceName(c.unit, c.kind.Group, "NetworkName", c.opts.namePrefix())
 	if c.boolean("NetworkDeleteOnStop", false) {
 		rm := c.podmanCmd()
 		rm.add("network", "rm", name)
@@ -69,6 +69,6 @@ func emitSubnets(c *ctx, cmd *cmdline) error {
 }
 
 func emitNetworkName(c *ctx, cmd *cmdline) error {
-	cmd.add(resourceName(c.unit, c.kind.Group, "NetworkName"))
+	cmd.add(resourceName(c.unit, c.kind.Group, "NetworkName", c.opts.namePrefix()))
 	return nil
 }

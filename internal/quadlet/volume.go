@@ -37,7 +37,7 @@ var volumeKeys = []Key{
 // convertVolume makes a oneshot service that creates the volume unless it
 // exists.
 func convertVolume(c *ctx) {
-	name := resourceName(c.unit, c.kind.Group, "VolumeName")
+	name := resourceName(c.unit, c.kind.Group, "VolumeName", c.opts.namePrefix())
 	c.convertCreate("volume", name)
 }
 
@@ -165,6 +165,6 @@ func isZero(s string) bool {
 }
 
 func emitVolumeName(c *ctx, cmd *cmdline) error {
-	cmd.add(resourceName(c.unit, c.kind.Group, "VolumeName"))
+	cmd.add(resourceName(c.unit, c.kind.Group, "VolumeName", c.opts.namePrefix()))
 	return nil
 }

@@ -212,6 +212,13 @@ func (e *Executor) maskedCommand(c *sd.Command, env sd.Env) string {
 // unit to be ready (READY=1 for Type=notify), within TimeoutStartSec. After a
 // failed start ExecStopPost runs, as in systemd.
 func (e *Executor) Start(ctx context.Context, u *Unit) (*Started, error) {
+	// Before anything runs (ExecStopPost after a failed start removes the
+	// container by name): never replace another project's container or pod.
+	if u.Kind == KindContainer || u.Kind == KindPod {
+		if err := e.conflict(ctx, u); err != nil {
+			return nil, err
+		}
+	}
 	timeout := u.Svc.TimeoutStart
 	if timeout != sd.Infinity {
 		var cancel context.CancelFunc
@@ -228,7 +235,7 @@ func (e *Executor) Start(ctx context.Context, u *Unit) (*Started, error) {
 		var se *StartError
 		if errors.As(err, &se) && u.Kind == KindContainer && u.Resource != "" {
 			if se.Logs = probe.tail(15); se.Logs == "" {
-				se.Logs = e.lastLogs(u.Resource, 15)
+				se.Logs = e.lastLogs(u, 15)
 			}
 		}
 		if se == nil || !se.Exited {
@@ -410,6 +417,12 @@ func (e *Executor) startNotify(ctx context.Context, u *Unit, env sd.Env) (*Start
 // Stop runs ExecStop (when the unit was active), signals a main process that
 // is still alive per KillMode, then ExecStopPost.
 func (e *Executor) Stop(ctx context.Context, u *Unit, mainPID int) error {
+	if owner, foreign := e.notOurs(ctx, u); foreign {
+		// Its stop commands remove the object by name: leave another
+		// project's (or a container berth did not create) alone.
+		e.progress(u, "left alone: "+strings.TrimPrefix(keptReason(u.Kind, owner), "kept: "))
+		return nil
+	}
 	env, _ := e.env(u, fmt.Sprintf("MAINPID=%d", mainPID))
 	timeout := u.Svc.TimeoutStop
 	sctx := ctx
@@ -460,11 +473,16 @@ func alive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-func (e *Executor) lastLogs(name string, n int) string {
+// lastLogs returns the last n log lines of u's container, when it is the
+// project's own: never another project's.
+func (e *Executor) lastLogs(u *Unit, n int) string {
 	var b bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := e.Podman.Logs(ctx, name, podman.LogOptions{Tail: n}, &limitedWriter{&b, 16 << 10}); err != nil {
+	if owner, exists, err := e.owner(ctx, u); err != nil || !exists || owner != u.Project {
+		return ""
+	}
+	if err := e.Podman.Logs(ctx, u.Resource, podman.LogOptions{Tail: n}, &limitedWriter{&b, 16 << 10}); err != nil {
 		return "" // no container (it never started, or --rm removed it)
 	}
 	return b.String()

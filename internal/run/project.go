@@ -100,6 +100,9 @@ func (p *Project) Up(ctx context.Context, want []*Unit) (*Plan, []*Outcome, erro
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := p.CheckNames(ctx, plan); err != nil {
+		return plan, nil, err
+	}
 	outs := p.Exec.Apply(ctx, plan)
 	st.Project, st.Dir = p.Stack.Project, p.Stack.Dir
 	for _, o := range outs {
@@ -266,7 +269,12 @@ func (p *Project) removeResources(ctx context.Context, volumes, remaining bool) 
 			continue
 		}
 		for _, name := range p.resources(kind) {
-			if ok, _ := p.Podman.Exists(ctx, string(kind), name); !ok {
+			labels, ok, _ := p.Podman.Labels(ctx, string(kind), name)
+			if !ok {
+				continue
+			}
+			if owner := labels[LabelProject]; owner != p.Stack.Project {
+				p.Exec.progressName(name, keptReason(kind, owner))
 				continue
 			}
 			args := []string{string(kind), "rm", "-f", name}
@@ -303,6 +311,14 @@ func (p *Project) forget(down map[string]bool) error {
 	}
 	st.Project, st.Dir = p.Stack.Project, p.Stack.Dir
 	return p.Store.Save(st)
+}
+
+// keptReason says why down leaves a network or volume of the stack alone.
+func keptReason(kind Kind, owner string) string {
+	if owner == "" {
+		return fmt.Sprintf("kept: this %s was not created by berth (no %s label)", kind, LabelProject)
+	}
+	return fmt.Sprintf("kept: this %s belongs to project %s", kind, owner)
 }
 
 // removeSecrets removes the podman secrets berth created for the project
@@ -357,11 +373,7 @@ func unitFromState(name string, us *UnitState, host *sd.Host, project string) (*
 		return nil, err
 	}
 	u.Svc = svc
-	if u.Kind == KindContainer {
-		for _, c := range svc.ExecStart {
-			adaptRun(c, map[string]string{LabelProject: project, LabelService: u.Service, LabelHash: u.Hash})
-		}
-	}
+	adaptUnit(u, project)
 	return u, nil
 }
 

@@ -169,6 +169,8 @@ func TestStartFailureExplained(t *testing.T) {
 	var mu sync.Mutex
 	stub := notifyingStub(&order, &mu, 125)
 	stub.On("podman logs", 0, "last words\n")
+	// The failed run left its container (labelled): its logs are shown.
+	stub.On("podman container inspect", 0, `[{"Id":"abc","Name":"systemd-db","State":{"Status":"exited"},"Config":{"Labels":{"io.berth.project":"proj"}}}]`)
 	e := testExecutor(t, stub)
 	plan, _ := PlanUp(st, nil, Observed{})
 	outs := e.Apply(context.Background(), plan)

@@ -63,6 +63,12 @@ type Unit struct {
 	// changed in a plan.
 	Keys   map[string]string
 	Inputs map[string]string
+	// NameKey is the key that names Resource explicitly (ContainerName=,
+	// NetworkName=, VolumeName=, PodName=) and NamePos where; "" when the
+	// name is berth's default for the project.
+	NameKey string
+	NamePos diag.Pos
+	Project string // the project whose label its objects carry
 }
 
 // Stack is a project's compiled units.
@@ -89,7 +95,8 @@ func LoadStack(dir, project string, target version.V, host *sd.Host) (*Stack, di
 // in it are named by their base name.
 func CompileStack(dir, project string, units []*quadlet.Unit, target version.V, host *sd.Host,
 	names map[string]string) (*Stack, diag.List, error) {
-	res := quadlet.Compile(units, quadlet.Options{Target: target, User: host.User, Strict: true, HostFile: fileExists})
+	res := quadlet.Compile(units, quadlet.Options{Target: target, User: host.User, Strict: true, HostFile: fileExists,
+		NamePrefix: NamePrefix(project)})
 	if res.Diags.HasErrors() {
 		return nil, res.Diags, nil
 	}
@@ -124,6 +131,7 @@ func newStack(dir, project string, res *quadlet.Result, host *sd.Host, names map
 		if err := u.load(s.File, host, res.Infos[s.Source.Name], project); err != nil {
 			return nil, err
 		}
+		u.NameKey, u.NamePos = explicitName(s.Source, u.Kind)
 		st.Units = append(st.Units, u)
 		st.byName[u.Name] = u
 	}
@@ -143,11 +151,7 @@ func (u *Unit) load(f *unitfile.File, host *sd.Host, info *quadlet.Info, project
 			return fmt.Errorf("%s: %w", u.Name, err)
 		}
 	}
-	if u.Kind == KindContainer {
-		for _, c := range svc.ExecStart {
-			adaptRun(c, map[string]string{LabelProject: project, LabelService: u.Service, LabelHash: u.Hash})
-		}
-	}
+	adaptUnit(u, project)
 	return nil
 }
 

@@ -23,7 +23,7 @@ func TestUpStartsFeedSupervisorMetrics(t *testing.T) {
 	var mu sync.Mutex
 	stub := notifyingStub(&order, &mu, 0)
 	stub.On("podman ps", 0, "[]")
-	stub.On("podman container inspect", 0, fmt.Sprintf(`[{"Id":"abc","Name":%q,"State":{"Status":"running","Running":true,"ConmonPid":%d}}]`,
+	stub.On("podman container inspect", 0, fmt.Sprintf(`[{"Id":"abc","Name":%q,"State":{"Status":"running","Running":true,"ConmonPid":%d},"Config":{"Labels":{"io.berth.project":"proj"}}}]`,
 		st.Unit("web").Resource, os.Getpid()))
 	e := testExecutor(t, stub)
 	clock := &fakeClock{now: time.Unix(1_000_000, 0)}

@@ -163,6 +163,9 @@ func (s *Supervisor) adopt(ctx context.Context, ws []*watch) {
 	defer s.mu.Unlock()
 	for _, w := range ws {
 		c := states[w.unit.Resource]
+		if c != nil && c.Labels[LabelProject] != w.unit.Project {
+			c = nil // another project's container of that name: never adopted
+		}
 		if c == nil || !c.Running {
 			if w.pid != 0 || w.state == "" {
 				w.pending = true
@@ -431,7 +434,8 @@ func (s *Supervisor) stillWanted(ctx context.Context, w *watch) bool {
 		return false
 	}
 	c, err := s.P.Podman.Inspect(ctx, w.unit.Resource)
-	if err == nil && c != nil && c.Running && c.ConmonPid != w.pid && alive(c.ConmonPid) {
+	if err == nil && c != nil && c.Running && c.ConmonPid != w.pid && alive(c.ConmonPid) &&
+		c.Labels[LabelProject] == w.unit.Project {
 		s.mu.Lock()
 		w.pid, w.id, w.state = c.ConmonPid, c.ID, "running"
 		s.mu.Unlock()

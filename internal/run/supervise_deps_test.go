@@ -41,7 +41,7 @@ func (f *fakePodman) stub(live int) *podman.Stub {
 			var objs []string
 			for _, name := range c.Argv[5:] {
 				if pid, ok := f.running[name]; ok {
-					objs = append(objs, fmt.Sprintf(`{"Id":"id-%s","Name":%q,"State":{"Status":"running","Running":true,"ConmonPid":%d}}`, name, name, pid))
+					objs = append(objs, fmt.Sprintf(`{"Id":"id-%s","Name":%q,"State":{"Status":"running","Running":true,"ConmonPid":%d},"Config":{"Labels":{"io.berth.project":"proj"}}}`, name, name, pid))
 				}
 			}
 			fmt.Fprintf(c.Stdout, "[%s]", strings.Join(objs, ","))

@@ -19,7 +19,7 @@ func statsFixture(t *testing.T, every time.Duration) (*Supervisor, *podman.Stub,
 	st := testStack(t, map[string]string{"web.container": "[Container]\nImage=localhost/web\n"})
 	u := st.Unit("web")
 	stub := &podman.Stub{}
-	stub.On("podman container inspect", 0, fmt.Sprintf(`[{"Id":"abc","Name":%q,"State":{"Status":"running","Running":true,"ConmonPid":%d}}]`, u.Resource, os.Getpid()))
+	stub.On("podman container inspect", 0, fmt.Sprintf(`[{"Id":"abc","Name":%q,"State":{"Status":"running","Running":true,"ConmonPid":%d},"Config":{"Labels":{"io.berth.project":"proj"}}}]`, u.Resource, os.Getpid()))
 	stub.On("podman stats --no-stream --format json "+u.Resource, 0,
 		fmt.Sprintf(`[{"id":"abc","name":%q,"cpu_time":"1.5s","mem_usage":"6.857MB / 25.28GB"}]`, u.Resource))
 	store := Store{Dir: t.TempDir()}

@@ -46,7 +46,7 @@ func supervisorFixture(t *testing.T, restart string) (*Supervisor, *podman.Stub)
 	dead := deadPID(t)
 	stub := &podman.Stub{}
 	stub.Replies = append(stub.Replies,
-		podman.Reply{Prefix: []string{"podman", "container", "inspect"}, Stdout: fmt.Sprintf(`[{"Id":"abc","Name":"systemd-web","State":{"Status":"running","Running":true,"ConmonPid":%d}}]`, dead)},
+		podman.Reply{Prefix: []string{"podman", "container", "inspect"}, Stdout: fmt.Sprintf(`[{"Id":"abc","Name":"systemd-web","State":{"Status":"running","Running":true,"ConmonPid":%d},"Config":{"Labels":{"io.berth.project":"proj"}}}]`, dead)},
 		podman.Reply{Prefix: []string{"podman", "events"}, Stdout: "137\n"},
 		podman.Reply{Prefix: []string{"/usr/bin/podman", "run"}, Do: func(ctx context.Context, c podman.Cmd) int {
 			for _, kv := range c.Env {

@@ -95,7 +95,7 @@ func newStack(t *testing.T, files map[string]string) *stStack {
 	t.Cleanup(func() {
 		_, _ = s.berthCmd("down", "--volumes")
 		_ = exec.Command("sh", "-c", "podman rm -f -t 0 $(podman ps -aq --filter label=io.berth.project="+p+") 2>/dev/null; "+
-			"podman network rm -f systemd-"+p+"-net 2>/dev/null; podman volume rm -f systemd-"+p+"-data 2>/dev/null").Run()
+			"podman network rm -f "+p+"-"+p+"-net 2>/dev/null; podman volume rm -f "+p+"-"+p+"-data 2>/dev/null").Run()
 	})
 	return s
 }
@@ -235,10 +235,10 @@ func TestStackDNSHealthOrderVolumeDown(t *testing.T) {
 	if c := s.containers(); len(c) != 0 {
 		t.Fatalf("containers left after down: %q", c)
 	}
-	if exec.Command("podman", "network", "exists", "systemd-"+s.project+"-net").Run() == nil {
+	if exec.Command("podman", "network", "exists", s.project+"-"+s.project+"-net").Run() == nil {
 		t.Errorf("network left after down")
 	}
-	if exec.Command("podman", "volume", "exists", "systemd-"+s.project+"-data").Run() != nil {
+	if exec.Command("podman", "volume", "exists", s.project+"-"+s.project+"-data").Run() != nil {
 		t.Fatalf("volume removed by down without --volumes")
 	}
 	s.must("up", "-d")
@@ -246,7 +246,7 @@ func TestStackDNSHealthOrderVolumeDown(t *testing.T) {
 		t.Fatalf("value after down+up: %q %v", out, err)
 	}
 	s.must("down", "--volumes")
-	if exec.Command("podman", "volume", "exists", "systemd-"+s.project+"-data").Run() == nil {
+	if exec.Command("podman", "volume", "exists", s.project+"-"+s.project+"-data").Run() == nil {
 		t.Errorf("volume left after down --volumes")
 	}
 	if _, err := os.Stat("/run/berth/" + s.project + "/control.sock"); err == nil {
