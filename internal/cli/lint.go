@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/internal/compose"
+	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/generate"
 	"github.com/berth-dev/berth/internal/lint"
 )
@@ -112,6 +114,14 @@ func (a *app) runLint(o lintOptions, paths []string) error {
 func (a *app) lintCompose(o lintOptions, base string) error {
 	ctx := context.Background()
 	cp, err := compose.Load(ctx, a.composeLoadOptions(base, o.files, o.envFiles, o.profiles))
+	var le diag.ListError
+	if errors.As(err, &le) { // a compose file compose-go refuses: a finding like the others
+		rep := &lint.Report{Files: o.files, Diagnostics: diag.List(le)}
+		for i := range rep.Diagnostics {
+			rep.Diagnostics[i].Pos.File = relTo(base, rep.Diagnostics[i].Pos.File)
+		}
+		return a.writeLint(rep, o)
+	}
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ package compose
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,11 +62,11 @@ func Load(ctx context.Context, o LoadOptions) (*Project, error) {
 	}
 	opts, err := cli.NewProjectOptions(o.Files, fns...)
 	if err != nil {
-		return nil, loadError(o, err)
+		return nil, loadError(o, nil, err)
 	}
 	p, err := opts.LoadProject(ctx)
 	if err != nil {
-		return nil, loadError(o, err)
+		return nil, loadError(o, opts.ConfigPaths, err)
 	}
 	return &Project{Project: p, pos: indexFiles(sourceFiles(p))}, nil
 }
@@ -84,14 +83,6 @@ func sourceFiles(p *types.Project) []string {
 		}
 	}
 	return files
-}
-
-func loadError(o LoadOptions, err error) error {
-	what := strings.Join(o.Files, ", ")
-	if what == "" {
-		what = "compose.yaml"
-	}
-	return fmt.Errorf("loading %s: %w (fix the compose file; `docker compose config` reports the same problems)", what, err)
 }
 
 // FromTypes wraps a project loaded elsewhere; positions are read from its
