@@ -73,16 +73,18 @@ func Run(p Process, f Flags, args []string) error {
 		return generate.ErrFailed
 	}
 	user := f.User || strings.Contains(filepath.Base(p.Argv0), "user")
-	env := p.Env
-	env.Logf = log.Logf
-	dirs := quadlet.SearchDirs(user, env)
 	var target version.V
 	if user && !p.Explicit {
-		target = recordedPodman(dirs)
+		// The manifests are found on the search path of today's podman.
+		target = recordedPodman(quadlet.SearchDirs(user, p.Env))
 	}
 	if target.IsZero() {
 		target = p.Target(context.Background())
 	}
+	env := p.Env
+	env.Logf = log.Logf
+	env.Target = target // podman 6 searches more folders
+	dirs := quadlet.SearchDirs(user, env)
 	cfg := generate.Config{
 		Dirs:    dirs,
 		DryRun:  f.DryRun,

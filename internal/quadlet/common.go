@@ -19,6 +19,12 @@ import (
 var (
 	sdnotifyHealthy = v("4.7.0") // run --sdnotify=healthy
 	createIgnore    = v("4.4.0") // network create --ignore, volume create --ignore
+	// podman6 is podman's main branch, 6.0 in the making: its generator
+	// accepts a Mount= of type volume without a source (an anonymous
+	// volume), [Volume] Options= without Device=, keeps a pod's own
+	// Restart=, leaves template containers out of their pod's Wants=, and
+	// also searches /usr/share/containers/systemd/users for user units.
+	podman6 = v("6.0.0")
 )
 
 // startsWithSpecifier reports whether p starts with a systemd specifier (but
@@ -223,11 +229,19 @@ func (c *ctx) resolveMount(m string) (string, error) {
 			srcIndex, src = i, val
 		}
 	}
-	resolved, err := c.storageSource(src, true)
-	if err != nil {
-		return "", err
+	switch {
+	case src != "":
+		resolved, err := c.storageSource(src, true)
+		if err != nil {
+			return "", err
+		}
+		tokens[srcIndex] = "source=" + resolved
+	case !c.has(podman6):
+		return "", errors.New("source cannot be empty")
+	case mountType != "volume":
+		return "", fmt.Errorf("source parameter is required for mount type %s", mountType)
 	}
-	tokens[srcIndex] = "source=" + resolved
+	// podman 6: a volume mount without a source is an anonymous volume.
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	_ = w.Write(append([]string{"type=" + mountType}, tokens...))
@@ -250,10 +264,17 @@ func emitPod(c *ctx, cmd *cmdline) error {
 	cmd.add("--pod", info.ResourceName)
 	c.svc.Add("Unit", "BindsTo", info.ServiceFile())
 	c.svc.Add("Unit", "After", info.ServiceFile())
-	if c.boolean("StartWithPod", true) {
+	// podman 6 leaves templates (name@.container) out: the pod cannot want
+	// a unit that has no instance name.
+	if c.boolean("StartWithPod", true) && !(c.has(podman6) && isTemplateName(c.unit.Name)) {
 		c.startsWithPod = info // recorded once the container compiles (Compile)
 	}
 	return nil
+}
+
+// isTemplateName reports a template unit file: name@.container.
+func isTemplateName(name string) bool {
+	return strings.HasSuffix(strings.TrimSuffix(name, filepath.Ext(name)), "@")
 }
 
 // userMappings emits UserNS=, UIDMap=, GIDMap=, SubUIDMap=, SubGIDMap= or the

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/berth-dev/berth/internal/version"
 )
 
 // The system folders quadlet files are read from, as podman names them.
@@ -30,6 +32,9 @@ type Env struct {
 	// Logf receives problems (an invalid QUADLET_UNIT_DIRS entry, an unknown
 	// config folder); nil drops them.
 	Logf func(format string, args ...any)
+	// Target is the podman the units are for: from 6.0 a user also reads
+	// /usr/share/containers/systemd/users. Zero means version.Latest.
+	Target version.V
 }
 
 // HostEnv is the Env of the running process.
@@ -65,7 +70,8 @@ func (e Env) system(dir string) string { return filepath.Join(e.Root, dir) }
 // reads $XDG_RUNTIME_DIR/containers/systemd, the config folder's
 // containers/systemd, /etc/containers/systemd/users (without its numeric
 // subfolders, which belong to other users) and
-// /etc/containers/systemd/users/$UID.
+// /etc/containers/systemd/users/$UID, and for podman 6 then
+// /usr/share/containers/systemd/users and its $UID folder.
 func SearchDirs(user bool, env Env) []string {
 	w := &dirWalker{visited: map[string]bool{}}
 	if value, ok := env.lookup("QUADLET_UNIT_DIRS"); ok && value != "" {
@@ -86,7 +92,11 @@ func SearchDirs(user bool, env Env) []string {
 		notUsers := func(p string) bool { return !strings.HasPrefix(p, usersDir) }
 		w.walk(env.system(DirTemp), notUsers)
 		w.walk(env.system(DirAdmin), notUsers)
-		w.walk(env.system(DirDistro), nil)
+		var distroKeep func(string) bool
+		if env.Target.AtLeast(podman6) {
+			distroKeep = notUsers // podman 6 filters the distribution's folder too
+		}
+		w.walk(env.system(DirDistro), distroKeep)
 	}
 	return w.dirs
 }
@@ -103,13 +113,24 @@ func userDirs(w *dirWalker, env Env, usersDir string) {
 		return
 	}
 	w.walk(filepath.Join(config, "containers/systemd"), nil)
+	bases := []string{usersDir}
+	if env.Target.AtLeast(podman6) {
+		bases = append(bases, resolveOrSelf(env.system(filepath.Join(DirDistro, "users"))))
+	}
 	if env.UID < 0 {
-		env.logf("Warning: unknown user id; %s/<uid> is not searched", usersDir)
-		w.add(usersDir)
+		for _, b := range bases {
+			env.logf("Warning: unknown user id; %s/<uid> is not searched", b)
+			w.add(b)
+		}
 		return
 	}
-	w.walk(usersDir, nonNumericBelow(usersDir))
-	w.walk(filepath.Join(usersDir, strconv.Itoa(env.UID)), nil)
+	// Deliberately unlike podman 6, which searches every numeric folder of
+	// /usr/share/containers/systemd/users (its filter only knows /etc's),
+	// another user's folder is left out there too.
+	for _, b := range bases {
+		w.walk(b, nonNumericBelow(b))
+		w.walk(filepath.Join(b, strconv.Itoa(env.UID)), nil)
+	}
 }
 
 // configDir is os.UserConfigDir for env: $XDG_CONFIG_HOME or ~/.config.

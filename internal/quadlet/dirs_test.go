@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/berth-dev/berth/internal/version"
 )
 
 // makeTree creates folders (ending in /), files and symlinks ("link -> target")
@@ -56,6 +58,8 @@ func TestSearchDirs(t *testing.T) {
 		uid  int
 		want []string
 		logs []string
+		// target is the podman version ("" for today's 5.8)
+		target string
 	}{
 		{
 			name: "root: missing folders are listed",
@@ -102,6 +106,36 @@ func TestSearchDirs(t *testing.T) {
 				etc + "/users", etc + "/users/shared", etc + "/users/shared/2000",
 				etc + "/users/1000", etc + "/users/1000/sub",
 			},
+		},
+		{
+			name: "user, podman 6: then /usr/share's users folders; another user's left out (deliberately)",
+			user: true,
+			tree: []string{
+				"etc/containers/systemd/users/1000/", "usr/share/containers/systemd/users/1000/app/",
+				"usr/share/containers/systemd/users/1001/", "usr/share/containers/systemd/users/shared/",
+			},
+			home:   home,
+			uid:    1000,
+			target: "6.0.0",
+			want: []string{
+				home + "/.config/containers/systemd", etc + "/users", etc + "/users/1000",
+				usr + "/users", usr + "/users/shared", usr + "/users/1000", usr + "/users/1000/app",
+			},
+		},
+		{
+			name:   "user, podman 5.8: no /usr/share users folders",
+			user:   true,
+			tree:   []string{"usr/share/containers/systemd/users/1000/"},
+			home:   home,
+			uid:    1000,
+			target: "5.8.2",
+			want:   []string{home + "/.config/containers/systemd", etc + "/users", etc + "/users/1000"},
+		},
+		{
+			name:   "root, podman 6: /usr/share's users folder is read, as podman 6 reads it",
+			tree:   []string{"usr/share/containers/systemd/users/1000/", "etc/containers/systemd/users/"},
+			target: "6.0.0",
+			want:   []string{run, etc, usr, usr + "/users", usr + "/users/1000"},
 		},
 		{
 			name: "user: XDG_CONFIG_HOME wins over HOME",
@@ -160,6 +194,9 @@ func TestSearchDirs(t *testing.T) {
 				Home:      expand(tc.home), UID: tc.uid, Root: root,
 				Logf: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) },
 			}
+			if tc.target != "" {
+				env.Target = version.Must(tc.target)
+			}
 			got := SearchDirs(tc.user, env)
 			var want []string
 			for _, w := range tc.want {
@@ -180,6 +217,16 @@ func TestSearchDirsUnknownUID(t *testing.T) {
 	env := Env{Home: "/home/u", UID: -1, Root: root}
 	got := SearchDirs(true, env)
 	want := []string{"/home/u/.config/containers/systemd", filepath.Join(root, DirAdmin, "users")}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestSearchDirsUnknownUIDPodman6(t *testing.T) {
+	root := t.TempDir()
+	env := Env{Home: "/home/u", UID: -1, Root: root, Target: version.Main}
+	got := SearchDirs(true, env)
+	want := []string{"/home/u/.config/containers/systemd", filepath.Join(root, DirAdmin, "users"), filepath.Join(root, DirDistro, "users")}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}

@@ -83,8 +83,17 @@ func convertPod(c *ctx) {
 
 	c.svc.Add("Service", "Environment", "PODMAN_SYSTEMD_UNIT=%n")
 	c.svc.Set("Service", "Type", "forking")
-	c.svc.Set("Service", "Restart", "on-failure")
+	if !c.has(podman6) {
+		c.svc.Set("Service", "Restart", "on-failure")
+		c.svc.Set("Service", "PIDFile", "%t/%N.pid")
+		return
+	}
+	// podman 6 keeps the pod's own Restart= ([Service] Restart=always
+	// restarts a pod whose containers all exited cleanly).
 	c.svc.Set("Service", "PIDFile", "%t/%N.pid")
+	if _, ok := c.src.Lookup("Service", "Restart"); !ok {
+		c.svc.Set("Service", "Restart", "on-failure")
+	}
 }
 
 // emitPodName names the pod and its infra container. Podman before 3.3

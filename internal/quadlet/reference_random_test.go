@@ -62,10 +62,14 @@ func randomUnit(rng *rand.Rand, k *Kind) string {
 	}
 	keys := k.keys.Keys
 	for j := rng.IntN(6) + 1; j > 0; j-- {
-		key := keys[rng.IntN(len(keys))].Name
+		row := keys[rng.IntN(len(keys))]
+		key := row.Name
 		val := refValues[rng.IntN(len(refValues))]
 		if (val == "" || val == `""`) && emptyValueDiffers(k, key) {
 			continue // a deliberate difference (see emptyFlagKeys)
+		}
+		if newerThanReference(row) {
+			continue // the reference refuses the key; berth compiles it for the CLI
 		}
 		fmt.Fprintf(&b, "%s=%s\n", key, val)
 	}
@@ -73,6 +77,14 @@ func randomUnit(rng *rand.Rand, k *Kind) string {
 		b.WriteString("[Service]\n" + []string{"Restart=always", "Type=oneshot", "KillMode=process", "Environment=A=1"}[rng.IntN(4)] + "\n")
 	}
 	return b.String()
+}
+
+// newerThanReference reports a key the reference generator's quadlet does
+// not know yet (UID= for podman 5.8): it refuses the unit, while berth,
+// which compiles for podman's command line, does not.
+func newerThanReference(k Key) bool {
+	t := refTarget(os.Getenv("BERTH_REF_QUADLET"))
+	return !t.IsZero() && t.Less(k.Since)
 }
 
 func emptyValueDiffers(k *Kind, key string) bool {
@@ -238,8 +250,9 @@ func randomStack(rng *rand.Rand) []stackFile {
 func randomKeys(rng *rand.Rand, k *Kind, max int) string {
 	var b strings.Builder
 	for j := rng.IntN(max + 1); j > 0; j-- {
-		key := k.keys.Keys[rng.IntN(len(k.keys.Keys))].Name
-		if val := refValues[rng.IntN(len(refValues))]; !((val == "" || val == `""`) && emptyValueDiffers(k, key)) {
+		row := k.keys.Keys[rng.IntN(len(k.keys.Keys))]
+		key := row.Name
+		if val := refValues[rng.IntN(len(refValues))]; !((val == "" || val == `""`) && emptyValueDiffers(k, key)) && !newerThanReference(row) {
 			b.WriteString(key + "=" + val + "\n")
 		}
 	}

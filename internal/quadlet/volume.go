@@ -9,6 +9,10 @@ import (
 // `podman volume create`. The ContainersConfModule=, GlobalArgs= and naming
 // rows come last: podmanCmd places the first two before the verb.
 var volumeKeys = []Key{
+	{Name: "UID", Since: v("6.0.0"), Form: Custom, Emit: emitVolumeUID, Needs: v("5.6.0"),
+		Doc: "UID that owns the volume's mount point (--uid); unlike User= not a mount option."},
+	{Name: "GID", Since: v("6.0.0"), Form: Custom, Emit: emitVolumeGID, Needs: v("5.6.0"),
+		Doc: "GID that owns the volume's mount point (--gid); unlike Group= not a mount option."},
 	{Name: "Driver", Since: v("4.8.0"), Form: Custom, Emit: emitVolumeDriver,
 		Doc: "Volume driver (--driver); the image driver needs Image=."},
 	{Name: "Image", Since: v("4.8.0"), Form: Custom, Emit: emitVolumeImage,
@@ -46,6 +50,19 @@ func convertVolume(c *ctx) {
 func (c *ctx) imageDriver() bool {
 	driver, ok := c.src.Lookup(c.kind.Group, "Driver")
 	return ok && driver == "image"
+}
+
+// emitVolumeUID writes --uid for UID= and emitVolumeGID --gid for GID=:
+// the last value, an empty one too, as podman's generator does.
+func emitVolumeUID(c *ctx, cmd *cmdline) error { return emitLastAlways(c, cmd, "UID", "--uid") }
+
+func emitVolumeGID(c *ctx, cmd *cmdline) error { return emitLastAlways(c, cmd, "GID", "--gid") }
+
+func emitLastAlways(c *ctx, cmd *cmdline, key, flag string) error {
+	if val, ok := c.src.Lookup(c.kind.Group, key); ok {
+		cmd.add(flag, val)
+	}
+	return nil
 }
 
 // emitVolumeDriver leaves out an empty Driver=, which means the default
@@ -136,7 +153,7 @@ func emitVolumeMountOptions(c *ctx, cmd *cmdline) error {
 		}
 	}
 	if mountOpts := c.lookup("Options"); mountOpts != "" {
-		if c.lookup("Device") == "" {
+		if c.lookup("Device") == "" && !c.has(podman6) {
 			c.errorf("Options", "missing-key", "key Options can't be used without Device")
 		} else {
 			opts = append(opts, mountOpts)

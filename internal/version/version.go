@@ -13,6 +13,10 @@ type V struct{ Major, Minor, Patch int }
 // Latest is the newest podman release berth knows the quadlet keys and flags of.
 var Latest = V{5, 8, 2}
 
+// Main is podman's main branch, 6.0 in the making: the newest target whose
+// quadlet keys and behaviour berth knows (`--podman-version 6.0.0`).
+var Main = V{6, 0, 0}
+
 // Must parses s or panics; for constant tables only.
 func Must(s string) V {
 	v, err := Parse(s)
