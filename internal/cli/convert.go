@@ -21,6 +21,7 @@ type convertOptions struct {
 	pod           bool
 	podmanQuadlet bool
 	strict        bool
+	keepEnv       bool // --keep-env-values
 }
 
 func (a *app) newConvertCmd() *cobra.Command {
@@ -46,6 +47,8 @@ func (a *app) newConvertCmd() *cobra.Command {
 	f.BoolVar(&o.podmanQuadlet, "for-podman-quadlet", false,
 		"only use keys the target podman's own quadlet generator knows (default: berth compiles the files, so only podman's flags limit them)")
 	f.BoolVar(&o.strict, "strict", false, "fail when any compose key is approximated or dropped")
+	f.BoolVar(&o.keepEnv, "keep-env-values", false,
+		"write secret-looking environment values (TOKEN, PASSWORD, KEY, ...) into the units as Environment= instead of podman secrets")
 	return cmd
 }
 
@@ -58,7 +61,8 @@ func (a *app) runConvert(o convertOptions) error {
 	if err != nil {
 		return err
 	}
-	units, rep, convErr := compose.ToUnits(p, compose.Options{Target: a.target(context.Background()), Pod: o.pod, PodmanQuadlet: o.podmanQuadlet})
+	units, rep, convErr := compose.ToUnits(p, compose.Options{Target: a.target(context.Background()), Pod: o.pod, PodmanQuadlet: o.podmanQuadlet,
+		KeepEnvValues: o.keepEnv})
 	printReport(a.stderr, rep, base)
 	if err := rep.Err(o.strict); err != nil {
 		return fmt.Errorf("nothing written: %w", err)

@@ -24,6 +24,10 @@ type Options struct {
 	// makes berth the generator where podman's is too old), and only the
 	// podman CLI's flags limit what can be expressed.
 	PodmanQuadlet bool
+	// KeepEnvValues writes secret-looking environment values into the units
+	// as Environment= (before berth 0.x's default). Without it they become
+	// podman secrets (Secret=NAME,type=env,target=VAR).
+	KeepEnvValues bool
 }
 
 func (o Options) target() version.V {

@@ -16,6 +16,7 @@ type Secret struct {
 	File    string   // absolute path, for file: secrets
 	Env     string   // variable name, for environment: secrets
 	Content bool     // for content: secrets
+	Service string   // for a secret-looking environment value: Key of this service's environment
 	Pos     diag.Pos // where the compose secret is declared, when known
 }
 
@@ -26,6 +27,8 @@ func (s Secret) Source() string {
 		return "file " + s.File
 	case s.Env != "":
 		return "environment variable " + s.Env
+	case s.Service != "":
+		return "environment " + s.Key + " of service " + s.Service
 	}
 	return "inline content"
 }
@@ -52,6 +55,15 @@ func (p *Project) Data(s Secret) ([]byte, error) {
 			return nil, fmt.Errorf("%s: secret %s: environment variable %s is not set (export it or add it to .env)", where, s.Key, s.Env)
 		}
 		return []byte(v), nil
+	case s.Service != "":
+		svc, ok := p.Services[s.Service]
+		if v := svc.Environment[s.Key]; ok && v != nil {
+			return []byte(*v), nil
+		}
+		if v, ok := p.Environment[s.Key]; ok { // KEY alone: compose passes the project's value
+			return []byte(v), nil
+		}
+		return nil, fmt.Errorf("%s: service %s: environment variable %s is not set (export it or add it to .env)", where, s.Service, s.Key)
 	case s.Content:
 		cfg, ok := p.Secrets[s.Key]
 		if !ok {

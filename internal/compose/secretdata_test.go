@@ -89,3 +89,62 @@ func TestSecretFileMissing(t *testing.T) {
 		t.Errorf("errors: %q", errs)
 	}
 }
+
+func TestSecretishNames(t *testing.T) {
+	for name, want := range map[string]bool{"DISCORD_TOKEN": true, "POSTGRES_PASSWORD": true, "DB_PASS": true, "PGPASS": true,
+		"MYSQL_ROOT_PWD": true, "API_KEY": true, "APIKEY": true, "AWS_SECRET_ACCESS_KEY": true, "OAUTH_CLIENT": true, "AUTH": true,
+		"GIT_CREDENTIALS": true, "PASSTHROUGH": false, "KEYBOARD": false, "LOG_LEVEL": false, "AUTHOR": false, "MONKEY": false} {
+		if got := secretish.MatchString(name); got != want {
+			t.Errorf("%s: secret-looking %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestEnvSecretsStayOutOfUnits: a secret-looking value from .env becomes a
+// podman secret whose value Data reads; --keep-env-values writes it.
+func TestEnvSecretsStayOutOfUnits(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"compose.yaml": "name: bot\nservices:\n  agent:\n    image: x\n    environment:\n      DISCORD_TOKEN: ${DISCORD_TOKEN}\n      LOG_LEVEL: debug\n      DB_PASS:\n",
+		".env":         "DISCORD_TOKEN=tok-value-1\nDB_PASS=pw-value-2\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := Load(context.Background(), LoadOptions{WorkingDir: dir, Env: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	units, rep, err := ToUnits(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := units[0].File.Format()
+	for _, v := range []string{"tok-value-1", "pw-value-2"} {
+		if strings.Contains(text, v) || strings.Contains(strings.Join(rep.Commands, "\n"), v) {
+			t.Errorf("value %s in the unit or the commands:\n%s", v, text)
+		}
+	}
+	for _, want := range []string{"Secret=bot_agent_discord_token,type=env,target=DISCORD_TOKEN", "Secret=bot_agent_db_pass,type=env,target=DB_PASS", "Environment=LOG_LEVEL=debug"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("unit lacks %s:\n%s", want, text)
+		}
+	}
+	got := map[string]string{}
+	for _, s := range rep.Secrets {
+		b, err := p.Data(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[s.Name] = string(b)
+	}
+	if got["bot_agent_discord_token"] != "tok-value-1" || got["bot_agent_db_pass"] != "pw-value-2" {
+		t.Errorf("secret values: %v", got)
+	}
+	units, _, _ = ToUnits(p, Options{KeepEnvValues: true})
+	if text := units[0].File.Format(); !strings.Contains(text, "Environment=DISCORD_TOKEN=tok-value-1") {
+		t.Errorf("--keep-env-values: %s", text)
+	}
+}

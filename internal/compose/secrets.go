@@ -67,6 +67,9 @@ func (v *svc) setupCommand(sec Secret, cmd string) {
 	}
 	v.conv.secrets[sec.Name] = true
 	sec.Pos = v.p.pos.find("secrets." + sec.Key)
+	if sec.Service != "" {
+		sec.Pos = v.p.pos.find("services." + sec.Service + ".environment." + sec.Key)
+	}
 	v.rep.Secrets = append(v.rep.Secrets, sec)
 	v.rep.Commands = append(v.rep.Commands, cmd)
 }
@@ -82,4 +85,16 @@ func shellQuote(w string) string {
 func regularFile(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular()
+}
+
+// envSecret keeps a secret-looking environment value out of the unit: the
+// container gets it from a podman secret of its own (type=env), which berth
+// up creates from the loaded value, and convert lists the command for.
+func (v *svc) envSecret(k string) {
+	name := v.p.Name + "_" + v.name + "_" + strings.ToLower(k)
+	v.setupCommand(Secret{Name: name, Key: k, Service: v.name},
+		"podman secret create --env "+shellQuote(name)+" "+shellQuote(k)+" # with "+k+" exported, e.g. from .env")
+	v.u.setWords("Secret", name+",type=env,target="+k)
+	v.note("environment."+k, "the value is not written into "+v.u.name+": it becomes podman secret "+name+
+		" (Secret="+name+",type=env,target="+k+")", "berth up creates the secret; pass --keep-env-values to write the value instead")
 }

@@ -157,7 +157,9 @@ func jsonArray(words []string) string {
 }
 
 // secretish matches variable names whose values are probably secrets.
-var secretish = regexp.MustCompile(`(?i)(passw|secret|token|api_?key|private_?key|credential)`)
+// Names count whole words where a short word would match too much:
+// DB_PASS and PGPASS do, PASSTHROUGH and KEYBOARD do not.
+var secretish = regexp.MustCompile(`(?i)(passw|pass($|_)|pwd|secret|token|(^|_)(api_?|private_?)?keys?($|_)|credential|(^|_|o)auth($|_|[^o]))`)
 
 // environment maps environment (inlined, resolved against the project
 // environment as compose does) and env_file (EnvironmentFile=).
@@ -171,11 +173,17 @@ func (v *svc) environment() {
 			}
 			val = &resolved
 		}
-		v.u.setWords("Environment", k+"="+*val)
-		if *val != "" && secretish.MatchString(k) && !strings.HasSuffix(strings.ToUpper(k), "_FILE") {
-			v.note("environment."+k, "the value is written in plain text into "+v.u.name,
-				"use a compose secret (secrets: with environment: or file:) to keep it out of unit files")
+		if *val == "" || !secretish.MatchString(k) || strings.HasSuffix(strings.ToUpper(k), "_FILE") {
+			v.u.setWords("Environment", k+"="+*val)
+			continue
 		}
+		if v.conv.opts.KeepEnvValues {
+			v.u.setWords("Environment", k+"="+*val)
+			v.note("environment."+k, "the value is written in plain text into "+v.u.name+" (--keep-env-values)",
+				"leave out --keep-env-values to make it a podman secret")
+			continue
+		}
+		v.envSecret(k)
 	}
 	for i, ef := range v.s.EnvFiles {
 		v.envFile(i, ef)
