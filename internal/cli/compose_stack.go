@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -33,11 +32,10 @@ type composeOptions struct {
 	secrets  bool
 	project  *compose.Project
 	warned   bool // losses printed once per process (restart opens twice)
+	// enable names services to run even if their profile is not active
+	// (up SERVICE, run SERVICE), as docker compose enables them.
+	enable []string
 }
-
-// composeFileNames are the files docker compose picks up in a folder, in
-// its order of preference.
-var composeFileNames = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
 
 // addComposeFlags adds -f/--file, --env-file and --profile to a run verb;
 // up, start and restart also create the project's secrets.
@@ -100,7 +98,9 @@ func (a *app) loadCompose(ctx context.Context, dir string) (*compose.Project, er
 			return nil, err
 		}
 	}
-	p, err := compose.Load(ctx, a.composeLoadOptions(dir, o.files, o.envFiles, o.profiles))
+	lo := a.composeLoadOptions(dir, o.files, o.envFiles, o.profiles)
+	lo.Enable = o.enable
+	p, err := compose.Load(ctx, lo)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,8 @@ func (a *app) loadCompose(ctx context.Context, dir string) (*compose.Project, er
 }
 
 // composeFolder reports whether dir is a compose project: no quadlet files,
-// and a compose file or $COMPOSE_FILE.
+// and a compose file there or in a parent folder, or COMPOSE_FILE (from the
+// environment or dir/.env), as docker compose finds them.
 func composeFolder(dir string) (bool, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -123,15 +124,8 @@ func composeFolder(dir string) (bool, error) {
 			return false, nil
 		}
 	}
-	if os.Getenv("COMPOSE_FILE") != "" {
-		return true, nil
-	}
-	for _, name := range composeFileNames {
-		if st, err := os.Stat(filepath.Join(dir, name)); err == nil && !st.IsDir() {
-			return true, nil
-		}
-	}
-	return false, nil
+	files, err := compose.Discover(dir, nil)
+	return len(files) > 0, err
 }
 
 // composeStack converts the compose project to quadlet units exactly as

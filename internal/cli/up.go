@@ -60,6 +60,7 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 	ctx, cancel := a.signalContext(parent)
 	defer cancel()
 	t0 := time.Now()
+	a.compose.enable = args
 	p, err := a.openProject(ctx, true)
 	if err != nil {
 		return err

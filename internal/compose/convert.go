@@ -2,6 +2,7 @@ package compose
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -100,9 +101,7 @@ func (c *conv) convertProject() {
 
 // projectKeys reports top-level keys that have no quadlet counterpart.
 func (c *conv) projectKeys() {
-	for _, name := range sortedKeys(c.p.Extensions) {
-		c.note("", name, "x- extension ignored", "")
-	}
+	c.projectExtensions()
 	if len(c.p.Models) > 0 {
 		c.dropped("", "models", "AI models are not supported by podman quadlets", "run the model server as a service")
 	}
@@ -167,6 +166,16 @@ func (u *unit) setRaw(key, value string) { u.f.Add(u.kind.Group, key, value) }
 // setWords adds a command-line valued key (Exec=, PodmanArgs=, Secret=...).
 func (u *unit) setWords(key string, words ...string) {
 	u.f.Add(u.kind.Group, key, unitfile.JoinArgs(escAll(words)))
+}
+
+// requires adds rel= (Requires or Wants) and After= on another unit, once.
+func (u *unit) requires(rel, other string) {
+	if !slices.Contains(u.f.All("Unit", rel), other) {
+		u.f.Add("Unit", rel, other)
+	}
+	if !slices.Contains(u.f.All("Unit", "After"), other) {
+		u.f.Add("Unit", "After", other)
+	}
 }
 
 // podmanArgs passes flags the quadlet has no key for.

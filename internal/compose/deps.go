@@ -27,8 +27,7 @@ func (c *conv) dependencies() {
 			if !d.Required {
 				rel = "Wants"
 			}
-			u.f.Add("Unit", rel, c.containerFile(dep))
-			u.f.Add("Unit", "After", c.containerFile(dep))
+			u.requires(rel, c.containerFile(dep))
 			switch d.Condition {
 			case types.ServiceConditionHealthy:
 				healthy[dep] = true

@@ -27,6 +27,9 @@ type LoadOptions struct {
 	// Env is the environment used for interpolation; nil means the process
 	// environment.
 	Env []string
+	// Enable names services to run even when their profile is not active:
+	// docker compose enables a service named on its command line.
+	Enable []string
 }
 
 // Project is a loaded compose project with the source positions of its keys.
@@ -42,6 +45,36 @@ func Load(ctx context.Context, o LoadOptions) (*Project, error) {
 	if env == nil {
 		env = os.Environ()
 	}
+	if len(o.Files) == 0 && o.WorkingDir != "" {
+		files, err := Discover(o.WorkingDir, env)
+		if err != nil {
+			return nil, loadError(o, err)
+		}
+		if len(files) > 0 {
+			// The project folder is the first file's, as docker compose's.
+			o.Files, o.WorkingDir = files, ""
+		}
+	}
+	p, err := load(ctx, o, env, o.Profiles)
+	if err != nil {
+		return nil, err
+	}
+	var more []string
+	for _, name := range o.Enable {
+		if s, ok := p.DisabledServices[name]; ok {
+			more = append(more, s.Profiles...)
+		}
+	}
+	if len(more) > 0 {
+		if p, err = load(ctx, o, env, append(append([]string{}, p.Profiles...), more...)); err != nil {
+			return nil, err
+		}
+	}
+	return &Project{Project: p, pos: indexFiles(sourceFiles(p))}, nil
+}
+
+// load runs compose-go with the given profiles (none: COMPOSE_PROFILES).
+func load(ctx context.Context, o LoadOptions, env, profiles []string) (*types.Project, error) {
 	fns := []cli.ProjectOptionsFn{
 		cli.WithWorkingDirectory(o.WorkingDir),
 		cli.WithEnv(env),
@@ -52,8 +85,8 @@ func Load(ctx context.Context, o LoadOptions) (*Project, error) {
 		cli.WithResolvedPaths(true),
 		cli.WithoutEnvironmentResolution,
 	}
-	if len(o.Profiles) > 0 {
-		fns = append(fns, cli.WithProfiles(o.Profiles))
+	if len(profiles) > 0 {
+		fns = append(fns, cli.WithProfiles(profiles))
 	} else {
 		fns = append(fns, cli.WithDefaultProfiles())
 	}
@@ -68,7 +101,7 @@ func Load(ctx context.Context, o LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, loadError(o, opts.ConfigPaths, err)
 	}
-	return &Project{Project: p, pos: indexFiles(sourceFiles(p))}, nil
+	return p, nil
 }
 
 // sourceFiles lists the compose files and the files they include, for

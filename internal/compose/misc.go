@@ -24,9 +24,7 @@ func (v *svc) misc() {
 	if d := s.Deploy; d != nil {
 		v.deploy()
 	}
-	for _, k := range sortedKeys(s.Extensions) {
-		v.note(k, "x- extension ignored", "")
-	}
+	v.serviceExtensions()
 }
 
 // logging maps logging: (and the legacy log_driver/log_opt).

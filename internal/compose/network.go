@@ -113,7 +113,7 @@ func (v *svc) networkOptions(key string, cfg *types.ServiceNetworkConfig) []stri
 	if len(cfg.LinkLocalIPs) > 0 {
 		v.dropped(at+".link_local_ips", "podman cannot assign link-local addresses", "")
 	}
-	return opts
+	return append(opts, v.serviceNetworkExtensions(at, cfg.Extensions)...)
 }
 
 // portSpec writes a compose port as podman's --publish value.

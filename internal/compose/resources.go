@@ -42,9 +42,7 @@ func (c *conv) convertNetwork(key string, n types.NetworkConfig) {
 	for _, k := range sortedKeys(n.Labels) {
 		u.setWords("Label", k+"="+n.Labels[k])
 	}
-	for _, k := range sortedKeys(n.Extensions) {
-		c.note("", at+"."+k, "x- extension ignored", "")
-	}
+	c.networkExtensions(u, at, n.Extensions)
 }
 
 func (c *conv) ipam(u *unit, at string, ipam types.IPAMConfig) {

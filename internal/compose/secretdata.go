@@ -76,3 +76,12 @@ func (p *Project) Data(s Secret) ([]byte, error) {
 
 // ContainerFile is the name of the .container unit of a compose service.
 func ContainerFile(p *Project, service string) string { return p.Name + "-" + service + ".container" }
+
+// ContainerName is the container of a service: its container_name, else
+// docker compose's <project>-<service>-1.
+func ContainerName(p *Project, service string) string {
+	if s, ok := p.Services[service]; ok && s.ContainerName != "" {
+		return s.ContainerName
+	}
+	return p.Name + "-" + service + "-1"
+}

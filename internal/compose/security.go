@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"path/filepath"
 	"strings"
 )
 
@@ -61,6 +62,9 @@ func (v *svc) securityOpt(o string) {
 	case k == "label" && strings.HasPrefix(val, "level:"):
 		v.u.set("SecurityLabelLevel", strings.TrimPrefix(val, "level:"))
 	case k == "seccomp" && val != "unconfined":
+		if !filepath.IsAbs(val) && val != "" {
+			val = filepath.Join(v.p.WorkingDir, val) // relative to the project folder, as docker compose reads it
+		}
 		v.u.set("SeccompProfile", val)
 	case val != "":
 		v.u.podmanArgs("--security-opt=" + k + "=" + val)
@@ -73,17 +77,15 @@ func (v *svc) securityOpt(o string) {
 // only has flags for.
 func (v *svc) namespaces() {
 	s := v.s
+	v.joinNamespace("ipc", "--ipc", s.Ipc)
+	v.joinNamespace("pid", "--pid", s.Pid)
 	for _, f := range []struct{ flag, val string }{
-		{"--ipc", s.Ipc}, {"--pid", s.Pid}, {"--uts", s.Uts}, {"--cgroupns", s.Cgroup},
+		{"--uts", s.Uts}, {"--cgroupns", s.Cgroup},
 		{"--cgroup-parent", s.CgroupParent}, {"--runtime", s.Runtime}, {"--mac-address", s.MacAddress},
 	} {
 		if f.val != "" {
-			v.u.podmanArgs(f.flag + "=" + strings.TrimPrefix(f.val, "service:"))
+			v.u.podmanArgs(f.flag + "=" + f.val)
 		}
-	}
-	if strings.HasPrefix(s.Ipc, "service:") || strings.HasPrefix(s.Pid, "service:") {
-		v.approx("ipc", "service: namespaces became the container name of that service, which must run first",
-			"add the service to depends_on")
 	}
 	if s.OomKillDisable {
 		v.u.podmanArgs("--oom-kill-disable")
@@ -104,6 +106,25 @@ func (v *svc) namespaces() {
 		v.u.set("AddDevice", "nvidia.com/gpu=all")
 		v.approx("gpus", "gpus became the CDI device nvidia.com/gpu=all", "generate the CDI spec with nvidia-ctk cdi generate")
 	}
+}
+
+// joinNamespace maps ipc: and pid: values; service:NAME joins the
+// namespace of that service's container, which then starts first, as
+// docker compose orders it.
+func (v *svc) joinNamespace(key, flag, val string) {
+	other, ok := strings.CutPrefix(val, "service:")
+	if !ok {
+		if val != "" {
+			v.u.podmanArgs(flag + "=" + val)
+		}
+		return
+	}
+	if _, ok := v.p.Services[other]; !ok {
+		v.fail(key, "service "+other+" is not in the project (is its profile active?)", "enable the service or change "+key)
+		return
+	}
+	v.u.podmanArgs(flag + "=container:" + ContainerName(v.p, other))
+	v.u.requires("Requires", v.containerFile(other))
 }
 
 func octal(n uint32) string {

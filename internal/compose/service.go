@@ -52,6 +52,11 @@ func (c *conv) convertService(name string, s types.ServiceConfig) {
 func (v *svc) image() {
 	s := v.s
 	switch {
+	case s.Extensions["x-podman.rootfs"] != nil:
+		// serviceExtensions sets Rootfs=, which replaces the image
+		if s.Image != "" || s.Build != nil {
+			v.note("image", "x-podman.rootfs replaces the image", "")
+		}
 	case s.Build != nil:
 		v.build()
 	case s.Image != "":
@@ -91,11 +96,7 @@ func (v *svc) pullPolicy() {
 // identity maps names, user, working_dir, labels and annotations.
 func (v *svc) identity() {
 	s := v.s
-	name := s.ContainerName
-	if name == "" {
-		name = v.p.Name + "-" + v.name + "-1"
-	}
-	v.u.set("ContainerName", name)
+	v.u.set("ContainerName", ContainerName(v.p, v.name))
 	if s.Hostname != "" {
 		v.keyOr("HostName", s.Hostname, "--hostname")
 	}

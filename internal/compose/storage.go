@@ -195,14 +195,10 @@ func (v *svc) volumesFrom(from string) {
 	name, mode, _ := strings.Cut(from, ":")
 	if strings.HasPrefix(name, "container:") {
 		name = strings.TrimPrefix(name, "container:")
-	} else if other, ok := v.p.Services[name]; ok {
-		dep := other.ContainerName
-		if dep == "" {
-			dep = v.p.Name + "-" + name + "-1"
-		}
+	} else if _, ok := v.p.Services[name]; ok {
+		dep := ContainerName(v.p, name)
 		if v.s.NetworkMode != "service:"+name {
-			v.u.f.Add("Unit", "Requires", v.containerFile(name))
-			v.u.f.Add("Unit", "After", v.containerFile(name))
+			v.u.requires("Requires", v.containerFile(name))
 		}
 		name = dep
 	}
