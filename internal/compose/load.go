@@ -48,7 +48,7 @@ func Load(ctx context.Context, o LoadOptions) (*Project, error) {
 	if len(o.Files) == 0 && o.WorkingDir != "" {
 		files, err := Discover(o.WorkingDir, env)
 		if err != nil {
-			return nil, loadError(o, err)
+			return nil, loadError(o, nil, err)
 		}
 		if len(files) > 0 {
 			// The project folder is the first file's, as docker compose's.
