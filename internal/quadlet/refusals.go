@@ -29,6 +29,7 @@ const (
 	CodeAddress     = "bad-address"
 	CodeMissingFile = "missing-file"
 	CodeUnitName    = "bad-unit-name"
+	CodeVolume      = "bad-volume"
 )
 
 // refusals returns the unit's refusals, apart from its other diagnostics.
@@ -48,9 +49,12 @@ func (c *ctx) checkRefusals() {
 	c.checkResourceName()
 	switch c.kind {
 	case &containerKind:
+		c.checkVolumeOptions()
 		c.checkPodOwned()
 		c.checkKeyValues()
 		c.checkSecretOptions()
+	case &podKind:
+		c.checkVolumeOptions()
 	case &networkKind:
 		c.checkAddresses()
 	case &kubeKind:
@@ -400,4 +404,52 @@ func unquoteValue(v string) string {
 		v = v[1 : len(v)-1]
 	}
 	return v
+}
+
+// volumeOptionGroups are the Volume= options podman run takes (common's
+// parse.ValidateVolumeOpts), by group: at most one of each group.
+var volumeOptionGroups = map[string]string{
+	"exec": "exec", "noexec": "exec", "dev": "dev", "nodev": "dev", "suid": "suid", "nosuid": "suid",
+	"rw": "rw", "ro": "rw", "z": "label", "Z": "label", "O": "label", "U": "U",
+	"private": "propagation", "rprivate": "propagation", "shared": "propagation", "rshared": "propagation",
+	"slave": "propagation", "rslave": "propagation", "unbindable": "propagation", "runbindable": "propagation",
+	"bind": "bind", "rbind": "bind", "copy": "copy", "nocopy": "copy", "no-dereference": "no-dereference",
+	"cached": "", "delegated": "", "nocreate": "",
+}
+
+// checkVolumeOptions reports Volume= values podman run refuses: more than
+// SOURCE:DEST:OPTIONS, an unknown option, or two options of one kind.
+func (c *ctx) checkVolumeOptions() {
+	for _, l := range c.src.AllLines(c.kind.Group, "Volume") {
+		v := unquoteValue(l.Value)
+		parts := strings.Split(v, ":")
+		if len(parts) > 3 {
+			c.volumeError(l, v, "more than SOURCE:DEST:OPTIONS")
+			continue
+		}
+		if len(parts) < 3 {
+			continue
+		}
+		seen := map[string]string{}
+		for _, o := range strings.Split(parts[2], ",") {
+			group, known := volumeOptionGroups[o]
+			switch {
+			case strings.Contains(o, "upperdir") || strings.Contains(o, "workdir") || strings.HasPrefix(o, "idmap"):
+				group, known = o[:min(len(o), 5)], true
+			case !known:
+				c.volumeError(l, v, fmt.Sprintf("invalid option %q", o))
+				continue
+			}
+			if prev, dup := seen[group]; dup && group != "" {
+				c.volumeError(l, v, fmt.Sprintf("options %s and %s exclude each other", prev, o))
+			}
+			seen[group] = o
+		}
+	}
+}
+
+func (c *ctx) volumeError(l *unitfile.Line, v, msg string) {
+	c.diags.Add(diag.Diagnostic{Pos: valuePos(l, 0), Severity: diag.Error, Code: CodeVolume,
+		Message: fmt.Sprintf("Volume=%s: %s; podman run refuses it", quoteCtl(v), msg),
+		Hint:    "SOURCE:DEST[:OPTIONS], options such as ro, z, Z, U, nocopy, rshared, comma-separated"})
 }
