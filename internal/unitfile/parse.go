@@ -44,8 +44,17 @@ func Parse(path string, data []byte) (*File, diag.List) {
 	if text == "" && !p.f.trailNL {
 		return p.f, nil
 	}
-	// At most one Line per physical line: allocate them all at once.
-	p.block = make([]Line, strings.Count(text, "\n")+1)
+	// At most one Line per physical line: allocate them all at once, and
+	// the sections' line lists in one block too (parse.go's addLines).
+	nLines := strings.Count(text, "\n") + 1
+	p.block = make([]Line, nLines)
+	p.ptrs = make([]*Line, 0, nLines)
+	nSections := strings.Count(text, "\n[")
+	if text != "" && text[0] == '[' {
+		nSections++
+	}
+	p.sections = make([]Section, nSections)
+	p.f.Sections = make([]*Section, 0, nSections)
 	var (
 		acc       strings.Builder // logical text being continued
 		rawAcc    []string        // physical lines of the logical line
@@ -89,6 +98,7 @@ func Parse(path string, data []byte) (*File, diag.List) {
 		p.unfinished(acc.String(), strings.Join(rawAcc, "\n"), diag.Pos{File: path, Line: startNr})
 	}
 	p.f.tail = append(p.f.tail, p.pending...)
+	p.closeSection()
 	return p.f, p.diags
 }
 
@@ -114,6 +124,34 @@ type parser struct {
 	pending []*Line // comments not yet attached
 	diags   diag.List
 	block   []Line // unused lines, one per physical line left
+	// ptrs is the unused rest of one block for the sections' Lines: the
+	// current section's list grows into it (addLines), and is capped when
+	// the section ends, so that appending to it later copies it.
+	ptrs     []*Line
+	sections []Section // unused sections, one per "\n[" in the text
+}
+
+// addLines appends ls to the current section's lines, in the block.
+func (p *parser) addLines(ls ...*Line) {
+	s := p.cur
+	if s.Lines == nil && cap(p.ptrs) > 0 {
+		s.Lines = p.ptrs[:0]
+	}
+	s.Lines = append(s.Lines, ls...)
+}
+
+// closeSection caps the current section's lines and gives the rest of the
+// block to the next section.
+func (p *parser) closeSection() {
+	s := p.cur
+	if s == nil {
+		return
+	}
+	n := len(s.Lines)
+	if n > 0 && cap(p.ptrs) >= n && &p.ptrs[:1][0] == &s.Lines[:1][0] {
+		p.ptrs = p.ptrs[n:n]
+	}
+	s.Lines = s.Lines[:n:n]
 }
 
 // newLine returns a new line holding l, from the parser's block.
@@ -167,7 +205,14 @@ func (p *parser) section(line, raw string, pos diag.Pos) {
 			Message: fmt.Sprintf("invalid section name %q", shorten(name)),
 			Hint:    "section names are non-empty and contain no brackets or control characters"})
 	}
-	s := &Section{Name: name, Pos: pos, raw: raw, head: p.pending}
+	p.closeSection()
+	var s *Section
+	if len(p.sections) > 0 {
+		s, p.sections = &p.sections[0], p.sections[1:]
+	} else {
+		s = new(Section) // a header the count missed (indented)
+	}
+	*s = Section{Name: name, Pos: pos, raw: raw, head: p.pending}
 	p.pending = nil
 	p.f.Sections = append(p.f.Sections, s)
 	p.cur = s
@@ -203,9 +248,9 @@ func (p *parser) entry(line, raw string, pos diag.Pos) {
 		return
 	}
 	l := p.newLine(Line{Key: key, Value: value, Pos: pos, raw: raw})
-	p.cur.Lines = append(p.cur.Lines, p.pending...)
+	p.addLines(p.pending...)
 	p.pending = nil
-	p.cur.Lines = append(p.cur.Lines, l)
+	p.addLines(l)
 }
 
 // keepInvalid keeps an unreadable line as an inert comment so that writing the

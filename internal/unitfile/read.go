@@ -46,10 +46,17 @@ func ReadFileInto(path string, buf []byte) ([]byte, diag.List) {
 		return nil, tooLarge(path)
 	}
 	start := len(buf)
+	if want := start + int(st.Size) + 1; cap(buf) < want {
+		// Room for the whole file and one byte more: a read that returns
+		// less than asked reached the end (a regular file's reads are
+		// short only there), which saves the read that would return 0.
+		buf = append(make([]byte, 0, want), buf...)
+	}
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
+		space := cap(buf) - len(buf)
 		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
 		if err == syscall.EINTR {
 			continue
@@ -61,6 +68,9 @@ func ReadFileInto(path string, buf []byte) ([]byte, diag.List) {
 			return buf, nil
 		}
 		buf = buf[:len(buf)+n]
+		if n < space && len(buf)-start <= MaxFileSize {
+			return buf, nil
+		}
 		if len(buf)-start > MaxFileSize { // grew while being read
 			return nil, tooLarge(path)
 		}

@@ -99,6 +99,9 @@ func Split(s string, o SplitOptions) ([]string, error) {
 		if err != nil {
 			return words, err
 		}
+		if words == nil {
+			words = make([]string, 0, 4) // most values have a few words
+		}
 		words = append(words, w)
 		i = next
 	}
@@ -106,7 +109,17 @@ func Split(s string, o SplitOptions) ([]string, error) {
 
 // word reads one word starting at s[i], returning it and the index after it.
 func word(s string, i int, o SplitOptions) (string, int, error) {
+	// A word without escapes or quotes is a piece of s: no copy.
+	j := i
+	for j < len(s) && !isSpace(s[j]) && !(s[j] == '\\' && !o.RetainEscape) && !((s[j] == '"' || s[j] == '\'') && o.Unquote) {
+		j++
+	}
+	if j == len(s) || isSpace(s[j]) {
+		return s[i:j], j, nil
+	}
 	var b strings.Builder
+	b.WriteString(s[i:j])
+	i = j
 	var quote byte
 	for i < len(s) {
 		c := s[i]

@@ -165,3 +165,39 @@ func TestEditing(t *testing.T) {
 		t.Errorf("Format = %q, want %q", got, want)
 	}
 }
+
+// The parser gives all sections' line lists one block; a list that grows
+// after parsing must not write over the next section's lines, in the file
+// or in a clone.
+func TestParsedSectionsGrowApart(t *testing.T) {
+	src := "[A]\na=1\nb=2\n[B]\nc=3\n[A]\nd=4\n"
+	f, diags := Parse("x", []byte(src))
+	if len(diags) != 0 {
+		t.Fatal(diags)
+	}
+	c := f.Clone()
+	f.Sections[0].Lines = append(f.Sections[0].Lines, &Line{Key: "x", Value: "9"})
+	c.Sections[0].Lines = append(c.Sections[0].Lines, &Line{Key: "y", Value: "8"})
+	if got := f.Sections[1].Lines[0].Key; got != "c" {
+		t.Errorf("[B] starts with %q after [A] grew", got)
+	}
+	if got := c.Sections[1].Lines[0].Key; got != "c" {
+		t.Errorf("clone's [B] starts with %q after its [A] grew", got)
+	}
+	if got := f.Sections[0].Lines[2].Key; got != "x" {
+		t.Errorf("[A] grew by %q", got)
+	}
+	if got := c.Format(); got != "[A]\na=1\nb=2\ny=8\n\n[B]\nc=3\n\n[A]\nd=4\n" {
+		t.Errorf("clone:\n%s", got)
+	}
+}
+
+func TestSplitWordsShareInput(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { _, _ = SplitArgs("run --name a quay.io/x:1") }); n > 1 {
+		t.Errorf("SplitArgs of plain words allocates %v times; want the word list only", n)
+	}
+	got, err := SplitArgs(`a b\x41 "c d" e'f'g`)
+	if err != nil || !reflect.DeepEqual(got, []string{"a", "bA", "c d", "efg"}) {
+		t.Errorf("SplitArgs = %q, %v", got, err)
+	}
+}
