@@ -65,7 +65,8 @@ func (a *app) runConvert(o convertOptions) error {
 		KeepEnvValues: o.keepEnv})
 	printReport(a.stderr, rep, base)
 	if err := rep.Err(o.strict); err != nil {
-		return fmt.Errorf("nothing written: %w", err)
+		first, _, _ := strings.Cut(err.Error(), ":\n") // the settings are listed above
+		return errSilent{fmt.Errorf("nothing written: %s (listed above)", first)}
 	} else if convErr != nil {
 		return convErr
 	}

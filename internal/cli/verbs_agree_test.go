@@ -45,7 +45,7 @@ func TestVerbsAgreeOnBadInput(t *testing.T) {
 		if len(lint) == 0 {
 			t.Errorf("%s: lint reports no error", name)
 		}
-		for _, verb := range [][]string{{"compile"}, {"up", "--dry-run", "-p", "lintagree"}} {
+		for _, verb := range [][]string{{"compile"}, {"up", "--dry-run", "-p", "lintagree"}, {"install", "--dry-run", dir}} {
 			got := verbErrors(t, append([]string{"-C", dir}, verb...))
 			if len(got) != len(lint) {
 				t.Errorf("%s: %s gives %d errors, lint %d:\n%s\nlint:\n%s", name, verb[0], len(got), len(lint),
@@ -65,3 +65,36 @@ func TestVerbsAgreeOnBadInput(t *testing.T) {
 }
 
 func where(e string) string { w, _, _ := strings.Cut(e, ": "); return w }
+
+// badCompose are compose projects that podman, compose-go or the conversion
+// refuse: lint -f, convert and up --dry-run report the same errors.
+var badCompose = map[string]string{
+	"missing-secret-file": "services:\n  web:\n    image: docker.io/library/nginx:1.27\n    secrets:\n      - s\nsecrets:\n  s:\n    file: ./does-not-exist.txt\n",
+	"undefined-service":   "services:\n  web:\n    image: docker.io/library/nginx:1.27\n    depends_on:\n      - ghost\n",
+	"yaml-syntax":         "services:\n  web:\n    image: x\n   bad: indent\n",
+	"unknown-key":         "services:\n  web:\n    image: x\n    imagee: y\n",
+}
+
+func TestVerbsAgreeOnBadCompose(t *testing.T) {
+	for name, text := range badCompose {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "compose.yaml"), text)
+		lint := verbErrors(t, []string{"-C", dir, "lint", "-f", "compose.yaml"})
+		if len(lint) == 0 {
+			t.Errorf("%s: lint -f reports no error", name)
+		}
+		for _, verb := range [][]string{{"convert", "-f", "compose.yaml", "-o", "out"}, {"up", "--dry-run", "-f", "compose.yaml"}} {
+			got := verbErrors(t, append([]string{"-C", dir}, verb...))
+			if len(got) != len(lint) {
+				t.Errorf("%s: %s gives %d errors, lint %d:\n%s\nlint:\n%s", name, verb[0], len(got), len(lint),
+					strings.Join(got, "\n"), strings.Join(lint, "\n"))
+				continue
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], lint[i]) {
+					t.Errorf("%s: %s says\n  %s\nlint says\n  %s", name, verb[0], got[i], lint[i])
+				}
+			}
+		}
+	}
+}
