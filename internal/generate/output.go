@@ -2,6 +2,7 @@ package generate
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"github.com/berth-dev/berth/internal/atomicfile"
@@ -22,12 +23,14 @@ func Header(argv0 string) string {
 
 // DryRun writes services the way podman's -dryrun prints them.
 func DryRun(w io.Writer, services []*quadlet.Service) error {
-	texts := make([]string, len(services))
-	parallel(len(services), runtime.GOMAXPROCS(0), func(i int) { texts[i] = services[i].File.Format() })
+	// Straight into the buffer: formatting is ~3% of a run, and holding
+	// every text first cost a megabyte (~400 page faults) per 1,000 units.
 	bw := bufio.NewWriterSize(w, 64<<10)
-	for i, s := range services {
-		_, _ = bw.WriteString("---" + s.Name + "---\n")
-		_, _ = bw.WriteString(texts[i])
+	for _, s := range services {
+		_, _ = bw.WriteString("---")
+		_, _ = bw.WriteString(s.Name)
+		_, _ = bw.WriteString("---\n")
+		s.File.WriteFormat(bw)
 		_ = bw.WriteByte('\n')
 	}
 	return bw.Flush()
@@ -65,7 +68,11 @@ func writeFiles(out, argv0 string, services []*quadlet.Service, durable bool) ma
 	files := make([]atomicfile.File, len(todo))
 	parallel(len(todo), runtime.GOMAXPROCS(0), func(j int) {
 		s := services[todo[j]]
-		files[j] = atomicfile.File{Name: s.Name, Data: []byte(header + s.File.Format()), Perm: 0o644}
+		var b bytes.Buffer // one allocation: header and text
+		b.Grow(len(header) + s.File.FormatSize())
+		b.WriteString(header)
+		s.File.WriteFormat(&b)
+		files[j] = atomicfile.File{Name: s.Name, Data: b.Bytes(), Perm: 0o644}
 	})
 	errs := atomicfile.WriteAll(out, files, atomicfile.Batch{Workers: writeWorkersFor(len(files), durable), Volatile: !durable})
 	byName := map[string]error{}

@@ -322,38 +322,54 @@ func (f *File) write(b *strings.Builder) {
 func (f *File) Format() string {
 	var b strings.Builder
 	b.Grow(f.formatSize())
+	f.WriteFormat(&b)
+	return b.String()
+}
+
+// Writer is what WriteFormat writes to: a strings.Builder, a bytes.Buffer,
+// a bufio.Writer.
+type Writer interface {
+	io.ByteWriter
+	io.StringWriter
+}
+
+// WriteFormat writes Format's text to w, which saves the generator a copy
+// of every unit it prints. Errors are w's to keep (bufio.Writer does).
+func (f *File) WriteFormat(w Writer) {
 	for i, s := range f.Sections {
 		if i > 0 {
-			b.WriteByte('\n')
+			_ = w.WriteByte('\n')
 		}
-		writeComments(&b, s.head)
-		b.WriteByte('[')
-		b.WriteString(s.Name)
-		b.WriteString("]\n")
+		writeComments(w, s.head)
+		_ = w.WriteByte('[')
+		_, _ = w.WriteString(s.Name)
+		_, _ = w.WriteString("]\n")
 		for _, l := range s.Lines {
 			switch {
 			case l.Comment && l.Value == "":
 			case l.Comment:
-				b.WriteString(l.Value)
-				b.WriteByte('\n')
+				_, _ = w.WriteString(l.Value)
+				_ = w.WriteByte('\n')
 			default:
-				b.WriteString(l.Key)
-				b.WriteByte('=')
-				b.WriteString(l.Value)
-				b.WriteByte('\n')
+				_, _ = w.WriteString(l.Key)
+				_ = w.WriteByte('=')
+				_, _ = w.WriteString(l.Value)
+				_ = w.WriteByte('\n')
 			}
 		}
 	}
-	writeComments(&b, f.tail)
-	return b.String()
+	writeComments(w, f.tail)
 }
 
+// FormatSize is an upper bound of the length of Format's text.
+func (f *File) FormatSize() int { return f.formatSize() }
+
 // writeComments writes the non-empty comment lines of ls.
-func writeComments(b *strings.Builder, ls []*Line) {
+func writeComments(w Writer, ls []*Line) {
 	for _, l := range ls {
 		if l.Value != "" {
-			b.WriteString(l.Value)
-			b.WriteByte('\n')
+			_, _ = w.WriteString(l.Value)
+			_ = w.WriteByte('\n')
 		}
 	}
 }
