@@ -200,6 +200,7 @@ func (a *app) ensureSecrets(ctx context.Context, client *podman.Client, cp *comp
 		if err != nil {
 			return err
 		}
+		client.Mask.Add(string(value)) // masked wherever it shows up, created now or not
 		digest, exists, err := client.SecretDigest(ctx, s.Name)
 		if err != nil {
 			return fmt.Errorf("secret %s: %w", s.Name, err)

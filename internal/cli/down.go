@@ -50,6 +50,7 @@ func (a *app) runDown(parent context.Context, o downOptions, args []string) (err
 	if err != nil {
 		return err
 	}
+	ctx = observe.WithMasker(ctx, p.Podman.Mask)
 	ctx, end := observe.StartCommand(ctx, "down", p.Stack.Project)
 	defer func() { end(err) }()
 	stopSupervisor(p)

@@ -71,6 +71,7 @@ func (a *app) psRows(ctx context.Context) (rows []run.ServiceStatus, metrics str
 	} else if ok {
 		fmt.Fprintf(a.stderr, "%s is installed under systemd (%s): `berth status` shows more\n", st.Manifest.Stack, st.Manifest.Scope)
 		rows, err := systemdStatus(ctx, st)
+		run.MaskStatus(nil, rows) // by name and URL: no stack's values here
 		return rows, "", err
 	}
 	p, err := a.openProject(ctx, true)
@@ -85,6 +86,7 @@ func (a *app) psRows(ctx context.Context) (rows []run.ServiceStatus, metrics str
 		fmt.Fprintf(a.stderr, "%s: warning: %s does not answer on %s\n", programName, o, p.Store.SocketPath())
 	}
 	rows, err = status(ctx, p)
+	run.MaskStatus(p.Podman.Mask, rows)
 	return rows, metrics, err
 }
 

@@ -120,6 +120,7 @@ func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, er
 	if len(st.Units) == 0 {
 		return nil, fmt.Errorf("no quadlet files in %s (and no compose file: pass -f compose.yaml)", dir)
 	}
+	st.LearnSecrets(client.Mask)
 	p.Stack = st
 	return p, nil
 }

@@ -66,6 +66,8 @@ func (a *app) runSupervise(parent context.Context, o superviseOptions) error {
 		fmt.Fprintf(a.stderr, "%s died without cleaning up; adopting the running containers\n", prev)
 	}
 	m := observe.NewMetrics(p.Stack.Project)
+	m.Mask = p.Podman.Mask
+	ctx, parent = observe.WithMasker(ctx, p.Podman.Mask), observe.WithMasker(parent, p.Podman.Mask)
 	sup := &run.Supervisor{P: p, Clock: run.RealClock{}, Log: a.stderr, Metrics: m, StatsEvery: o.statsEvery}
 	if l := a.metricsListener(o.metricsAddr); l != nil {
 		sup.MetricsAddr = l.Addr().String()

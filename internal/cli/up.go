@@ -65,6 +65,7 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 	if err != nil {
 		return err
 	}
+	ctx = observe.WithMasker(ctx, p.Podman.Mask)
 	ctx, end := observe.StartCommand(ctx, "up", p.Stack.Project)
 	defer func() { end(err) }()
 	want, err := p.Stack.Resolve(args)

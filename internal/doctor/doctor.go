@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/version"
 )
 
@@ -71,12 +72,25 @@ func Run(ctx context.Context, h Host, o Options) *Report {
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	d := &doctor{h: h, ctx: ctx, opts: o, rep: &Report{}}
+	d := &doctor{h: h, ctx: ctx, opts: o, rep: &Report{}, mask: podman.NewMasker()}
 	d.hostChecks()
 	if len(o.Dirs) > 0 {
 		d.stackChecks()
 	}
+	d.rep.mask(d.mask)
 	return d.rep
+}
+
+// mask hides credentials in every check's text: container logs, health
+// check output and journal lines repeat what the units were given.
+func (r *Report) mask(m *podman.Masker) {
+	for i := range r.Checks {
+		c := &r.Checks[i]
+		c.Summary, c.Fix = m.Text(c.Summary), m.Text(c.Fix)
+		for j := range c.Details {
+			c.Details[j] = m.Text(c.Details[j])
+		}
+	}
 }
 
 // doctor carries what the checks learn from each other.
@@ -88,6 +102,7 @@ type doctor struct {
 	podman version.V // zero when podman is missing
 	info   *podmanInfo
 	image  string // a local image for the trial container, "" if none
+	mask   *podman.Masker
 }
 
 func (d *doctor) run(argv ...string) (string, string, int, error) {

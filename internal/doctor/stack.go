@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/berth-dev/berth/internal/lint"
+	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/unitfile"
 )
 
 // service is one container unit of the stack.
@@ -41,6 +43,7 @@ func (s *service) running() bool {
 func (d *doctor) stackChecks() {
 	units, loadDiags := quadlet.Load(d.opts.Dirs)
 	res := quadlet.Compile(units, quadlet.Options{User: d.opts.User, Target: d.podman, NamePrefix: d.opts.NamePrefix})
+	learnSecrets(d.mask, res)
 	var services []*service
 	for _, u := range units {
 		if quadlet.KindOf(u.Name) != quadlet.ContainerKind() {
@@ -132,4 +135,26 @@ func freePort(ls []Listener, start int, proto string) int {
 		}
 	}
 	return start
+}
+
+// learnSecrets tells m the credentials the compiled units hold: their
+// Environment= values and the --env/--creds/URL values of their commands.
+func learnSecrets(m *podman.Masker, res *quadlet.Result) {
+	for _, svc := range res.Services {
+		for _, l := range svc.File.Entries("Service") {
+			switch {
+			case l.Key == "Environment":
+				words, _ := unitfile.Split(l.Value, unitfile.SplitOptions{Unquote: true, Relax: true})
+				for _, w := range words {
+					if k, v, ok := strings.Cut(w, "="); ok {
+						m.AddEnv(k, v)
+					}
+				}
+			case strings.HasPrefix(l.Key, "Exec"):
+				if argv, err := unitfile.SplitArgs(strings.TrimLeft(l.Value, "-@:+!|")); err == nil {
+					m.AddArgv(argv)
+				}
+			}
+		}
+	}
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/berth-dev/berth/internal/podman"
 )
 
 // DefaultMetricsPort is where berth serves its own metrics unless told
@@ -52,6 +54,9 @@ type Metrics struct {
 	cpu            *prometheus.CounterVec
 	memory         *prometheus.GaugeVec
 
+	// Mask hides credentials in label values (nil: by name and URL).
+	Mask *podman.Masker
+
 	mu     sync.Mutex
 	states map[string]map[string]bool // service -> states seen
 	cpuAt  map[string]float64         // service -> last CPU seconds reported
@@ -61,7 +66,7 @@ type Metrics struct {
 // stack=STACK.
 func NewMetrics(stack string) *Metrics {
 	m := &Metrics{Registry: prometheus.NewRegistry(), states: map[string]map[string]bool{}, cpuAt: map[string]float64{}}
-	c := prometheus.Labels{"stack": stack}
+	c := prometheus.Labels{"stack": (*podman.Masker)(nil).Text(stack)}
 	svc := []string{"service"}
 	gauge := func(name, help string, labels []string) *prometheus.GaugeVec {
 		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: c}, labels)
@@ -89,11 +94,15 @@ func NewMetrics(stack string) *Metrics {
 	return m
 }
 
+// label is a label value as printed: masked like everything berth prints.
+func (m *Metrics) label(v string) string { return m.Mask.Text(v) }
+
 // SetState records the state a service is in now.
 func (m *Metrics) SetState(service, state string) {
 	if m == nil {
 		return
 	}
+	service = m.label(service)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	seen := m.states[service]
@@ -116,6 +125,7 @@ func (m *Metrics) ServiceStarted(service string, d time.Duration) {
 	if m == nil {
 		return
 	}
+	service = m.label(service)
 	m.startDuration.WithLabelValues(service).Observe(d.Seconds())
 	m.ready.WithLabelValues(service).Set(1)
 	m.restarts.WithLabelValues(service).Add(0) // the series exists from the first start
@@ -127,6 +137,7 @@ func (m *Metrics) ServiceExited(service string, code int) {
 	if m == nil {
 		return
 	}
+	service = m.label(service)
 	m.lastExit.WithLabelValues(service).Set(float64(code))
 	m.ready.WithLabelValues(service).Set(0)
 }
@@ -136,6 +147,7 @@ func (m *Metrics) ServiceRestarted(service string) {
 	if m == nil {
 		return
 	}
+	service = m.label(service)
 	m.restarts.WithLabelValues(service).Inc()
 }
 
@@ -144,6 +156,7 @@ func (m *Metrics) SetReady(service string, ready bool) {
 	if m == nil {
 		return
 	}
+	service = m.label(service)
 	m.ready.WithLabelValues(service).Set(b2f(ready))
 }
 
@@ -152,6 +165,7 @@ func (m *Metrics) HealthChecked(service string, ok bool, d time.Duration) {
 	if m == nil {
 		return
 	}
+	service = m.label(service)
 	m.healthDuration.WithLabelValues(service).Observe(d.Seconds())
 	m.healthy.WithLabelValues(service).Set(b2f(ok))
 	f := m.healthFailures.WithLabelValues(service)
@@ -167,6 +181,7 @@ func (m *Metrics) ContainerStats(service string, cpu time.Duration, memBytes uin
 	if m == nil {
 		return
 	}
+	service = m.label(service)
 	m.mu.Lock()
 	last := m.cpuAt[service]
 	now := cpu.Seconds()
@@ -185,6 +200,7 @@ func (m *Metrics) Forget(service string) {
 	if m == nil {
 		return
 	}
+	service = m.label(service)
 	m.mu.Lock()
 	delete(m.states, service)
 	delete(m.cpuAt, service)
@@ -268,7 +284,7 @@ func (m *Metrics) StateNames(service string) []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []string
-	for s := range m.states[service] {
+	for s := range m.states[m.label(service)] {
 		out = append(out, s)
 	}
 	sort.Strings(out)

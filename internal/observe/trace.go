@@ -2,6 +2,7 @@ package observe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -17,6 +18,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/berth-dev/berth/internal/podman"
 )
 
 // TracerName is the instrumentation scope of berth's spans.
@@ -107,15 +110,38 @@ type End func(err error)
 
 // Start starts a span under ctx's span on the global tracer (the one Tracer
 // set up, else a no-op).
+// Span names, string attributes and errors are masked with ctx's Masker
+// (WithMasker), as everything berth prints.
 func Start(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, End) {
-	ctx, span := otel.Tracer(TracerName).Start(ctx, name, trace.WithAttributes(attrs...))
+	m := maskerFrom(ctx)
+	masked := make([]attribute.KeyValue, len(attrs))
+	for i, a := range attrs {
+		masked[i] = a
+		if a.Value.Type() == attribute.STRING {
+			masked[i] = attribute.String(string(a.Key), m.Value(string(a.Key), a.Value.AsString()))
+		}
+	}
+	ctx, span := otel.Tracer(TracerName).Start(ctx, m.Text(name), trace.WithAttributes(masked...))
 	return ctx, func(err error) {
 		if err != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, err.Error())
+			msg := m.Text(err.Error())
+			span.RecordError(errors.New(msg))
+			span.SetStatus(codes.Error, msg)
 		}
 		span.End()
 	}
+}
+
+type maskerKey struct{}
+
+// WithMasker returns ctx carrying the Masker spans use.
+func WithMasker(ctx context.Context, m *podman.Masker) context.Context {
+	return context.WithValue(ctx, maskerKey{}, m)
+}
+
+func maskerFrom(ctx context.Context) *podman.Masker {
+	m, _ := ctx.Value(maskerKey{}).(*podman.Masker)
+	return m
 }
 
 // StartCommand starts the span of a berth verb (up, down, install...) on a

@@ -19,6 +19,10 @@ import (
 type Client struct {
 	Runner Runner
 	Path   string // podman binary; "" means "podman" from PATH
+	// Mask hides credentials in the errors and logs this client returns; the
+	// callers that print (the executor, logs, ps, doctor, traces) use the
+	// same one. nil masks by name and URL only.
+	Mask *Masker
 
 	once     sync.Once
 	ver      version.V
@@ -33,7 +37,7 @@ type Features struct {
 }
 
 // New returns a client running the real podman.
-func New() *Client { return &Client{Runner: ExecRunner{}} }
+func New() *Client { return &Client{Runner: ExecRunner{}, Mask: NewMasker()} }
 
 func (c *Client) bin() string {
 	if c.Path == "" {
@@ -52,7 +56,7 @@ func (c *Client) Output(ctx context.Context, args ...string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", c.bin(), err)
 	}
 	if code != 0 {
-		return out.Bytes(), &ExecError{Argv: Mask(argv), Code: code, Stderr: errb.String()}
+		return out.Bytes(), &ExecError{Argv: c.Mask.Argv(argv), Code: code, Stderr: c.Mask.Text(errb.String())}
 	}
 	return out.Bytes(), nil
 }
@@ -223,12 +227,16 @@ func (c *Client) Logs(ctx context.Context, name string, o LogOptions, w io.Write
 	}
 	args = append(args, name)
 	var errb bytes.Buffer
-	code, err := c.Runner.Run(ctx, Cmd{Argv: args, Stdout: w, Stderr: io.MultiWriter(w, &errb)})
+	// Container logs print passwords too. One masking writer per stream:
+	// stdout and stderr are copied concurrently, each in whole lines.
+	mo, me := c.Mask.Writer(w), c.Mask.Writer(w)
+	code, err := c.Runner.Run(ctx, Cmd{Argv: args, Stdout: mo, Stderr: io.MultiWriter(me, &errb)})
+	_, _ = mo.Close(), me.Close()
 	if err != nil {
 		return err
 	}
 	if code != 0 && ctx.Err() == nil {
-		return &ExecError{Argv: args, Code: code, Stderr: errb.String()}
+		return &ExecError{Argv: c.Mask.Argv(args), Code: code, Stderr: c.Mask.Text(errb.String())}
 	}
 	return nil
 }

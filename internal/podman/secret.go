@@ -58,6 +58,7 @@ func secretDigest(salt string, value []byte) string {
 // value goes to podman on stdin: never on a command line, where other users
 // could read it from /proc.
 func (c *Client) SecretCreate(ctx context.Context, name string, value []byte, labels map[string]string, replace bool) error {
+	c.Mask.Add(string(value))
 	if replace {
 		if _, err := c.Output(ctx, "secret", "rm", name); err != nil {
 			if ee, ok := err.(*ExecError); !ok || !strings.Contains(ee.Stderr, "no such secret") {
@@ -80,7 +81,7 @@ func (c *Client) SecretCreate(ctx context.Context, name string, value []byte, la
 		return fmt.Errorf("%s: %w", c.bin(), err)
 	}
 	if code != 0 {
-		return &ExecError{Argv: Mask(argv), Code: code, Stderr: MaskText(errb.String(), string(value))}
+		return &ExecError{Argv: c.Mask.Argv(argv), Code: code, Stderr: NewMasker(string(value)).Text(c.Mask.Text(errb.String()))}
 	}
 	return nil
 }

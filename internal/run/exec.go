@@ -133,6 +133,10 @@ func (e *Executor) env(u *Unit, extra ...string) (sd.Env, error) {
 		k, v, _ := strings.Cut(kv, "=")
 		env.Set(k, v)
 	}
+	for _, kv := range env.List() { // what EnvironmentFile= held at this start
+		k, v, _ := strings.Cut(kv, "=")
+		e.mask().AddEnv(k, v)
+	}
 	return env, nil
 }
 
@@ -148,18 +152,6 @@ func (e *Executor) processEnv(env sd.Env) []string {
 		}
 	}
 	return all.List()
-}
-
-// secrets are the values of secret-looking variables, masked in messages.
-func secrets(env sd.Env) []string {
-	var out []string
-	for _, kv := range env.List() {
-		k, v, _ := strings.Cut(kv, "=")
-		if podman.LooksSecret(k) && len(v) >= 3 {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // runCmd runs one Exec line; it returns the exit code and captured stderr.
@@ -193,7 +185,7 @@ func (e *Executor) runPhase(ctx context.Context, u *Unit, phase string, cmds []*
 			continue
 		}
 		return &StartError{Unit: u.Name, Phase: phase, Command: e.maskedCommand(c, env),
-			Code: code, Stderr: podman.MaskText(stderr, secrets(env)...), Err: err}
+			Code: code, Stderr: e.mask().Text(stderr), Err: err}
 	}
 	return nil
 }
@@ -201,11 +193,19 @@ func (e *Executor) runPhase(ctx context.Context, u *Unit, phase string, cmds []*
 // maskedCommand renders a command line for messages, secrets masked.
 func (e *Executor) maskedCommand(c *sd.Command, env sd.Env) string {
 	_, argv := c.Resolve(env, e.Host.Shell)
-	masked := podman.Mask(argv, secrets(env)...)
+	masked := e.mask().Argv(argv)
 	for i, a := range masked {
-		masked[i] = podman.MaskText(a, secrets(env)...)
+		masked[i] = e.mask().Text(a) // the podman line inside a /bin/sh -c wrapper
 	}
 	return strings.Join(quoteAll(masked), " ")
+}
+
+// mask is the one Masker of everything berth prints (the podman client's).
+func (e *Executor) mask() *podman.Masker {
+	if e.Podman == nil {
+		return nil
+	}
+	return e.Podman.Mask
 }
 
 // Start runs ExecStartPre, ExecStart and ExecStartPost and waits for the
@@ -234,7 +234,7 @@ func (e *Executor) Start(ctx context.Context, u *Unit) (*Started, error) {
 		}
 		var se *StartError
 		if errors.As(err, &se) && u.Kind == KindContainer && u.Resource != "" {
-			if se.Logs = probe.tail(15); se.Logs == "" {
+			if se.Logs = e.mask().Text(probe.tail(15)); se.Logs == "" {
 				se.Logs = e.lastLogs(u, 15)
 			}
 		}
@@ -248,6 +248,7 @@ func (e *Executor) Start(ctx context.Context, u *Unit) (*Started, error) {
 
 // start runs the start phases; probe receives a container's conmon probe.
 func (e *Executor) start(ctx context.Context, u *Unit, probe **conmonProbe) (*Started, error) {
+	u.learnSecrets(e.mask())
 	env, err := e.env(u)
 	if err != nil {
 		return nil, &StartError{Unit: u.Name, Phase: "EnvironmentFile", Err: err}

@@ -122,7 +122,7 @@ func indexOf(argv []string, w string) int {
 }
 
 func testExecutor(t *testing.T, r podman.Runner) *Executor {
-	return &Executor{Runner: r, Podman: &podman.Client{Runner: r}, Host: testHost(), Clock: RealClock{}, NotifyDir: t.TempDir()}
+	return &Executor{Runner: r, Podman: &podman.Client{Runner: r, Mask: podman.NewMasker()}, Host: testHost(), Clock: RealClock{}, NotifyDir: t.TempDir()}
 }
 
 func TestApplyOrderAndNotify(t *testing.T) {

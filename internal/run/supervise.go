@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/internal/observe"
+	"github.com/berth-dev/berth/internal/podman"
 	sd "github.com/berth-dev/berth/internal/unitexec"
 )
 
@@ -77,8 +78,18 @@ type ServiceStatus struct {
 
 func (s *Supervisor) logf(format string, args ...any) {
 	if s.Log != nil {
-		fmt.Fprintf(s.Log, "%s "+format+"\n", append([]any{s.Clock.Now().Format(time.RFC3339)}, args...)...)
+		line := fmt.Sprintf("%s "+format+"\n", append([]any{s.Clock.Now().Format(time.RFC3339)}, args...)...)
+		_, _ = io.WriteString(s.Log, s.mask().Text(line))
 	}
+}
+
+// mask is the project's one Masker (its podman client's); nil masks by
+// name and URL.
+func (s *Supervisor) mask() *podman.Masker {
+	if s.P == nil || s.P.Podman == nil {
+		return nil
+	}
+	return s.P.Podman.Mask
 }
 
 // Reload re-reads the state file: wanted active containers are watched,
@@ -109,6 +120,7 @@ func (s *Supervisor) Reload(ctx context.Context) error {
 				s.logf("%s: %v", name, err)
 				continue
 			}
+			u.learnSecrets(s.mask())
 			w = &watch{unit: u, limit: u.Svc.StartLimit, hc: healthOf(u)}
 			if w.hc.interval > 0 {
 				w.next = s.Clock.Now().Add(w.hc.interval)
