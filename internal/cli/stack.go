@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -88,6 +89,11 @@ func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, er
 	}
 	client := podman.New()
 	host := sd.HostFacts(os.Getuid() != 0)
+	if host.User && os.Getenv("XDG_RUNTIME_DIR") == "" {
+		if err := a.runtimeDirFallback(ctx, client, host, project); err != nil {
+			return nil, err
+		}
+	}
 	store := run.Store{Dir: run.StateDir(project, host.User, host.RuntimeDir)}
 	p := &run.Project{Podman: client, Store: store, Stack: &run.Stack{Project: project, Dir: dir}}
 	p.Exec = &run.Executor{Runner: client.Runner, Podman: client, Host: host, Clock: run.RealClock{},
@@ -123,6 +129,26 @@ func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, er
 	st.LearnSecrets(client.Mask)
 	p.Stack = st
 	return p, nil
+}
+
+// runtimeDirFallback follows rootless podman when XDG_RUNTIME_DIR is unset
+// (runuser -l, su, cron): berth's state goes where podman's does
+// (podman.RuntimeDir), and berth says where.
+func (a *app) runtimeDirFallback(ctx context.Context, client *podman.Client, host *sd.Host, project string) error {
+	v, err := client.Version(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot run podman: %w", err)
+	}
+	dir, err := podman.RuntimeDir(v, host.UID, os.Getenv("TMPDIR"), host.Home)
+	if err != nil {
+		return err
+	}
+	host.RuntimeDir, host.UserBus = dir, false
+	if dir != "/run/user/"+strconv.Itoa(host.UID) {
+		fmt.Fprintf(a.stderr, "%s: note: XDG_RUNTIME_DIR is not set; like podman %s, berth keeps its run-time state in %s\n",
+			programName, v, run.StateDir(project, true, dir))
+	}
+	return nil
 }
 
 // podmanPassEnv are the variables of berth's environment that configure

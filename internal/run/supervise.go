@@ -43,6 +43,7 @@ type Supervisor struct {
 	watches   map[string]*watch
 	nextStats time.Time // zero: sample at the first tick
 	statting  bool      // a podman stats call runs
+	statsErr  string    // the last podman stats failure, said once
 }
 
 type watch struct {
@@ -272,11 +273,20 @@ func (s *Supervisor) sampleStats(ctx context.Context, names map[string]string) {
 	defer cancel()
 	stats, err := s.P.Podman.Stats(cctx, list...)
 	if err != nil {
-		if ctx.Err() == nil {
-			s.logf("stats: %v", err)
+		// The same failure every StatsEvery is said once (rootless podman
+		// without cgroup v2 fails every time), and again when it changes.
+		s.mu.Lock()
+		repeat := err.Error() == s.statsErr
+		s.statsErr = err.Error()
+		s.mu.Unlock()
+		if ctx.Err() == nil && !repeat {
+			s.logf("stats: %v (said once; CPU and memory metrics stay empty while this lasts)", err)
 		}
 		return
 	}
+	s.mu.Lock()
+	s.statsErr = ""
+	s.mu.Unlock()
 	for _, n := range list {
 		if st, ok := stats[n]; ok {
 			s.Metrics.ContainerStats(names[n], st.CPU, st.MemBytes)

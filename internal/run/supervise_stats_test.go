@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,5 +98,48 @@ func TestSupervisorStatsOffAndWithoutMetrics(t *testing.T) {
 		if n := statsCalls(stub); n != 0 {
 			t.Errorf("%s: %d podman stats calls", tc.name, n)
 		}
+	}
+}
+
+// syncBuffer is a log the supervisor's goroutines write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestSupervisorStatsFailureSaidOnce: rootless podman without cgroup v2
+// fails every podman stats; the supervisor's log says so once, not every
+// interval (issue 11: "stats is not supported in rootless mode without
+// cgroups v2" every 10 s).
+func TestSupervisorStatsFailureSaidOnce(t *testing.T) {
+	s, stub, _ := statsFixture(t, time.Millisecond)
+	stub.Replies = append([]podman.Reply{{Prefix: []string{"podman", "stats"}, Code: 125,
+		Stderr: "Error: stats is not supported in rootless mode without cgroups v2\n"}}, stub.Replies...)
+	var log syncBuffer
+	s.Log = &log
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := s.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go s.Run(ctx)
+	deadline := time.Now().Add(5 * time.Second)
+	for statsCalls(stub) < 5 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d podman stats calls", statsCalls(stub))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if n := strings.Count(log.String(), "stats is not supported"); n != 1 {
+		t.Errorf("the stats failure is said %d times in %d samples:\n%s", n, statsCalls(stub), log.String())
 	}
 }
