@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	sd "github.com/berth-dev/berth/internal/unitexec"
 )
 
 // With --sdnotify=conmon, conmon reports READY=1 as soon as the container's
@@ -151,4 +153,20 @@ func (p *conmonProbe) close() {
 	if p != nil && p.log != nil {
 		p.log.Close()
 	}
+}
+
+// podmanRunsChecks reports whether podman runs a container's health checks
+// from its own transient systemd timer (ID.timer and ID-startup.timer before
+// podman 5, ID-RANDOM.timer since), which it does when it reaches systemd:
+// the system manager's for root, the user's for rootless.
+func podmanRunsChecks(id string, h *sd.Host) bool {
+	if id == "" {
+		return false
+	}
+	dir := "/run/systemd/transient"
+	if h != nil && h.User {
+		dir = filepath.Join(h.RuntimeDir, "systemd/transient")
+	}
+	timers, _ := filepath.Glob(filepath.Join(dir, id+"*.timer")) // an ID is hex: no pattern characters
+	return len(timers) > 0
 }

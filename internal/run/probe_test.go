@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/internal/podman"
+	sd "github.com/berth-dev/berth/internal/unitexec"
 )
 
 // fakeConmon runs a process whose command line reads like conmon's:
@@ -118,5 +119,30 @@ func TestSettleRunningContainer(t *testing.T) {
 	}
 	if probeConmon(os.Getpid()) != nil {
 		t.Error("the test process probed as conmon")
+	}
+}
+
+func TestPodmanRunsChecks(t *testing.T) {
+	rt := t.TempDir()
+	h := &sd.Host{User: true, RuntimeDir: rt}
+	if podmanRunsChecks("abc123", h) {
+		t.Fatal("no timer, yet podman runs the checks")
+	}
+	dir := filepath.Join(rt, "systemd/transient")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"abc123.timer", "abc123-startup-1f.timer", "abc123-7e3a.timer"} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if !podmanRunsChecks("abc123", h) {
+			t.Errorf("%s not seen", name)
+		}
+		os.Remove(p)
+	}
+	if podmanRunsChecks("", h) {
+		t.Error("an unknown container ID matched")
 	}
 }

@@ -297,9 +297,24 @@ func (s *Supervisor) sampleStats(ctx context.Context, names map[string]string) {
 // check runs the health check once. Podman applies --health-on-failure
 // itself when the check turns the container unhealthy (kill, stop, restart);
 // a killed or stopped container is then handled as any other exit.
+//
+// On a host where podman reaches systemd it runs the checks itself from a
+// transient timer (podmanRunsChecks); a second runner would double the rate
+// and use up HealthRetries early, so the supervisor then only reads the
+// status podman recorded.
 func (s *Supervisor) check(ctx context.Context, w *watch) {
 	cctx, cancel := context.WithTimeout(ctx, w.hc.timeout+10*time.Second)
 	defer cancel()
+	if podmanRunsChecks(w.id, s.P.Exec.Host) {
+		c, err := s.P.Podman.Inspect(cctx, w.unit.Resource)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		w.checking = false
+		if err == nil && c != nil && c.Health != "" {
+			w.health = c.Health
+		}
+		return
+	}
 	t0 := s.Clock.Now()
 	ok, err := s.P.Podman.HealthcheckRun(cctx, w.unit.Resource)
 	if err == nil {
