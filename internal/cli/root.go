@@ -58,6 +58,7 @@ type globalOptions struct {
 
 // Execute runs berth with the process's arguments and returns the exit code.
 func Execute() int {
+	closeInheritedFDs()
 	a := &app{
 		argv0:  os.Args[0],
 		stdout: os.Stdout,
