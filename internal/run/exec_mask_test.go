@@ -26,6 +26,7 @@ func TestStartFailureMasksCredentials(t *testing.T) {
 	var mu sync.Mutex
 	stub := notifyingStub(&order, &mu, 125)
 	stub.On("podman logs", 0, "connecting to postgres://u:pw-db-1@db/x with pw-pass-2, pw-pgpass-3, pw-redis-4, file-secret-9, tok-unit-5\n")
+	stub.On("podman container inspect", 0, `[{"Id":"abc","Name":"systemd-app","State":{"Status":"exited"},"Config":{"Labels":{"io.berth.project":"proj"}}}]`)
 	e := testExecutor(t, stub)
 	plan, _ := PlanUp(st, nil, Observed{})
 	errs := Failed(e.Apply(context.Background(), plan))
