@@ -10,24 +10,24 @@ import (
 // artifactPull is the first podman with `podman artifact pull`. Every flag
 // an .artifact unit emits was there from the start, so the keys need nothing
 // more: below it the whole unit type is refused (see convertArtifact).
-var artifactPull = v("5.4.0")
+var artifactPull = version.V{Major: 5, Minor: 4, Patch: 0}
 
 // artifactKeys is the [Artifact] table, in the order of the arguments of
 // `podman artifact pull`.
 var artifactKeys = []Key{
-	{Name: "AuthFile", Since: v("5.7.0"), Form: Last, Flag: "--authfile", Doc: "Registry authentication file (--authfile)."},
-	{Name: "CertDir", Since: v("5.7.0"), Form: Last, Flag: "--cert-dir", Doc: "Folder of registry TLS certificates (--cert-dir)."},
-	{Name: "Creds", Since: v("5.7.0"), Form: Last, Flag: "--creds", Doc: "Registry USER[:PASSWORD] (--creds)."},
-	{Name: "DecryptionKey", Since: v("5.7.0"), Form: Last, Flag: "--decryption-key", Doc: "KEY[:PASSPHRASE] to decrypt the artifact (--decryption-key)."},
-	{Name: "Retry", Since: v("5.7.0"), Form: Last, Flag: "--retry", Doc: "Pull retries (--retry)."},
-	{Name: "RetryDelay", Since: v("5.7.0"), Form: Last, Flag: "--retry-delay", Doc: "Delay between pull retries (--retry-delay)."},
-	{Name: "Quiet", Since: v("5.7.0"), Form: Bool, Flag: "--quiet", Doc: "No progress output (--quiet)."},
-	{Name: "TLSVerify", Since: v("5.7.0"), Form: Bool, Flag: "--tls-verify", Doc: "Require HTTPS and valid registry certificates (--tls-verify)."},
-	{Name: "PodmanArgs", Since: v("5.7.0"), Form: Flagless, Doc: "Extra podman artifact pull arguments."},
-	{Name: "Artifact", Since: v("5.7.0"), Form: Custom, Emit: emitArtifactRef, Doc: "Fully qualified artifact to pull; required."},
-	{Name: "ContainersConfModule", Since: v("5.7.0"), Form: NoArg, Doc: "containers.conf module (--module)."},
-	{Name: "GlobalArgs", Since: v("5.7.0"), Form: NoArg, Doc: "Arguments between podman and artifact."},
-	{Name: "ServiceName", Since: v("5.7.0"), Form: NoArg, Doc: "Name of the generated service; default NAME-artifact."},
+	{Name: "AuthFile", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: Last, Flag: "--authfile", Doc: "Registry authentication file (--authfile)."},
+	{Name: "CertDir", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: Last, Flag: "--cert-dir", Doc: "Folder of registry TLS certificates (--cert-dir)."},
+	{Name: "Creds", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: Last, Flag: "--creds", Doc: "Registry USER[:PASSWORD] (--creds)."},
+	{Name: "DecryptionKey", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: Last, Flag: "--decryption-key", Doc: "KEY[:PASSPHRASE] to decrypt the artifact (--decryption-key)."},
+	{Name: "Retry", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: Last, Flag: "--retry", Doc: "Pull retries (--retry)."},
+	{Name: "RetryDelay", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: Last, Flag: "--retry-delay", Doc: "Delay between pull retries (--retry-delay)."},
+	{Name: "Quiet", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: Bool, Flag: "--quiet", Doc: "No progress output (--quiet)."},
+	{Name: "TLSVerify", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: Bool, Flag: "--tls-verify", Doc: "Require HTTPS and valid registry certificates (--tls-verify)."},
+	{Name: "PodmanArgs", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: Flagless, Doc: "Extra podman artifact pull arguments."},
+	{Name: "Artifact", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: Custom, Emit: emitArtifactRef, Doc: "Fully qualified artifact to pull; required."},
+	{Name: "ContainersConfModule", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: NoArg, Doc: "containers.conf module (--module)."},
+	{Name: "GlobalArgs", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: NoArg, Doc: "Arguments between podman and artifact."},
+	{Name: "ServiceName", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: NoArg, Doc: "Name of the generated service; default NAME-artifact."},
 }
 
 // convertArtifact makes a oneshot service that pulls the artifact.

@@ -2,6 +2,7 @@ package quadlet
 
 import (
 	"github.com/berth-dev/berth/internal/testutil/benchdata"
+	"github.com/berth-dev/berth/internal/version"
 	"testing"
 
 	"github.com/berth-dev/berth/internal/unitfile"
@@ -31,7 +32,7 @@ func benchUnits(tb testing.TB) []*Unit {
 // turning each service into text, which generate does after compiling.
 func BenchmarkCompile(b *testing.B) {
 	units := benchUnits(b)
-	opts := Options{Target: v("5.8.2")}
+	opts := Options{Target: version.Latest}
 	b.Run("compile", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

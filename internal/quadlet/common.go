@@ -17,14 +17,14 @@ import (
 
 // Podman CLI features that change what berth emits for older targets.
 var (
-	sdnotifyHealthy = v("4.7.0") // run --sdnotify=healthy
-	createIgnore    = v("4.4.0") // network create --ignore, volume create --ignore
+	sdnotifyHealthy = version.V{Major: 4, Minor: 7, Patch: 0} // run --sdnotify=healthy
+	createIgnore    = version.V{Major: 4, Minor: 4, Patch: 0} // network create --ignore, volume create --ignore
 	// podman6 is podman's main branch, 6.0 in the making: its generator
 	// accepts a Mount= of type volume without a source (an anonymous
 	// volume), [Volume] Options= without Device=, keeps a pod's own
 	// Restart=, leaves template containers out of their pod's Wants=, and
 	// also searches /usr/share/containers/systemd/users for user units.
-	podman6 = v("6.0.0")
+	podman6 = version.V{Major: 6, Minor: 0, Patch: 0}
 )
 
 // startsWithSpecifier reports whether p starts with a systemd specifier (but
@@ -163,7 +163,7 @@ func (e *tooNewError) Error() string { return e.msg }
 
 // mountTypeSince is the first podman whose `run --mount` takes the type,
 // for types younger than podman 4.3.
-var mountTypeSince = map[string]version.V{"artifact": version.Must("5.5.0")}
+var mountTypeSince = map[string]version.V{"artifact": version.V{Major: 5, Minor: 5, Patch: 0}}
 
 // mountNeedsSource lists the --mount types whose source berth resolves.
 var mountNeedsSource = map[string]bool{"volume": true, "bind": true, "glob": true, "image": true, "artifact": true}
@@ -511,7 +511,7 @@ func (c *ctx) setWorkingDirectory() (buildContext string, err error) {
 }
 
 // podExitPolicy is the first podman whose pod create has --exit-policy.
-var podExitPolicy = v("4.2.0")
+var podExitPolicy = version.V{Major: 4, Minor: 2, Patch: 0}
 
 // emitExitPolicy adds --exit-policy, "stop" unless ExitPolicy= says
 // otherwise. Podman before 4.2 has no exit policy: its pods behave as with

@@ -33,14 +33,14 @@ func Kinds() []*Kind {
 // initialisation. Other packages reach them through the functions below
 // (there are no assignable exported variables).
 var (
-	artifactKind  = Kind{Ext: ".artifact", Group: "Artifact", ServiceSuffix: "-artifact", Order: 1, Since: version.Must("5.7.0"), keys: newTable("Artifact", artifactKeys)}
-	imageKind     = Kind{Ext: ".image", Group: "Image", ServiceSuffix: "-image", Order: 1, Since: version.Must("4.8.0"), keys: newTable("Image", imageKeys)}
-	networkKind   = Kind{Ext: ".network", Group: "Network", ServiceSuffix: "-network", Order: 2, Since: version.Must("4.4.0"), keys: newTable("Network", networkKeys)}
-	volumeKind    = Kind{Ext: ".volume", Group: "Volume", ServiceSuffix: "-volume", Order: 2, Since: version.Must("4.4.0"), keys: newTable("Volume", volumeKeys)}
-	buildKind     = Kind{Ext: ".build", Group: "Build", ServiceSuffix: "-build", Order: 3, Since: version.Must("5.2.0"), keys: newTable("Build", buildKeys)}
-	containerKind = Kind{Ext: ".container", Group: "Container", Order: 4, Since: version.Must("4.4.0"), keys: newTable("Container", containerKeys)}
-	kubeKind      = Kind{Ext: ".kube", Group: "Kube", Order: 4, Since: version.Must("4.4.0"), keys: newTable("Kube", kubeKeys)}
-	podKind       = Kind{Ext: ".pod", Group: "Pod", ServiceSuffix: "-pod", Order: 5, Since: version.Must("5.0.0"), keys: newTable("Pod", podKeys)}
+	artifactKind  = Kind{Ext: ".artifact", Group: "Artifact", ServiceSuffix: "-artifact", Order: 1, Since: version.V{Major: 5, Minor: 7, Patch: 0}, keys: newTable("Artifact", artifactKeys)}
+	imageKind     = Kind{Ext: ".image", Group: "Image", ServiceSuffix: "-image", Order: 1, Since: version.V{Major: 4, Minor: 8, Patch: 0}, keys: newTable("Image", imageKeys)}
+	networkKind   = Kind{Ext: ".network", Group: "Network", ServiceSuffix: "-network", Order: 2, Since: version.V{Major: 4, Minor: 4, Patch: 0}, keys: newTable("Network", networkKeys)}
+	volumeKind    = Kind{Ext: ".volume", Group: "Volume", ServiceSuffix: "-volume", Order: 2, Since: version.V{Major: 4, Minor: 4, Patch: 0}, keys: newTable("Volume", volumeKeys)}
+	buildKind     = Kind{Ext: ".build", Group: "Build", ServiceSuffix: "-build", Order: 3, Since: version.V{Major: 5, Minor: 2, Patch: 0}, keys: newTable("Build", buildKeys)}
+	containerKind = Kind{Ext: ".container", Group: "Container", Order: 4, Since: version.V{Major: 4, Minor: 4, Patch: 0}, keys: newTable("Container", containerKeys)}
+	kubeKind      = Kind{Ext: ".kube", Group: "Kube", Order: 4, Since: version.V{Major: 4, Minor: 4, Patch: 0}, keys: newTable("Kube", kubeKeys)}
+	podKind       = Kind{Ext: ".pod", Group: "Pod", ServiceSuffix: "-pod", Order: 5, Since: version.V{Major: 5, Minor: 0, Patch: 0}, keys: newTable("Pod", podKeys)}
 )
 
 // ArtifactKind and the functions below return the unit types.

@@ -2,14 +2,15 @@ package quadlet
 
 import (
 	"errors"
+	"github.com/berth-dev/berth/internal/version"
 	"strings"
 )
 
 // Podman CLI features that change what berth emits for .kube units.
 var (
-	kubeServiceContainer = v("4.2.0") // play kube --service-container: needed for Type=notify
-	kubeCommandGroup     = v("4.3.0") // `podman kube play|down`; older podman has `play kube [--down]`
-	kubeDownForce        = v("4.4.0") // kube down --force
+	kubeServiceContainer = version.V{Major: 4, Minor: 2, Patch: 0} // play kube --service-container: needed for Type=notify
+	kubeCommandGroup     = version.V{Major: 4, Minor: 3, Patch: 0} // `podman kube play|down`; older podman has `play kube [--down]`
+	kubeDownForce        = version.V{Major: 4, Minor: 4, Patch: 0} // kube down --force
 )
 
 // autoUpdateLabel is the annotation podman auto-update reads.
@@ -18,36 +19,36 @@ const autoUpdateLabel = "io.containers.autoupdate"
 // kubeKeys is the [Kube] table, in the order the arguments of
 // `podman kube play` are emitted; the YAML files come last.
 var kubeKeys = []Key{
-	{Name: "ExitCodePropagation", Since: v("4.6.0"), Form: Custom, Emit: emitExitCodePropagation, Needs: v("4.6.0"),
+	{Name: "ExitCodePropagation", Since: version.V{Major: 4, Minor: 6, Patch: 0}, Form: Custom, Emit: emitExitCodePropagation, Needs: version.V{Major: 4, Minor: 6, Patch: 0},
 		Doc: "How container failures fail the service: all, any or none (--service-exit-code-propagation)."},
 	// An empty LogDriver= is left out: podman 5.8 writes an empty word there,
 	// which systemd drops, so that --log-driver swallows the next flag.
-	{Name: "LogDriver", Since: v("4.5.0"), Form: Last, Flag: "--log-driver", Doc: "Log driver of the containers (--log-driver)."},
-	{Name: "LogOpt", Since: v("5.2.0"), Form: Strv, Flag: "--log-opt", Needs: v("4.0.0"), Doc: "Log driver options (--log-opt)."},
-	{Name: "UserNS", Since: v("4.5.0"), Form: Custom, Emit: userMappingsEmit(false), Needs: v("4.2.0"),
+	{Name: "LogDriver", Since: version.V{Major: 4, Minor: 5, Patch: 0}, Form: Last, Flag: "--log-driver", Doc: "Log driver of the containers (--log-driver)."},
+	{Name: "LogOpt", Since: version.V{Major: 5, Minor: 2, Patch: 0}, Form: Strv, Flag: "--log-opt", Needs: version.V{Major: 4, Minor: 0, Patch: 0}, Doc: "Log driver options (--log-opt)."},
+	{Name: "UserNS", Since: version.V{Major: 4, Minor: 5, Patch: 0}, Form: Custom, Emit: userMappingsEmit(false), Needs: version.V{Major: 4, Minor: 2, Patch: 0},
 		Doc: "User namespace mode (--userns)."},
-	{Name: "RemapUsers", Since: v("4.4.0"), Form: Custom, Needs: v("4.2.0"), Doc: "Deprecated: use UserNS (auto or keep-id; manual is refused)."},
-	{Name: "RemapUid", Since: v("4.4.0"), Form: Custom, Needs: v("4.2.0"), Doc: "Deprecated: UID mapping for RemapUsers=auto or keep-id."},
-	{Name: "RemapGid", Since: v("4.4.0"), Form: Custom, Needs: v("4.2.0"), Doc: "Deprecated: GID mapping for RemapUsers=auto or keep-id."},
-	{Name: "RemapUidSize", Since: v("4.4.0"), Form: Custom, Needs: v("4.2.0"), Doc: "Deprecated: use UserNS=auto:size=N."},
-	{Name: "Network", Since: v("4.4.0"), Form: Custom, Emit: emitNetworks,
+	{Name: "RemapUsers", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom, Needs: version.V{Major: 4, Minor: 2, Patch: 0}, Doc: "Deprecated: use UserNS (auto or keep-id; manual is refused)."},
+	{Name: "RemapUid", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom, Needs: version.V{Major: 4, Minor: 2, Patch: 0}, Doc: "Deprecated: UID mapping for RemapUsers=auto or keep-id."},
+	{Name: "RemapGid", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom, Needs: version.V{Major: 4, Minor: 2, Patch: 0}, Doc: "Deprecated: GID mapping for RemapUsers=auto or keep-id."},
+	{Name: "RemapUidSize", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom, Needs: version.V{Major: 4, Minor: 2, Patch: 0}, Doc: "Deprecated: use UserNS=auto:size=N."},
+	{Name: "Network", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom, Emit: emitNetworks,
 		Doc: "Network of the pods (--network); x.network refers to a quadlet."},
-	{Name: "AutoUpdate", Since: v("4.7.0"), Form: Custom, Emit: emitKubeAutoUpdate, Needs: v("4.1.0"),
+	{Name: "AutoUpdate", Since: version.V{Major: 4, Minor: 7, Patch: 0}, Form: Custom, Emit: emitKubeAutoUpdate, Needs: version.V{Major: 4, Minor: 1, Patch: 0},
 		Doc: "podman auto-update policy, POLICY or CONTAINER/POLICY (--annotation)."},
-	{Name: "ConfigMap", Since: v("4.4.0"), Form: Custom, Emit: emitConfigMaps,
+	{Name: "ConfigMap", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom, Emit: emitConfigMaps,
 		Doc: "Kubernetes ConfigMap YAML (--configmap); relative to the unit file."},
-	{Name: "PublishPort", Since: v("4.4.0"), Form: All, Flag: "--publish", Needs: v("4.4.0"),
+	{Name: "PublishPort", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: All, Flag: "--publish", Needs: version.V{Major: 4, Minor: 4, Patch: 0},
 		Doc: "Published port, merged with the YAML's (--publish)."},
-	{Name: "PodmanArgs", Since: v("4.6.0"), Form: Flagless, Doc: "Extra podman kube play arguments."},
-	{Name: "Yaml", Since: v("4.4.0"), Form: Custom, Emit: emitYamls,
+	{Name: "PodmanArgs", Since: version.V{Major: 4, Minor: 6, Patch: 0}, Form: Flagless, Doc: "Extra podman kube play arguments."},
+	{Name: "Yaml", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom, Emit: emitYamls,
 		Doc: "Kubernetes YAML to play; required, relative to the unit file."},
-	{Name: "KubeDownForce", Since: v("4.8.0"), Form: Custom, Needs: kubeDownForce,
+	{Name: "KubeDownForce", Since: version.V{Major: 4, Minor: 8, Patch: 0}, Form: Custom, Needs: kubeDownForce,
 		Doc: "Remove volumes too when stopping (kube down --force)."},
-	{Name: "SetWorkingDirectory", Since: v("4.7.0"), Form: Custom,
+	{Name: "SetWorkingDirectory", Since: version.V{Major: 4, Minor: 7, Patch: 0}, Form: Custom,
 		Doc: "Set WorkingDirectory= to the folder of the unit (unit) or of the YAML file (yaml)."},
-	{Name: "ContainersConfModule", Since: v("4.8.0"), Form: NoArg, Needs: v("4.7.0"), Doc: "containers.conf module (--module)."},
-	{Name: "GlobalArgs", Since: v("4.8.0"), Form: NoArg, Doc: "Arguments between podman and kube."},
-	{Name: "ServiceName", Since: v("5.3.0"), Form: NoArg, Doc: "Name of the generated service; default NAME."},
+	{Name: "ContainersConfModule", Since: version.V{Major: 4, Minor: 8, Patch: 0}, Form: NoArg, Needs: version.V{Major: 4, Minor: 7, Patch: 0}, Doc: "containers.conf module (--module)."},
+	{Name: "GlobalArgs", Since: version.V{Major: 4, Minor: 8, Patch: 0}, Form: NoArg, Doc: "Arguments between podman and kube."},
+	{Name: "ServiceName", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: NoArg, Doc: "Name of the generated service; default NAME."},
 }
 
 // convertKube makes a notify service around `podman kube play`, whose

@@ -1,48 +1,50 @@
 package quadlet
 
+import "github.com/berth-dev/berth/internal/version"
+
 // Podman CLI features that change what berth emits for .pod units.
 var (
-	podInfraName = v("3.3.0") // pod create --infra-name
-	podDNSOption = v("4.3.0") // pod create --dns-option; before, the same flag was --dns-opt
+	podInfraName = version.V{Major: 3, Minor: 3, Patch: 0} // pod create --infra-name
+	podDNSOption = version.V{Major: 4, Minor: 3, Patch: 0} // pod create --dns-option; before, the same flag was --dns-opt
 )
 
 // podKeys is the [Pod] table, in the order the arguments of
 // `podman pod create` (ExecStartPre=) are emitted.
 var podKeys = []Key{
-	{Name: "ExitPolicy", Since: v("5.6.0"), Form: Custom, Emit: emitExitPolicy, Needs: podExitPolicy,
+	{Name: "ExitPolicy", Since: version.V{Major: 5, Minor: 6, Patch: 0}, Form: Custom, Emit: emitExitPolicy, Needs: podExitPolicy,
 		Doc: "What the pod does when its last container exits: stop (default) or continue (--exit-policy)."},
-	{Name: "UserNS", Since: v("5.3.0"), Form: Custom, Emit: userMappingsEmit(true), Needs: v("3.4.0"),
+	{Name: "UserNS", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: Custom, Emit: userMappingsEmit(true), Needs: version.V{Major: 3, Minor: 4, Patch: 0},
 		Doc: "User namespace mode (--userns)."},
-	{Name: "UIDMap", Since: v("5.3.0"), Form: Custom, Needs: v("3.4.0"), Doc: "UID mapping (--uidmap)."},
-	{Name: "GIDMap", Since: v("5.3.0"), Form: Custom, Needs: v("3.4.0"), Doc: "GID mapping (--gidmap)."},
-	{Name: "SubUIDMap", Since: v("5.3.0"), Form: Custom, Needs: v("3.4.0"), Doc: "Named /etc/subuid mapping (--subuidname)."},
-	{Name: "SubGIDMap", Since: v("5.3.0"), Form: Custom, Needs: v("3.4.0"), Doc: "Named /etc/subgid mapping (--subgidname)."},
-	{Name: "RemapUsers", Since: v("5.3.0"), Form: Custom, Needs: v("3.4.0"), Doc: "Deprecated: use UserNS."},
-	{Name: "RemapUid", Since: v("5.3.0"), Form: Custom, Needs: v("3.4.0"), Doc: "Deprecated: use UIDMap."},
-	{Name: "RemapGid", Since: v("5.3.0"), Form: Custom, Needs: v("3.4.0"), Doc: "Deprecated: use GIDMap."},
-	{Name: "RemapUidSize", Since: v("5.3.0"), Form: Custom, Needs: v("3.4.0"), Doc: "Deprecated: use UserNS=auto:size=N."},
-	{Name: "PublishPort", Since: v("5.0.0"), Form: All, Flag: "--publish", Doc: "Published port (--publish)."},
-	{Name: "Label", Since: v("5.6.0"), Form: KeyVals, Flag: "--label", Doc: "Pod labels (--label)."},
-	{Name: "Network", Since: v("5.0.0"), Form: Custom, Emit: emitNetworks,
+	{Name: "UIDMap", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: Custom, Needs: version.V{Major: 3, Minor: 4, Patch: 0}, Doc: "UID mapping (--uidmap)."},
+	{Name: "GIDMap", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: Custom, Needs: version.V{Major: 3, Minor: 4, Patch: 0}, Doc: "GID mapping (--gidmap)."},
+	{Name: "SubUIDMap", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: Custom, Needs: version.V{Major: 3, Minor: 4, Patch: 0}, Doc: "Named /etc/subuid mapping (--subuidname)."},
+	{Name: "SubGIDMap", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: Custom, Needs: version.V{Major: 3, Minor: 4, Patch: 0}, Doc: "Named /etc/subgid mapping (--subgidname)."},
+	{Name: "RemapUsers", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: Custom, Needs: version.V{Major: 3, Minor: 4, Patch: 0}, Doc: "Deprecated: use UserNS."},
+	{Name: "RemapUid", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: Custom, Needs: version.V{Major: 3, Minor: 4, Patch: 0}, Doc: "Deprecated: use UIDMap."},
+	{Name: "RemapGid", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: Custom, Needs: version.V{Major: 3, Minor: 4, Patch: 0}, Doc: "Deprecated: use GIDMap."},
+	{Name: "RemapUidSize", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: Custom, Needs: version.V{Major: 3, Minor: 4, Patch: 0}, Doc: "Deprecated: use UserNS=auto:size=N."},
+	{Name: "PublishPort", Since: version.V{Major: 5, Minor: 0, Patch: 0}, Form: All, Flag: "--publish", Doc: "Published port (--publish)."},
+	{Name: "Label", Since: version.V{Major: 5, Minor: 6, Patch: 0}, Form: KeyVals, Flag: "--label", Doc: "Pod labels (--label)."},
+	{Name: "Network", Since: version.V{Major: 5, Minor: 0, Patch: 0}, Form: Custom, Emit: emitNetworks,
 		Doc: "Network to join (--network); x.network and x.container refer to quadlets."},
-	{Name: "IP", Since: v("5.3.0"), Form: Last, Flag: "--ip", Doc: "Static IPv4 address (--ip)."},
-	{Name: "IP6", Since: v("5.3.0"), Form: Last, Flag: "--ip6", Needs: v("4.0.0"), Doc: "Static IPv6 address (--ip6)."},
-	{Name: "ShmSize", Since: v("5.4.0"), Form: Last, Flag: "--shm-size", Needs: v("4.2.0"), Doc: "Size of /dev/shm (--shm-size)."},
-	{Name: "NetworkAlias", Since: v("5.2.0"), Form: All, Flag: "--network-alias", Doc: "Network-scoped alias (--network-alias)."},
-	{Name: "DNS", Since: v("5.3.0"), Form: All, Flag: "--dns", Doc: "DNS server (--dns)."},
-	{Name: "DNSOption", Since: v("5.3.0"), Form: Custom, Emit: emitPodDNSOption, Doc: "DNS option (--dns-option)."},
-	{Name: "DNSSearch", Since: v("5.3.0"), Form: All, Flag: "--dns-search", Doc: "DNS search domain (--dns-search)."},
-	{Name: "AddHost", Since: v("5.3.0"), Form: All, Flag: "--add-host", Doc: "Extra /etc/hosts entry (--add-host)."},
-	{Name: "HostName", Since: v("5.5.0"), Form: All, Flag: "--hostname", Doc: "Host name of the pod's containers (--hostname)."},
-	{Name: "Volume", Since: v("5.0.0"), Form: Custom, Emit: emitVolumes, Needs: v("4.0.0"),
+	{Name: "IP", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: Last, Flag: "--ip", Doc: "Static IPv4 address (--ip)."},
+	{Name: "IP6", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: Last, Flag: "--ip6", Needs: version.V{Major: 4, Minor: 0, Patch: 0}, Doc: "Static IPv6 address (--ip6)."},
+	{Name: "ShmSize", Since: version.V{Major: 5, Minor: 4, Patch: 0}, Form: Last, Flag: "--shm-size", Needs: version.V{Major: 4, Minor: 2, Patch: 0}, Doc: "Size of /dev/shm (--shm-size)."},
+	{Name: "NetworkAlias", Since: version.V{Major: 5, Minor: 2, Patch: 0}, Form: All, Flag: "--network-alias", Doc: "Network-scoped alias (--network-alias)."},
+	{Name: "DNS", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: All, Flag: "--dns", Doc: "DNS server (--dns)."},
+	{Name: "DNSOption", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: Custom, Emit: emitPodDNSOption, Doc: "DNS option (--dns-option)."},
+	{Name: "DNSSearch", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: All, Flag: "--dns-search", Doc: "DNS search domain (--dns-search)."},
+	{Name: "AddHost", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: All, Flag: "--add-host", Doc: "Extra /etc/hosts entry (--add-host)."},
+	{Name: "HostName", Since: version.V{Major: 5, Minor: 5, Patch: 0}, Form: All, Flag: "--hostname", Doc: "Host name of the pod's containers (--hostname)."},
+	{Name: "Volume", Since: version.V{Major: 5, Minor: 0, Patch: 0}, Form: Custom, Emit: emitVolumes, Needs: version.V{Major: 4, Minor: 0, Patch: 0},
 		Doc: "Volume or bind mount for every container (-v); x.volume refers to a quadlet."},
-	{Name: "PodName", Since: v("5.0.0"), Form: Custom, Emit: emitPodName,
+	{Name: "PodName", Since: version.V{Major: 5, Minor: 0, Patch: 0}, Form: Custom, Emit: emitPodName,
 		Doc: "Name of the podman pod; default systemd-NAME."},
-	{Name: "PodmanArgs", Since: v("5.0.0"), Form: Flagless, Doc: "Extra podman pod create arguments."},
-	{Name: "StopTimeout", Since: v("5.7.0"), Form: Custom, Doc: "Seconds to wait for the pod to stop (pod stop --time); default 10."},
-	{Name: "ContainersConfModule", Since: v("5.0.0"), Form: NoArg, Needs: v("4.7.0"), Doc: "containers.conf module (--module)."},
-	{Name: "GlobalArgs", Since: v("5.0.0"), Form: NoArg, Doc: "Arguments between podman and pod."},
-	{Name: "ServiceName", Since: v("5.3.0"), Form: NoArg, Doc: "Name of the generated service; default NAME-pod."},
+	{Name: "PodmanArgs", Since: version.V{Major: 5, Minor: 0, Patch: 0}, Form: Flagless, Doc: "Extra podman pod create arguments."},
+	{Name: "StopTimeout", Since: version.V{Major: 5, Minor: 7, Patch: 0}, Form: Custom, Doc: "Seconds to wait for the pod to stop (pod stop --time); default 10."},
+	{Name: "ContainersConfModule", Since: version.V{Major: 5, Minor: 0, Patch: 0}, Form: NoArg, Needs: version.V{Major: 4, Minor: 7, Patch: 0}, Doc: "containers.conf module (--module)."},
+	{Name: "GlobalArgs", Since: version.V{Major: 5, Minor: 0, Patch: 0}, Form: NoArg, Doc: "Arguments between podman and pod."},
+	{Name: "ServiceName", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: NoArg, Doc: "Name of the generated service; default NAME-pod."},
 }
 
 // convertPod makes a forking service: ExecStartPre creates the pod, whose

@@ -2,6 +2,7 @@ package quadlet
 
 import (
 	"fmt"
+	"github.com/berth-dev/berth/internal/version"
 	"strings"
 )
 
@@ -9,33 +10,33 @@ import (
 // `podman volume create`. The ContainersConfModule=, GlobalArgs= and naming
 // rows come last: podmanCmd places the first two before the verb.
 var volumeKeys = []Key{
-	{Name: "UID", Since: v("6.0.0"), Form: Custom, Emit: emitVolumeUID, Needs: v("5.6.0"),
+	{Name: "UID", Since: version.V{Major: 6, Minor: 0, Patch: 0}, Form: Custom, Emit: emitVolumeUID, Needs: version.V{Major: 5, Minor: 6, Patch: 0},
 		Doc: "UID that owns the volume's mount point (--uid); unlike User= not a mount option."},
-	{Name: "GID", Since: v("6.0.0"), Form: Custom, Emit: emitVolumeGID, Needs: v("5.6.0"),
+	{Name: "GID", Since: version.V{Major: 6, Minor: 0, Patch: 0}, Form: Custom, Emit: emitVolumeGID, Needs: version.V{Major: 5, Minor: 6, Patch: 0},
 		Doc: "GID that owns the volume's mount point (--gid); unlike Group= not a mount option."},
-	{Name: "Driver", Since: v("4.8.0"), Form: Custom, Emit: emitVolumeDriver,
+	{Name: "Driver", Since: version.V{Major: 4, Minor: 8, Patch: 0}, Form: Custom, Emit: emitVolumeDriver,
 		Doc: "Volume driver (--driver); the image driver needs Image=."},
-	{Name: "Image", Since: v("4.8.0"), Form: Custom, Emit: emitVolumeImage,
+	{Name: "Image", Since: version.V{Major: 4, Minor: 8, Patch: 0}, Form: Custom, Emit: emitVolumeImage,
 		Doc: "Image behind a Driver=image volume (--opt image=); x.image and x.build refer to quadlets."},
-	{Name: "Copy", Since: v("4.4.0"), Form: Custom, Emit: emitVolumeCopy,
+	{Name: "Copy", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom, Emit: emitVolumeCopy,
 		Doc: "Copy the image's files at the mount point into the empty volume (--opt copy, or nocopy)."},
-	{Name: "Device", Since: v("4.4.0"), Form: Custom, Emit: emitVolumeDevice,
+	{Name: "Device", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom, Emit: emitVolumeDevice,
 		Doc: "Device or path the volume mounts (--opt device=)."},
-	{Name: "Type", Since: v("4.4.0"), Form: Custom, Emit: emitVolumeType,
+	{Name: "Type", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom, Emit: emitVolumeType,
 		Doc: "File system type of Device, as mount -t (--opt type=); bind adds RequiresMountsFor=."},
-	{Name: "User", Since: v("4.4.0"), Form: Custom,
+	{Name: "User", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom,
 		Doc: "Numeric UID that owns the volume (uid= in --opt o=)."},
-	{Name: "Group", Since: v("4.4.0"), Form: Custom,
+	{Name: "Group", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom,
 		Doc: "Numeric GID that owns the volume (gid= in --opt o=)."},
-	{Name: "Options", Since: v("4.4.0"), Form: Custom, Emit: emitVolumeMountOptions,
+	{Name: "Options", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: Custom, Emit: emitVolumeMountOptions,
 		Doc: "Mount options of Device, as mount -o (--opt o=)."},
-	{Name: "Label", Since: v("4.4.0"), Form: KeyVals, Flag: "--label", Doc: "Volume labels (--label)."},
-	{Name: "PodmanArgs", Since: v("4.6.0"), Form: Flagless, Doc: "Extra podman volume create arguments."},
-	{Name: "VolumeName", Since: v("4.7.0"), Form: Custom, Emit: emitVolumeName,
+	{Name: "Label", Since: version.V{Major: 4, Minor: 4, Patch: 0}, Form: KeyVals, Flag: "--label", Doc: "Volume labels (--label)."},
+	{Name: "PodmanArgs", Since: version.V{Major: 4, Minor: 6, Patch: 0}, Form: Flagless, Doc: "Extra podman volume create arguments."},
+	{Name: "VolumeName", Since: version.V{Major: 4, Minor: 7, Patch: 0}, Form: Custom, Emit: emitVolumeName,
 		Doc: "Name of the podman volume; default systemd- plus the file's base name."},
-	{Name: "ContainersConfModule", Since: v("4.8.0"), Form: NoArg, Needs: v("4.7.0"), Doc: "containers.conf module (--module)."},
-	{Name: "GlobalArgs", Since: v("4.8.0"), Form: NoArg, Doc: "Arguments between podman and volume."},
-	{Name: "ServiceName", Since: v("5.3.0"), Form: NoArg, Doc: "Name of the generated service; default NAME-volume."},
+	{Name: "ContainersConfModule", Since: version.V{Major: 4, Minor: 8, Patch: 0}, Form: NoArg, Needs: version.V{Major: 4, Minor: 7, Patch: 0}, Doc: "containers.conf module (--module)."},
+	{Name: "GlobalArgs", Since: version.V{Major: 4, Minor: 8, Patch: 0}, Form: NoArg, Doc: "Arguments between podman and volume."},
+	{Name: "ServiceName", Since: version.V{Major: 5, Minor: 3, Patch: 0}, Form: NoArg, Doc: "Name of the generated service; default NAME-volume."},
 }
 
 // convertVolume makes a oneshot service that creates the volume unless it
