@@ -48,7 +48,14 @@ func (a *app) runLogs(o logsOptions, args []string) error {
 			return err
 		}
 		lines := max(o.tail, 0) // -1 (all) is 0 for journalctl
-		return st.Logs(ctx, systemd.JournalOptions{Units: args, Follow: o.follow, Lines: lines}, a.stdout)
+		// Masked by name and URL as everything berth prints (the journal
+		// holds podman's and the services' own lines).
+		w := (*podman.Masker)(nil).Writer(a.stdout)
+		err := st.Logs(ctx, systemd.JournalOptions{Units: args, Follow: o.follow, Lines: lines}, w)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		return err
 	}
 	p, units, err := a.openServices(ctx, args)
 	if err != nil {
