@@ -180,7 +180,86 @@ func (m *Masker) Text(s string) string {
 			}
 		}
 	}
+	// What the word split cannot put back (a word quoted in the middle,
+	// DB_PASS="a b"; escaped quotes in a shell wrapper) is found as written.
+	s = maskFlagsRaw(maskAssignmentsRaw(s))
 	return maskValues(maskURLs(s), m.snapshot())
+}
+
+// maskAssignmentsRaw masks, as written, the value of every NAME=VALUE in s
+// whose NAME looks secret: a quoted value to its closing quote; after a
+// quote that opens the word ("NAME=a b") to that quote's mate; else to the
+// next blank or quote.
+func maskAssignmentsRaw(s string) string {
+	if !strings.Contains(s, "=") {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '=' {
+			continue
+		}
+		j := i
+		for j > 0 && isNameByte(s[j-1]) {
+			j--
+		}
+		if name := s[j:i]; !isEnvName(name) || !LooksSecret(name) {
+			continue
+		}
+		opener := ""
+		if j > 0 && (s[j-1] == '"' || s[j-1] == '\'') {
+			opener = s[j-1 : j]
+			if j > 1 && s[j-2] == '\\' {
+				opener = s[j-2 : j] // \" inside a quoted shell script
+			}
+		}
+		end := valueEnd(s, i+1, opener)
+		if end == i+1 || s[i+1:end] == Masked {
+			continue
+		}
+		b.WriteString(s[last : i+1])
+		b.WriteString(Masked)
+		last, i = end, end-1
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func valueEnd(s string, start int, opener string) int {
+	if start < len(s) && (s[start] == '"' || s[start] == '\'') {
+		if k := strings.IndexByte(s[start+1:], s[start]); k >= 0 {
+			return start + 1 + k + 1
+		}
+		return len(s)
+	}
+	if opener != "" {
+		if k := strings.Index(s[start:], opener); k >= 0 {
+			return start + k
+		}
+		return len(s)
+	}
+	end := start
+	for end < len(s) && !strings.ContainsRune(" \t\n\r\"'", rune(s[end])) {
+		end++
+	}
+	return end
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+}
+
+// secretFlag finds the values of --secret and --creds as written.
+var secretFlag = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(--secret|--creds)(=|[ \t]+)("[^"]*"|'[^']*'|[^\s"']+)`)
+})
+
+func maskFlagsRaw(s string) string {
+	if !strings.Contains(s, "--secret") && !strings.Contains(s, "--creds") {
+		return s
+	}
+	return secretFlag().ReplaceAllString(s, "${1}${2}"+Masked)
 }
 
 // Value masks one value printed on its own (a label, an attribute, a

@@ -37,6 +37,12 @@ func TestMaskerTable(t *testing.T) {
 		{"--secret db-pw,type=env,target=PW", "--secret ******", []string{"db-pw"}},
 		{"--creds bob:pw123", "--creds ******", []string{"pw123"}},
 		{"PWD=/home/bob USER=bob", "PWD=/home/bob USER=bob", nil}, // the shell's working folder
+		// As written, where the word split cannot put the mask back.
+		{`env DB_PASS="hunter2 x" app`, `env DB_PASS=****** app`, []string{"hunter2", " x"}},
+		{`sh -c "exec podman run --env \"API_KEY=k1 k2\" img"`, `sh -c "exec podman run --env \"API_KEY=******\" img"`, []string{"k1", "k2"}},
+		{"--env=DB_PASS=abc", "--env=DB_PASS=******", []string{"abc"}},
+		{`{"level":"info","msg":"TOKEN=abc1 given"}`, `{"level":"info","msg":"TOKEN=******"}`, []string{"abc1"}},
+		{"podman secret create --secret=s1 x", "podman secret create --secret=****** x", []string{"s1"}},
 		// By value: a podman secret berth knows, anywhere.
 		{"password is opaque-podman-secret.", "password is ******.", []string{"opaque-podman-secret"}},
 		{"/bin/sh -c 'exec podman run --env X=opaque-podman-secret img'", "/bin/sh -c 'exec podman run --env X=****** img'", []string{"opaque"}},
@@ -83,4 +89,21 @@ func TestMaskerLearnsFromArgvAndEnv(t *testing.T) {
 	if got := nilM.Text("u=redis://:pw@h DB_PASS=1"); got != "u=redis://:******@h DB_PASS=******" {
 		t.Errorf("nil Masker: %q", got)
 	}
+}
+
+// FuzzMaskerHidesValues: whatever the text, a registered value never comes
+// out, and masking never panics.
+func FuzzMaskerHidesValues(f *testing.F) {
+	f.Add("DATABASE_URL=postgres://u:PW@db/x DB_PASS=hunter2", "hunter2")
+	f.Add(`sh -c "exec podman run --env \"API_KEY=k1 k2\" img"`, "k1 k2")
+	f.Add("--secret=s1 --creds a:b", "a:b-c")
+	f.Fuzz(func(t *testing.T, text, secret string) {
+		secret = strings.TrimSpace(secret)
+		m := NewMasker(secret)
+		out := m.Text(text)
+		_ = m.Argv(strings.Fields(text))
+		if len(secret) >= minValueLen && !strings.Contains(secret, "*") && strings.Contains(out, secret) {
+			t.Errorf("Text(%q) = %q shows %q", text, out, secret)
+		}
+	})
 }
