@@ -27,8 +27,11 @@ func CompileUnits(units []*quadlet.Unit, opts quadlet.Options, workers int) *qua
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	if workers == 1 || len(units) < minUnitsToSplit {
+		return quadlet.Compile(units, opts)
+	}
 	groups := referenceGroups(units)
-	if workers == 1 || len(units) < minUnitsToSplit || len(groups) < 2 {
+	if len(groups) < 2 {
 		return quadlet.Compile(units, opts)
 	}
 	results := make([]*quadlet.Result, len(groups))

@@ -341,7 +341,7 @@ func (c *ctx) checkKeys() {
 func (c *ctx) checkGroup(group string, t *Table) []bool {
 	assigned := make([]bool, len(t.Keys))
 	for _, l := range c.src.Entries(group) {
-		i, ok := t.index[l.Key]
+		i, ok := t.pos(l.Key)
 		if !ok {
 			d := diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: "unknown-key",
 				Message: fmt.Sprintf("unsupported key '%s' in group '%s' in %s", l.Key, group, c.unit.displayPath())}

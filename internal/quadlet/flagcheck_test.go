@@ -1,6 +1,7 @@
 package quadlet
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/berth-dev/berth/internal/version"
@@ -52,6 +53,21 @@ func TestFlagFirst(t *testing.T) {
 		}
 		if n == 0 {
 			t.Errorf("no flags of %q (PodmanArgs of .%s units) in flagSince", cmd, g)
+		}
+	}
+}
+
+// isURL reads values as podman's pattern does.
+func TestIsURLMatchesPodmansPattern(t *testing.T) {
+	re := regexp.MustCompile(`^((https?)|(git)://)|(github\.com/).+$`)
+	for _, s := range []string{
+		"", "http", "https://x", "httpx", "git://a", "git:/a", "git", "./ctx", "/srv/ctx",
+		"github.com/", "github.com/x", "x/github.com/y", "github.com/\n", "github.com/a\nb",
+		"github.com/a\ngithub.com/b", "github.com/\ngithub.com/", "agithub.com/b", "ftp://github.com/x",
+		"github.com/é", "github.comx/", "Github.com/x",
+	} {
+		if got, want := isURL(s), re.MatchString(s); got != want {
+			t.Errorf("isURL(%q) = %v, podman's pattern says %v", s, got, want)
 		}
 	}
 }

