@@ -42,10 +42,13 @@ func (a *sdApply) run(ctx context.Context, rep *InstallReport) error {
 			continue
 		}
 		a.printf("%s", s)
-		if err := mgr.Stop(ctx, s.Name); err != nil {
+		removed = append(removed, s.Name)
+		if was, ok := a.before[s.Name]; ok && was.LoadState == "not-found" && was.ActiveState == "inactive" {
+			continue // gone already (an interrupted apply got this far)
+		}
+		if err := mgr.Stop(ctx, s.Name); err != nil && !notLoaded(err) {
 			errs = append(errs, fmt.Errorf("stopping %s: %w", s.Name, err))
 		}
-		removed = append(removed, s.Name)
 	}
 	if len(removed) > 0 {
 		_ = mgr.ResetFailed(ctx, removed...)
@@ -71,6 +74,13 @@ func (a *sdApply) run(ctx context.Context, rep *InstallReport) error {
 	errs = append(errs, a.removeNetworks(ctx, removed)...)
 	a.printf("%s", strings.Replace(a.plan.Summary(), "plan:", "applied:", 1))
 	return errors.Join(errs...)
+}
+
+// notLoaded reports systemctl's "Unit X not loaded." (exit status 5): a
+// unit that is not loaded does not run, which is what stopping it wants.
+func notLoaded(err error) bool {
+	var ce *systemd.CmdError
+	return errors.As(err, &ce) && ce.Code == 5
 }
 
 // step starts or restarts one unit and waits until it is active.

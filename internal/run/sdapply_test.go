@@ -3,6 +3,7 @@ package run
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,5 +139,32 @@ func TestUninstallStopsDroppedUnits(t *testing.T) {
 	}
 	if _, err := os.Stat(e.layout.StateDir("demo")); err == nil {
 		t.Error("uninstall left the stack's revisions")
+	}
+}
+
+func TestRevisionsKeepTheLastN(t *testing.T) {
+	e := newSdEnv(t)
+	for i := 0; i < 7; i++ {
+		writeFiles(t, e.src, map[string]string{"conf.yml": fmt.Sprintf("a: %d\n", i)})
+		if _, _, err := e.install(t, e.src, true, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	revs, err := Revisions{Dir: e.layout.StateDir("demo")}.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ns []int
+	for _, r := range revs {
+		ns = append(ns, r.N)
+	}
+	if fmt.Sprint(ns) != "[3 4 5 6 7]" {
+		t.Errorf("revisions kept: %v, want the last 5", ns)
+	}
+	if revs[4].Summary != "1 to change, 3 unchanged" || revs[4].Units["change.service"].Inputs["conf.yml"] == "" {
+		t.Errorf("revision 7: %q %+v", revs[4].Summary, revs[4].Units["change.service"])
+	}
+	if _, err := os.Stat(filepath.Join(Revisions{Dir: e.layout.StateDir("demo")}.Files(7), "change.container")); err != nil {
+		t.Errorf("revision 7 lacks its files: %v", err)
 	}
 }

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,4 +206,116 @@ func waitHealthy(t *testing.T, e applyEnv, container string) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	t.Errorf("%s is %q, not healthy", container, e.health(container))
+}
+
+// kill -9 of `berth install` at any point, then `berth install` again,
+// converges: the new revision runs, nothing is duplicated or left over.
+func TestSystemdApplyInterrupted(t *testing.T) {
+	needSystemd(t)
+	images := []string{"localhost/berth-test/web:latest"}
+	needImages(t, "scripts/build-test-images.sh", images...)
+	e := applyEnv{sdInstance: bootSystemd(t, "berth-e2e-apply-kill"), t: t}
+	e.must(append([]string{"load"}, images...)...)
+	installBerth(t, e.sdInstance)
+	for name, text := range applyStack {
+		if name != "one.container" {
+			e.put(name, text)
+		}
+	}
+	one := strings.Replace(applyStack["one.container"], "HealthCmd", "#HealthCmd", 1)
+	e.put("one.container", one)
+	e.berth("install", "--now", applyDir)
+	for k, delay := range []string{"0.05", "0.1", "0.15", "0.2", "0.25", "0.3", "0.4", "0.6"} {
+		msg := fmt.Sprintf("k%d", k)
+		e.put("one.container", strings.Replace(one, "MESSAGE=v1", "MESSAGE="+msg, 1))
+		withThree := k%2 == 1
+		if withThree {
+			e.put("three.container", applyStack["three.container"])
+		} else {
+			e.exec("rm", "-f", filepath.Join(applyDir, "three.container"))
+		}
+		out, _ := e.exec("sh", "-c", `"$1" install "$2" >/tmp/killed.log 2>&1 & pid=$!; sleep "$3"; kill -9 $pid; wait $pid; cat /tmp/killed.log`,
+			"sh", berthInner, applyDir, delay)
+		t.Logf("killed after %ss:\n%s", delay, out)
+		out = e.berth("install", "--wait=60s", applyDir)
+		if got := e.env("apply-one", "MESSAGE"); got != msg || e.active("one.service") != "active" {
+			t.Errorf("after kill at %ss and install: one MESSAGE=%q (want %s), %s", delay, got, msg, e.active("one.service"))
+		}
+		if three := e.active("three.service") == "active"; three != withThree || (e.id("apply-three") != "") != withThree {
+			t.Errorf("after kill at %ss and install: three active=%v container=%q, want %v", delay, three, e.id("apply-three"), withThree)
+		}
+		names := e.mustExec("podman", "ps", "-a", "--format", "{{.Names}}")
+		for _, c := range []string{"apply-one", "apply-two"} {
+			if strings.Count(names, c) != 1 {
+				t.Errorf("%s: %d containers:\n%s", c, strings.Count(names, c), names)
+			}
+		}
+		if _, err := e.exec("test", "-e", "/var/lib/berth/systemd/apply/staging"); err == nil {
+			t.Errorf("a staging folder is left after a complete install")
+		}
+		// A third install has nothing to do.
+		if out := e.berth("install", "--dry-run", applyDir); strings.Contains(out, "change ") || strings.Contains(out, "remove ") || strings.Contains(out, "add ") {
+			t.Errorf("not converged after kill at %ss:\n%s", delay, out)
+		}
+	}
+	e.berth("history", "apply")
+	e.berth("uninstall", "apply")
+	if ps := e.mustExec("podman", "ps", "-a", "--format", "{{.Names}}"); strings.Contains(ps, "apply-") {
+		t.Errorf("containers left after uninstall: %s", ps)
+	}
+}
+
+// The time from `berth install` to healthy for a one-service change of the
+// real examples/colosseum under systemd (podman 4.3.1): reported, not
+// asserted.
+func TestSystemdColosseumApply(t *testing.T) {
+	needSystemd(t)
+	if os.Getenv("BERTH_E2E_PG") == "0" {
+		t.Skip("BERTH_E2E_PG=0")
+	}
+	needImages(t, "scripts/build-test-images.sh --pg", pgImage)
+	store, shared := hostImageStore()
+	var nspawnArgs []string
+	if shared {
+		nspawnArgs = append(nspawnArgs, "--bind-ro="+store+":"+innerHostStore)
+	}
+	n := bootSystemd(t, "berth-e2e-colapply", nspawnArgs...)
+	useImages(t, n, shared, pgImage)
+	installBerth(t, n)
+	copyExamples(t, n)
+	n.mustExec("sh", "-c", "head -c 18 /dev/urandom | base64 | tr -d '\\n/+=' | podman secret create colosseum-db-password - >/dev/null")
+	dir := innerCheckout + "/examples/colosseum"
+	e := applyEnv{sdInstance: n, t: t}
+	t0 := time.Now()
+	e.berth("install", "--now", "--wait=180s", dir)
+	t.Logf("first install to healthy: %.1fs", time.Since(t0).Seconds())
+	waitDatabaseReachable(t, n, 60*time.Second)
+	t0 = time.Now()
+	out := e.berth("install", "--wait", dir)
+	t.Logf("install with nothing changed: %.2fs", time.Since(t0).Seconds())
+	if !strings.Contains(out, "5 unchanged") {
+		t.Errorf("an install with nothing changed did something")
+	}
+	dbID := e.id("colosseum-db")
+	var took []string
+	for _, v := range []string{"v2", "v3", "v4"} {
+		agentID := e.id("colosseum-agent")
+		n.mustExec("sed", "-i", "s/^Label=app=colosseum$/Label=app=colosseum\\nLabel=revision="+v+"/; /^Label=revision=/d", dir+"/colosseum-agent.container")
+		t0 = time.Now()
+		out = e.berth("install", "--wait=180s", dir)
+		d := time.Since(t0)
+		took = append(took, fmt.Sprintf("%.1fs", d.Seconds()))
+		if !strings.Contains(out, "change  colosseum-agent.service (Label=)") || !strings.Contains(out, "keep    colosseum-db.service") {
+			t.Errorf("plan for a label change of the agent:\n%s", out)
+		}
+		if e.id("colosseum-agent") == agentID || e.id("colosseum-db") != dbID {
+			t.Errorf("agent new: %v, db same: %v", e.id("colosseum-agent") != agentID, e.id("colosseum-db") == dbID)
+		}
+		if h := e.health("colosseum-agent"); h != "healthy" {
+			t.Errorf("install --wait returned with the agent %q", h)
+		}
+	}
+	t.Logf("berth install --wait of a one-service change (the agent) to healthy, 3 runs: %s", strings.Join(took, ", "))
+	waitDatabaseReachable(t, n, 30*time.Second)
+	e.berth("uninstall", "colosseum")
 }
