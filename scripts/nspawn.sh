@@ -10,8 +10,10 @@
 #   scripts/nspawn.sh [--name NAME] exec CMD [ARGS...]
 #        run CMD inside (all namespaces, clean environment); stdin is passed
 #        through and the exit status is CMD's
-#   scripts/nspawn.sh [--name NAME] load IMAGE...
-#        copy images from the host's podman into the instance's podman
+#   scripts/nspawn.sh [--name NAME] load [--user USER] IMAGE...
+#        copy images from the host's podman into the instance's podman (root's,
+#        or USER's rootless store); `podman save` output is cached by image ID
+#        in $BERTH_CACHE_DIR/images
 #   scripts/nspawn.sh [--name NAME] cp HOST-FILE PATH
 #        copy a host file to PATH inside (mode kept, directories created)
 #   scripts/nspawn.sh [--name NAME] stop      SIGTERM, wait, discard the instance
@@ -23,7 +25,10 @@
 # command line, e.g. --bind-ro=/path/to/bin:/opt/berth; binds onto /tmp or
 # /var/tmp inside are refused (systemd empties them at boot). The host's own
 # root and /tmp are never used. State: $BERTH_CACHE_DIR/nspawn/NAME/.
-# Env: BERTH_NSPAWN_ROOTFS, BERTH_NSPAWN_BOOT_TIMEOUT (seconds, default 120).
+# Every instance runs in a cgroup of its own (berth-nspawn/NAME in each
+# hierarchy), never the caller's, so two instances never share one.
+# Env: BERTH_NSPAWN_ROOTFS (the bookworm rootfs by default; the sid one is
+# $BERTH_CACHE_DIR/sid-rootfs), BERTH_NSPAWN_BOOT_TIMEOUT (seconds, default 120).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -123,9 +128,16 @@ cmd_start() {
 	mkdir -p "$dir"/{upper,work,merged,containers}
 	mount -t overlay overlay -o "lowerdir=$ROOTFS,upperdir=$dir/upper,workdir=$dir/work" "$dir/merged" ||
 		die "could not mount an overlay on $ROOTFS (is the overlay module available?)"
+	echo "$ROOTFS" >"$dir/rootfs"
 	# setsid: not in the caller's process group; output to a file so a caller
 	# reading our stdout (e.g. Go's exec) does not wait for the instance.
-	SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 setsid systemd-nspawn -q -D "$dir/merged" -M "$NAME" -b \
+	# in_own_cgroup: with --keep-unit --register=no nspawn puts the
+	# instance in <its cgroup>/payload, which two instances started from the
+	# same cgroup would share (one's shutdown then hits the other).
+	# SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1: systemd >= 256 (the sid rootfs)
+	# refuses the hybrid hierarchy; bookworm's 252 boots either way.
+	SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 setsid bash "$0" --name "$NAME" in-own-cgroup \
+		systemd-nspawn -q -D "$dir/merged" -M "$NAME" -b \
 		--register=no --keep-unit --private-network --console=pipe \
 		--system-call-filter='@keyring bpf' \
 		--bind="$dir/containers:/var/lib/containers" "$@" \
@@ -162,6 +174,41 @@ cmd_start() {
 	printf '%s\n' "$leader"
 }
 
+# cgroup_roots: the host's cgroup hierarchies nspawn uses: the unified one
+# (/sys/fs/cgroup itself on a cgroup v2 host, /sys/fs/cgroup/unified on a
+# hybrid one) and the named systemd one of a hybrid host.
+cgroup_roots() {
+	local d
+	for d in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/systemd; do
+		[[ -e $d/cgroup.procs ]] && printf '%s\n' "$d"
+	done
+	return 0
+}
+
+own_cgroup() { printf 'berth-nspawn/%s\n' "$NAME"; }
+
+# cmd_in_own_cgroup CMD...: exec CMD in a cgroup of this instance's own in
+# every hierarchy (a process of its own: the caller's shell stays put).
+cmd_in_own_cgroup() {
+	local d cg
+	cg=$(own_cgroup)
+	while read -r d; do
+		mkdir -p "$d/$cg" && echo $$ >"$d/$cg/cgroup.procs" ||
+			die "cannot move into the cgroup $d/$cg"
+	done < <(cgroup_roots)
+	exec "$@"
+}
+
+# drop_own_cgroup: remove the instance's (now empty) cgroups, deepest first.
+drop_own_cgroup() {
+	local d cg
+	cg=$(own_cgroup)
+	while read -r d; do
+		[[ -d $d/$cg ]] || continue
+		find "$d/$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done < <(cgroup_roots)
+}
+
 cmd_exec() {
 	local leader
 	(($#)) || die "exec: which command? usage: $0 exec CMD [ARGS...]"
@@ -169,14 +216,52 @@ cmd_exec() {
 	in_instance "$leader" "$@"
 }
 
+# image_tar IMAGE: a `podman save` of the host's IMAGE, cached by image ID
+# under $BERTH_CACHE_DIR/images (saved once per image build; older saves of
+# the same image are dropped).
+image_tar() {
+	local img=$1 id base tar
+	id=$(podman image inspect --format '{{.Id}}' "$img" 2>/dev/null) ||
+		die "load: no image '$img' on the host (scripts/build-test-images.sh builds the test images)"
+	base=$(printf '%s' "$img" | tr -c 'A-Za-z0-9.-' '_')
+	tar=$BERTH_CACHE_DIR/images/$base-${id:0:16}.tar
+	if [[ ! -s $tar ]]; then
+		mkdir -p "$BERTH_CACHE_DIR/images"
+		(
+			flock -w 300 9 || die "timed out waiting for $BERTH_CACHE_DIR/images/.lock"
+			if [[ ! -s $tar ]]; then
+				rm -f "$BERTH_CACHE_DIR/images/$base"-*.tar
+				podman save -q -o "$tar.part" "$img" && mv "$tar.part" "$tar"
+			fi
+		) 9>"$BERTH_CACHE_DIR/images/.lock" || die "load: podman save $img failed"
+	fi
+	printf '%s\n' "$tar"
+}
+
+# cmd_load [--user USER] IMAGE...: into root's podman, or USER's rootless one
+# (through runuser, with the user manager's runtime folder; the tar comes in
+# on stdin from a file, never a pipe: rootless podman's pause process would
+# keep a pipe open).
 cmd_load() {
-	local leader img
+	local leader img tar user='' uid
+	if [[ ${1:-} == --user ]]; then
+		user=${2:?--user needs a user name}
+		shift 2
+	fi
 	(($#)) || die "load: which images?"
 	leader=$(leader_pid) || die "$NAME is not running; start it with $0 --name $NAME start"
+	local as=()
+	if [[ -n $user ]]; then
+		uid=$(in_instance "$leader" id -u "$user") || die "load: no user '$user' in $NAME"
+		as=(runuser -u "$user" -- env HOME="/home/$user" USER="$user" XDG_RUNTIME_DIR="/run/user/$uid"
+			DBUS_SESSION_BUS_ADDRESS="unix:path=/run/user/$uid/bus")
+	fi
 	for img in "$@"; do
-		podman image exists "$img" || die "load: no image '$img' on the host (scripts/build-test-images.sh builds the test images)"
-		podman save -q "$img" | in_instance "$leader" podman load -q >/dev/null ||
-			die "load: could not copy $img into $NAME"
+		tar=$(image_tar "$img")
+		in_instance "$leader" "${as[@]}" podman load -q <"$tar" >/dev/null 2>"$(state_dir)/load.err" || {
+			cat "$(state_dir)/load.err" >&2
+			die "load: could not copy $img into $NAME${user:+ for $user}"
+		}
 	done
 }
 
@@ -214,6 +299,7 @@ cmd_stop() {
 			done
 		fi
 	fi
+	drop_own_cgroup
 	safe_rm_tree "$dir"
 }
 
@@ -247,6 +333,7 @@ main() {
 		"cmd_$cmd" "$@"
 		;;
 	exec | load | cp | status) require_root && "cmd_$cmd" "$@" ;;
+	in-own-cgroup) cmd_in_own_cgroup "$@" ;;
 	pid) require_root && leader_pid ;;
 	-h | --help | help) usage 0 ;;
 	*)
