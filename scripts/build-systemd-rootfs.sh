@@ -115,6 +115,12 @@ configure_sid() {
 	for u in "${MASKED_UNITS[@]}"; do
 		ln -sfn /dev/null "$root/etc/systemd/system/$u"
 	done
+	# --private-network leaves only loopback, which is all the network there
+	# is: reach network-online.target at boot. Without it podman 5's user
+	# services wait 90 s each in podman-user-wait-network-online.service,
+	# which polls `systemctl is-active network-online.target`.
+	mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
+	ln -sfn /usr/lib/systemd/system/network-online.target "$root/etc/systemd/system/multi-user.target.wants/network-online.target"
 	chroot "$root" useradd -m -s /bin/bash -u "$SID_UID" -U "$SID_USER"
 	for u in subuid subgid; do
 		grep -v "^$SID_USER:" "$root/etc/$u" >"$root/etc/$u.new" || true
@@ -156,12 +162,13 @@ recipe_hash() {
 }
 
 # running_instances: nspawn.sh instances on $ROOTFS whose nspawn process is
-# alive (nspawn.sh records each instance's rootfs; unrecorded ones count).
+# alive (nspawn.sh records each instance's rootfs; an older nspawn.sh did
+# not, and booted only the bookworm one).
 running_instances() {
 	local f r
 	for f in "$BERTH_CACHE_DIR"/nspawn/*/nspawn.pid; do
 		[[ -e $f ]] || continue
-		r=$(cat "$(dirname "$f")/rootfs" 2>/dev/null) || r=$ROOTFS
+		r=$(cat "$(dirname "$f")/rootfs" 2>/dev/null) || r=${BERTH_NSPAWN_ROOTFS:-$BERTH_CACHE_DIR/nspawn-rootfs}
 		[[ $r == "$ROOTFS" ]] || continue
 		if kill -0 "$(cat "$f")" 2>/dev/null; then
 			basename "$(dirname "$f")"

@@ -138,8 +138,11 @@ func setupGenerator(o InstallOptions, m, old *Manifest, ir *InstallResult) error
 	plan := &ir.Plan
 	berthLink := l.BerthGeneratorLink()
 	if !plan.UseBerth && pointsAt(berthLink, "") && o.Host.Generator != "" {
-		// Another stack made berth the generator: podman's must stay masked.
+		// Another stack or the administrator made berth the generator:
+		// it compiles this stack too, and podman's must stay masked.
 		plan.MaskPodman = true
+		cur, _ := os.Readlink(berthLink)
+		logf(o.Log, "berth is the quadlet generator: %s -> %s (linked already; podman's generator stays masked beside it)", berthLink, cur)
 	}
 	if plan.UseBerth {
 		if o.Berth == "" {
@@ -160,15 +163,41 @@ func setupGenerator(o InstallOptions, m, old *Manifest, ir *InstallResult) error
 			logf(o.Log, "berth is the quadlet generator: %s -> %s (%s)", berthLink, o.Berth, plan.Why)
 		}
 	}
+	if !plan.UseBerth && !plan.MaskPodman && o.Host.Generator != "" {
+		// One generator per scope, never two units for one file: podman's
+		// compiles what it understands, berth only installs the files.
+		logf(o.Log, "podman %s's quadlet generator compiles the stack: %s (berth installs the files; `podman quadlet list` shows them)", o.Host.Podman, o.Host.Generator)
+	}
 	if plan.MaskPodman {
 		mask := l.PodmanGeneratorMask()
+		if pointsAt(mask, "/dev/null") && !old.hasGenerator(mask) && !anyStackRecords(l, mask) {
+			// The administrator masked it: theirs to keep, not this stack's
+			// to remove at uninstall.
+			logf(o.Log, "podman's generator %s is masked already (%s -> /dev/null, not made by berth)", o.Host.Generator, mask)
+			return nil
+		}
 		if err := ensureLink(mask, "/dev/null"); err != nil {
+			if errors.Is(err, fs.ErrPermission) {
+				return fmt.Errorf("berth is the quadlet generator (%s) but podman's %s is not masked, so both would compile the stack, and %s is not writable by you: ask the administrator to run `ln -s /dev/null %s` (or to remove %s)", berthLink, o.Host.Generator, filepath.Dir(mask), mask, berthLink)
+			}
 			return err
 		}
 		m.Generator = append(m.Generator, Link{Path: mask, Target: "/dev/null"})
 		logf(o.Log, "masked podman's generator %s: %s -> /dev/null", o.Host.Generator, mask)
 	}
 	return nil
+}
+
+// anyStackRecords reports whether an installed stack of the scope recorded
+// the generator link path as its own.
+func anyStackRecords(l Layout, path string) bool {
+	ms, _ := Manifests(l)
+	for _, m := range ms {
+		if m.hasGenerator(path) {
+			return true
+		}
+	}
+	return false
 }
 
 // ensureLink makes path a link to target. Anything else already at path is

@@ -97,7 +97,7 @@ func TestSystemdApply(t *testing.T) {
 	needSystemd(t)
 	images := []string{"localhost/berth-test/web:latest"}
 	needImages(t, "scripts/build-test-images.sh", images...)
-	e := applyEnv{sdInstance: bootSystemd(t, "berth-e2e-apply"), t: t}
+	e := applyEnv{sdInstance: bootSystemd(t, bookwormHost(t), "berth-e2e-apply"), t: t}
 	e.must(append([]string{"load"}, images...)...)
 	installBerth(t, e.sdInstance)
 	for name, text := range applyStack {

@@ -14,10 +14,13 @@ import (
 	"time"
 )
 
-// The real examples/colosseum under a real systemd with podman 4.3.1:
+// The real examples/colosseum under a real systemd, on each test host:
 // PostgreSQL (the 370 MB pg:15 test image) with Notify=healthy and a podman
 // secret, the agent image built by a .build unit from ../agent, a network
-// and a volume. berth compiles it for 4.3.1 as the quadlet generator.
+// and a volume. On bookworm berth compiles it for podman 4.3.1 as the
+// quadlet generator; on sid podman 5.8's own generator does. System scope
+// on both hosts; user scope (rootless, `berth install --user`, the user
+// manager) where rootless containers can run under it: sid.
 
 const (
 	colosseumInstance = "berth-e2e-colosseum"
@@ -88,8 +91,8 @@ additionalimagestores = [%q]
 }
 
 // copyExamples puts examples/colosseum and examples/agent (its Containerfile
-// and a freshly built static agent binary) into innerCheckout.
-func copyExamples(t *testing.T, n sdInstance) {
+// and a freshly built static agent binary) into dest.
+func copyExamples(t *testing.T, n sdInstance, dest string) {
 	t.Helper()
 	repo := sdRepoRoot(t)
 	tree := t.TempDir()
@@ -107,7 +110,7 @@ func copyExamples(t *testing.T, n sdInstance) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	tar := exec.Command("tar", "-C", tree, "-c", "examples")
-	untar := n.cmd("exec", "sh", "-c", `mkdir -p "$1" && tar -C "$1" -x --no-same-owner`, "sh", innerCheckout)
+	untar := n.cmd("exec", "sh", "-c", `mkdir -p "$1" && tar -C "$1" -x --no-same-owner`, "sh", dest)
 	var err error
 	if untar.Stdin, err = tar.StdoutPipe(); err != nil {
 		t.Fatal(err)
@@ -125,16 +128,54 @@ func copyExamples(t *testing.T, n sdInstance) {
 	}
 }
 
+// colosseumScope is where and as whom the Colosseum test runs.
+type colosseumScope struct {
+	user     *sdUser // nil: system scope, as root
+	checkout string  // examples/ is copied here
+	genDir   string  // where the generators write the services
+	stackDir string  // where berth installs the stack
+}
+
+func (c colosseumScope) run(n sdInstance, args ...string) (string, error) {
+	if c.user != nil {
+		return c.user.exec(args...)
+	}
+	return n.exec(args...)
+}
+
+func (c colosseumScope) must(t *testing.T, n sdInstance, args ...string) string {
+	t.Helper()
+	out, err := c.run(n, args...)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func (c colosseumScope) systemctl(args ...string) []string {
+	if c.user != nil {
+		return append([]string{"systemctl", "--user"}, args...)
+	}
+	return append([]string{"systemctl"}, args...)
+}
+
+func (c colosseumScope) berth(args ...string) []string {
+	if c.user != nil {
+		return append([]string{berthInner, args[0], "--user"}, args[1:]...)
+	}
+	return append([]string{berthInner}, args...)
+}
+
 // agentSays is the agent's answer to GET / from inside the instance (the
-// port is published on the instance's loopback; it has no curl, bash has
-// /dev/tcp).
+// port is published on the instance's loopback, by rootlessport/pasta for a
+// user; it has no curl, bash has /dev/tcp).
 func agentSays(n sdInstance) (string, error) {
 	return n.exec("bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/8000 && printf 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3 && timeout 5 cat <&3`)
 }
 
 // waitDatabaseReachable waits until the agent answers that PostgreSQL is
 // reachable.
-func waitDatabaseReachable(t *testing.T, n sdInstance, within time.Duration) {
+func waitDatabaseReachable(t *testing.T, n sdInstance, c colosseumScope, within time.Duration) {
 	t.Helper()
 	t0 := time.Now()
 	var last string
@@ -147,115 +188,178 @@ func waitDatabaseReachable(t *testing.T, n sdInstance, within time.Duration) {
 		last = out
 		time.Sleep(250 * time.Millisecond)
 	}
-	st, _ := n.exec("systemctl", "status", "--no-pager", "colosseum-agent.service", "colosseum-db.service")
+	st, _ := c.run(n, c.systemctl("status", "--no-pager", "colosseum-agent.service", "colosseum-db.service")...)
 	t.Fatalf("the agent did not report the database reachable within %s; last answer:\n%s\n%s", within, last, st)
 }
 
-func unitProp(n sdInstance, unit, prop string) string {
-	out, _ := n.exec("systemctl", "show", "-p", prop, "--value", unit)
+func unitProp(n sdInstance, c colosseumScope, unit, prop string) string {
+	out, _ := c.run(n, c.systemctl("show", "-p", prop, "--value", unit)...)
 	return strings.TrimSpace(out)
 }
 
 func TestSystemdColosseum(t *testing.T) {
-	needSystemd(t)
+	forEachHost(t, func(t *testing.T, h sdHost) { testColosseum(t, h, false) })
+}
+
+func TestSystemdColosseumUser(t *testing.T) {
+	forEachHost(t, func(t *testing.T, h sdHost) {
+		if !h.sid() {
+			t.Skip("rootless containers cannot stay in a user service with podman 4.3.1 on this cgroup v1 hybrid host (TestSystemdUserInstall/bookworm measures why); the sid host runs this scope")
+		}
+		testColosseum(t, h, true)
+	})
+}
+
+func testColosseum(t *testing.T, h sdHost, userScope bool) {
 	if os.Getenv("BERTH_E2E_PG") == "0" {
 		t.Skip("BERTH_E2E_PG=0: the real Colosseum stack needs " + pgImage + " (scripts/build-test-images.sh --pg)")
 	}
 	needImages(t, "scripts/build-test-images.sh --pg", pgImage)
 	tAll := time.Now()
 	store, shared := hostImageStore()
+	shared = shared && !userScope
 	var nspawnArgs []string
 	if shared {
 		nspawnArgs = append(nspawnArgs, "--bind-ro="+store+":"+innerHostStore)
 	}
-	n := bootSystemd(t, colosseumInstance, nspawnArgs...)
-	useImages(t, n, shared, pgImage)
+	n := bootSystemd(t, h, colosseumInstance, nspawnArgs...)
+	c := colosseumScope{checkout: innerCheckout, genDir: "/run/systemd/generator", stackDir: "/etc/containers/systemd/colosseum"}
+	if userScope {
+		u := addUser(t, n, userName, 100000)
+		c = colosseumScope{user: &u, checkout: "/home/" + u.name + "/berth",
+			genDir:   "/run/user/" + strconv.Itoa(u.uid) + "/systemd/generator",
+			stackDir: "/home/" + u.name + "/.config/containers/systemd/colosseum"}
+		loadUserImages(t, u, pgImage)
+	} else {
+		useImages(t, n, shared, pgImage)
+	}
 
 	t0 := time.Now()
 	installBerth(t, n)
 	t.Logf("berth built and copied in %.1fs", time.Since(t0).Seconds())
 	t0 = time.Now()
-	copyExamples(t, n)
-	t.Logf("agent binary built, examples/colosseum and examples/agent copied to %s/examples in %.1fs", innerCheckout, time.Since(t0).Seconds())
+	copyExamples(t, n, c.checkout)
+	if c.user != nil {
+		n.mustExec("chown", "-R", c.user.name+":"+c.user.name, c.checkout)
+	}
+	t.Logf("agent binary built, examples/colosseum and examples/agent copied to %s/examples in %.1fs", c.checkout, time.Since(t0).Seconds())
 	t0 = time.Now()
-	n.mustExec("sh", "-c", "head -c 18 /dev/urandom | base64 | tr -d '\\n/+=' | podman secret create colosseum-db-password - >/dev/null")
+	c.must(t, n, "sh", "-c", "head -c 18 /dev/urandom | base64 | tr -d '\\n/+=' | podman secret create colosseum-db-password - >/dev/null")
 	t.Logf("podman secret colosseum-db-password created in %.1fs", time.Since(t0).Seconds())
 
 	// As a user would type it, from the checkout.
 	t0 = time.Now()
-	out, err := n.exec("sh", "-c", `cd "$1" && exec "$2" install --now examples/colosseum`, "sh", innerCheckout, berthInner)
-	t.Logf("berth install --now examples/colosseum took %.1fs:\n%s", time.Since(t0).Seconds(), out)
+	install := strings.Join(c.berth("install", "--now", "examples/colosseum"), " ")
+	out, err := c.run(n, "sh", "-c", `cd "$1" && exec `+install, "sh", c.checkout)
+	t.Logf("%s took %.1fs:\n%s", install, time.Since(t0).Seconds(), out)
 	if err != nil {
-		st, _ := n.exec("systemctl", "status", "--no-pager", "--lines=30", "colosseum-*")
+		st, _ := c.run(n, c.systemctl("status", "--no-pager", "--lines=30", "colosseum-*")...)
 		t.Fatalf("install: %v\n%s", err, st)
 	}
-	for _, want := range []string{"berth is the quadlet generator", "SetWorkingDirectory=../agent -> " + innerCheckout + "/examples/agent"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("install output lacks %q", want)
+	if want := "SetWorkingDirectory=../agent -> " + c.checkout + "/examples/agent"; !strings.Contains(out, want) {
+		t.Errorf("install output lacks %q", want)
+	}
+	berthLink := "/etc/systemd/system-generators/berth-system-generator"
+	if userScope {
+		berthLink = "/etc/systemd/user-generators/berth-user-generator"
+	}
+	checkGeneratorChoice(t, n, out, c.genDir+"/colosseum-db.service", berthLink)
+	if h.sid() {
+		if userScope {
+			checkQuadletListAgrees(t, c.user.exec, c.stackDir, "--user")
+		} else {
+			checkQuadletListAgrees(t, n.exec, c.stackDir)
 		}
 	}
 
 	// Every long-running service is active; the build is a oneshot that
 	// exited successfully (no RemainAfterExit, as podman's quadlet).
-	if got, err := n.exec(append([]string{"systemctl", "is-active"}, "colosseum-network.service", "colosseum-db-data-volume.service", "colosseum-db.service", "colosseum-agent.service")...); err != nil || got != strings.Repeat("active\n", 4) {
+	if got, err := c.run(n, c.systemctl("is-active", "colosseum-network.service", "colosseum-db-data-volume.service", "colosseum-db.service", "colosseum-agent.service")...); err != nil || got != strings.Repeat("active\n", 4) {
 		t.Fatalf("is-active: %v %q", err, got)
 	}
-	if r, code := unitProp(n, "colosseum-agent-build.service", "Result"), unitProp(n, "colosseum-agent-build.service", "ExecMainStatus"); r != "success" || code != "0" {
+	if r, code := unitProp(n, c, "colosseum-agent-build.service", "Result"), unitProp(n, c, "colosseum-agent-build.service", "ExecMainStatus"); r != "success" || code != "0" {
 		t.Errorf("colosseum-agent-build.service: Result=%s ExecMainStatus=%s", r, code)
 	}
-	if st, err := n.exec("systemctl", "status", "--no-pager", "colosseum-db.service", "colosseum-agent.service"); err != nil || strings.Count(st, "Active: active (running)") != 2 {
+	if st, err := c.run(n, c.systemctl("status", "--no-pager", "colosseum-db.service", "colosseum-agent.service")...); err != nil || strings.Count(st, "Active: active (running)") != 2 {
 		t.Errorf("systemctl status: %v\n%s", err, st)
 	}
-	if st, err := n.exec(berthInner, "status", "colosseum"); err != nil {
+	if st, err := c.run(n, c.berth("status", "colosseum")...); err != nil {
 		t.Errorf("berth status colosseum: %v\n%s", err, st)
 	}
-	// Compiled for 4.3.1: Notify=healthy is conmon's notification plus a
-	// health loop that holds the dependants back.
-	unit := n.mustExec("cat", "/run/systemd/generator/colosseum-db.service")
-	for _, want := range []string{"--sdnotify=conmon", "ExecStartPost=", "podman healthcheck run colosseum-db", "--secret colosseum-db-password,type=env,target=POSTGRES_PASSWORD"} {
+	// bookworm: compiled by berth for 4.3.1, Notify=healthy is conmon's
+	// notification plus a health loop that holds the dependants back. sid:
+	// podman 5.8's generator, which has --sdnotify=healthy itself.
+	unit := n.mustExec("cat", c.genDir+"/colosseum-db.service")
+	wants := []string{"--sdnotify=conmon", "ExecStartPost=", "podman healthcheck run colosseum-db", "--secret colosseum-db-password,type=env,target=POSTGRES_PASSWORD"}
+	if h.sid() {
+		wants = []string{"--sdnotify=healthy", "--secret colosseum-db-password,type=env,target=POSTGRES_PASSWORD"}
+	}
+	for _, want := range wants {
 		if !strings.Contains(unit, want) {
 			t.Errorf("generated colosseum-db.service lacks %q:\n%s", want, unit)
 		}
 	}
 
-	// systemd itself accepts every unit berth generated.
+	// systemd itself accepts every unit generated.
 	t0 = time.Now()
-	verify, err := n.exec("sh", "-c", "cd /run/systemd/generator && systemd-analyze verify colosseum-*.service")
-	t.Logf("systemd-analyze verify /run/systemd/generator/colosseum-*.service: %.1fs", time.Since(t0).Seconds())
+	verify, err := c.run(n, "sh", "-c", "cd \"$1\" && systemd-analyze "+map[bool]string{true: "--user ", false: ""}[userScope]+"verify colosseum-*.service", "sh", c.genDir)
+	t.Logf("systemd-analyze verify %s/colosseum-*.service: %.1fs", c.genDir, time.Since(t0).Seconds())
 	if err != nil || strings.TrimSpace(verify) != "" {
 		t.Errorf("systemd-analyze verify is not clean: %v\n%s", err, verify)
 	}
 
-	waitDatabaseReachable(t, n, 30*time.Second)
+	waitDatabaseReachable(t, n, c, 30*time.Second)
 
 	// Kill PostgreSQL: systemd restarts it (Restart=always); the agent,
 	// which Requires= it, is stopped and started with it and reaches it again.
-	restarts0, _ := strconv.Atoi(unitProp(n, "colosseum-db.service", "NRestarts"))
+	restarts0, _ := strconv.Atoi(unitProp(n, c, "colosseum-db.service", "NRestarts"))
 	t0 = time.Now()
-	n.mustExec("podman", "kill", "colosseum-db")
+	c.must(t, n, "podman", "kill", "colosseum-db")
 	for {
-		k, _ := strconv.Atoi(unitProp(n, "colosseum-db.service", "NRestarts"))
-		db, agent := unitProp(n, "colosseum-db.service", "ActiveState"), unitProp(n, "colosseum-agent.service", "ActiveState")
+		k, _ := strconv.Atoi(unitProp(n, c, "colosseum-db.service", "NRestarts"))
+		db, agent := unitProp(n, c, "colosseum-db.service", "ActiveState"), unitProp(n, c, "colosseum-agent.service", "ActiveState")
 		if k > restarts0 && db == "active" && agent == "active" {
 			t.Logf("systemd restarted the killed colosseum-db in %.1fs (NRestarts=%d); colosseum-agent active again", time.Since(t0).Seconds(), k)
 			break
 		}
 		if time.Since(t0) > 90*time.Second {
-			st, _ := n.exec("systemctl", "status", "--no-pager", "colosseum-db.service", "colosseum-agent.service")
+			st, _ := c.run(n, c.systemctl("status", "--no-pager", "colosseum-db.service", "colosseum-agent.service")...)
 			t.Fatalf("colosseum-db.service not restarted within 90s (NRestarts=%d, db %s, agent %s):\n%s", k, db, agent, st)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	waitDatabaseReachable(t, n, 30*time.Second)
+	waitDatabaseReachable(t, n, c, 30*time.Second)
 
 	t0 = time.Now()
-	out = n.mustExec(berthInner, "uninstall", "colosseum")
+	out = c.must(t, n, c.berth("uninstall", "colosseum")...)
 	t.Logf("berth uninstall colosseum took %.1fs:\n%s", time.Since(t0).Seconds(), out)
-	checkNothingLeft(t, n)
+	if userScope {
+		checkColosseumUserLeft(t, *c.user)
+	} else {
+		checkNothingLeft(t, n)
+	}
 	// The volume kept is PostgreSQL's data, not an empty shell.
-	mp := strings.TrimSpace(n.mustExec("podman", "volume", "inspect", "--format", "{{.Mountpoint}}", "colosseum-db-data"))
-	if _, err := n.exec("test", "-f", mp+"/PG_VERSION"); err != nil {
+	mp := strings.TrimSpace(c.must(t, n, "podman", "volume", "inspect", "--format", "{{.Mountpoint}}", "colosseum-db-data"))
+	if _, err := c.run(n, "sh", "-c", "podman unshare test -f \"$1\"/PG_VERSION || test -f \"$1\"/PG_VERSION", "sh", mp); err != nil {
 		t.Errorf("the kept volume colosseum-db-data holds no PostgreSQL cluster (%s/PG_VERSION)", mp)
 	}
-	t.Logf("whole Colosseum systemd test: %.1fs", time.Since(tAll).Seconds())
+	t.Logf("whole Colosseum systemd test on %s (%s scope): %.1fs", h.name, map[bool]string{true: "user", false: "system"}[userScope], time.Since(tAll).Seconds())
+}
+
+// checkColosseumUserLeft: after `berth uninstall --user colosseum` nothing
+// of the stack is left in the user's folders, podman or manager.
+func checkColosseumUserLeft(t *testing.T, u sdUser) {
+	t.Helper()
+	if _, err := u.n.exec("test", "-e", "/home/"+u.name+"/.config/containers/systemd/colosseum"); err == nil {
+		t.Errorf("uninstall left ~/.config/containers/systemd/colosseum")
+	}
+	if ps := u.must("podman", "ps", "-a", "--format", "{{.Names}}"); strings.Contains(ps, "colosseum") {
+		t.Errorf("containers left: %s", ps)
+	}
+	if nets := u.must("podman", "network", "ls", "--format", "{{.Name}}"); strings.Contains(nets, "colosseum") {
+		t.Errorf("networks left: %s", nets)
+	}
+	if units, _ := u.exec("systemctl", "--user", "list-units", "--all", "--plain", "--no-legend", "colosseum*"); strings.TrimSpace(units) != "" {
+		t.Errorf("user units left:\n%s", units)
+	}
 }

@@ -39,7 +39,7 @@ Notify=healthy
 func TestSystemdHealthGateOldPodman(t *testing.T) {
 	needSystemd(t)
 	needImages(t, "scripts/build-test-images.sh", "localhost/berth-test/web:latest")
-	n := bootSystemd(t, "berth-e2e-health")
+	n := bootSystemd(t, bookwormHost(t), "berth-e2e-health")
 	n.must("load", "localhost/berth-test/web:latest")
 	installBerth(t, n)
 	const dir = "/srv/stacks/health"

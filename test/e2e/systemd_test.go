@@ -1,7 +1,9 @@
 //go:build e2e
 
-// End-to-end test of `berth install` under a real systemd: a Debian rootfs
-// with systemd and podman 4.3.1 (no quadlet generator) booted with
+// End-to-end test of `berth install` under a real systemd, on each test host
+// (hosts_test.go): Debian bookworm with systemd 252 and podman 4.3.1 (no
+// quadlet generator: berth is it), and Debian sid with systemd 26x and podman
+// 5.8 (its own generator compiles what berth installs), booted with
 // systemd-nspawn by scripts/nspawn.sh. Run by scripts/test.sh, which builds
 // the rootfs and the test images first.
 package e2e
@@ -72,10 +74,13 @@ type sdInstance struct {
 	t      *testing.T
 	script string
 	name   string
+	host   sdHost
 }
 
 func (n sdInstance) cmd(args ...string) *exec.Cmd {
-	return exec.Command("bash", append([]string{n.script, "--name", n.name}, args...)...)
+	cmd := exec.Command("bash", append([]string{n.script, "--name", n.name}, args...)...)
+	cmd.Env = append(os.Environ(), "BERTH_NSPAWN_ROOTFS="+n.host.rootfs)
+	return cmd
 }
 
 func (n sdInstance) run(args ...string) (string, error) {
@@ -118,13 +123,6 @@ func needSystemd(t *testing.T) {
 	if os.Getenv("BERTH_E2E_SYSTEMD") == "0" {
 		t.Skip("BERTH_E2E_SYSTEMD=0")
 	}
-	rootfs := os.Getenv("BERTH_NSPAWN_ROOTFS")
-	if rootfs == "" {
-		rootfs = "/var/cache/berth/nspawn-rootfs"
-	}
-	if _, err := os.Stat(filepath.Join(rootfs, ".berth-recipe")); err != nil {
-		t.Skipf("no systemd rootfs at %s: build it with scripts/build-systemd-rootfs.sh (scripts/test.sh does)", rootfs)
-	}
 }
 
 // needImages skips the test unless the host's podman has the images.
@@ -137,13 +135,13 @@ func needImages(t *testing.T, build string, images ...string) {
 	}
 }
 
-// bootSystemd boots a fresh instance NAME-PID (stopped at the end of the
-// test; the PID keeps concurrent test runs apart) with nspawnArgs added to
-// systemd-nspawn's command line.
-func bootSystemd(t *testing.T, name string, nspawnArgs ...string) sdInstance {
+// bootSystemd boots a fresh instance of host h named NAME-PID (stopped at
+// the end of the test; the PID keeps concurrent test runs apart) with
+// nspawnArgs added to systemd-nspawn's command line.
+func bootSystemd(t *testing.T, h sdHost, name string, nspawnArgs ...string) sdInstance {
 	t.Helper()
-	name = fmt.Sprintf("%s-%d", name, os.Getpid())
-	n := sdInstance{t: t, script: filepath.Join(sdRepoRoot(t), "scripts/nspawn.sh"), name: name}
+	name = fmt.Sprintf("%s-%s-%d", name, h.name, os.Getpid())
+	n := sdInstance{t: t, script: filepath.Join(sdRepoRoot(t), "scripts/nspawn.sh"), name: name, host: h}
 	t0 := time.Now()
 	args := []string{"start"}
 	if len(nspawnArgs) > 0 {
@@ -151,7 +149,7 @@ func bootSystemd(t *testing.T, name string, nspawnArgs ...string) sdInstance {
 	}
 	n.must(args...)
 	t.Cleanup(func() { n.run("stop") })
-	t.Logf("%s booted in %.1fs", name, time.Since(t0).Seconds())
+	t.Logf("%s booted in %.1fs: %s", name, time.Since(t0).Seconds(), hostVersions(n))
 	return n
 }
 
@@ -169,11 +167,10 @@ func installBerth(t *testing.T, n sdInstance) {
 	n.must("cp", filepath.Join(bin, "berth-generator"), generatorInner)
 }
 
-func setupSystemd(t *testing.T) sdInstance {
-	needSystemd(t)
+func setupSystemd(t *testing.T, h sdHost) sdInstance {
 	images := []string{"localhost/berth-test/kv:latest", "localhost/berth-test/web:latest"}
 	needImages(t, "scripts/build-test-images.sh", images...)
-	n := bootSystemd(t, instance)
+	n := bootSystemd(t, h, instance)
 	// This test copies its images with podman save | podman load (the
 	// Colosseum test shares the host's image store instead).
 	t0 := time.Now()
@@ -193,19 +190,24 @@ func setupSystemd(t *testing.T) sdInstance {
 }
 
 func TestSystemdInstallRestartUninstall(t *testing.T) {
-	n := setupSystemd(t)
+	forEachHost(t, testSystemdInstallRestartUninstall)
+}
 
-	// The instance's podman 4.3.1 has no quadlet generator: berth becomes it.
+func testSystemdInstallRestartUninstall(t *testing.T, h sdHost) {
+	tStart := time.Now()
+	n := setupSystemd(t, h)
+
 	t0 := time.Now()
 	out := n.mustExec(berthInner, "install", "--now", inside)
 	t.Logf("berth install --now took %.1fs:\n%s", time.Since(t0).Seconds(), out)
-	for _, want := range []string{"berth is the quadlet generator", "EnvironmentFile=./agent.env ->", "colosseum-agent.service"} {
+	for _, want := range []string{"EnvironmentFile=./agent.env ->", "colosseum-agent.service"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("install output lacks %q", want)
 		}
 	}
-	if link := n.mustExec("readlink", "/etc/systemd/system-generators/berth-system-generator"); strings.TrimSpace(link) != generatorInner {
-		t.Errorf("generator link -> %q, want %s", link, generatorInner)
+	checkGeneratorChoice(t, n, out, "/run/systemd/generator/colosseum-agent.service", "/etc/systemd/system-generators/berth-system-generator")
+	if h.sid() {
+		checkQuadletListAgrees(t, n.exec, "/etc/containers/systemd/colosseum")
 	}
 	if got := n.mustExec("systemctl", "is-active", "colosseum-db.service", "colosseum-agent.service"); got != "active\nactive\n" {
 		t.Fatalf("is-active: %q", got)
@@ -238,6 +240,7 @@ func TestSystemdInstallRestartUninstall(t *testing.T) {
 		t.Errorf("uninstall does not say volumes are kept")
 	}
 	checkNothingLeft(t, n)
+	t.Logf("whole test on %s: %.1fs", h.name, time.Since(tStart).Seconds())
 }
 
 // checkRestart kills the agent's container and waits for systemd to restart it.
