@@ -7,16 +7,10 @@ import (
 	"testing"
 )
 
-// The .container side of the reference comparison (reference_test.go): podman's
-// own .container cases, berth's container golden inputs, and the stacks in
-// examples/, each compiled by berth and by the reference generator (podman
+// More of the reference comparison (reference_test.go): berth's container
+// golden inputs, and the stacks in examples/, each compiled by berth and by the reference generator (podman
 // 5.8's /usr/libexec/podman/quadlet on the sid test host:
 // scripts/quadlet-differential.sh runs these with it), system and user.
-
-// TestContainersMatchReference compares podman's .container cases.
-func TestContainersMatchReference(t *testing.T) {
-	comparePodmanCases(t, ".container")
-}
 
 // TestContainerGoldensMatchReference compares the container golden inputs
 // that target podman 5.8 (no options file).
