@@ -7,13 +7,19 @@
 # 2. scripts/build-test-images.sh     localhost/berth-test/{web,kv,client}, and pg:15
 #                                     unless BERTH_E2E_PG=0; then a smoke test of the
 #                                     images (--verify) unless BERTH_VERIFY_IMAGES=0
-# 3. scripts/build-systemd-rootfs.sh  unless BERTH_E2E_SYSTEMD=0
+# 3. scripts/build-systemd-rootfs.sh  unless BERTH_E2E_SYSTEMD=0 (the bookworm host:
+#                                     podman 4.3.1, systemd 252, cgroup v1 hybrid)
+#    scripts/build-systemd-rootfs.sh --suite sid   unless BERTH_E2E_SID=0 (the
+#                                     second host: podman 5.8, systemd 26x, cgroup v2,
+#                                     a rootless user; ~2 min cold)
 #    scripts/build-observe-images.sh   Prometheus, Jaeger v2, OTel collector images
 #                                     unless BERTH_E2E_OBSERVE=0 (cold: 5-10 min)
 # 4. go vet ./...                     (and the test/images module, and test/e2e
 #                                     with -tags e2e)
 # 5. gofmt check                      fails listing the unformatted files
 # 6. go test ./...                    unit tests
+#    scripts/quadlet-differential.sh  podman 5.8's packaged generator vs berth
+#                                     (with the sid rootfs; BERTH_DIFFERENTIAL=0 skips)
 # 7. go test -tags e2e -count=1 <every package with e2e tests>  (BERTH_E2E=0 skips)
 #
 # Time here (2 cores): first run on a fresh host about 3-5 min before the Go
@@ -25,9 +31,11 @@
 #
 # The e2e tests get: BERTH_REPO, BERTH_E2E_PG=1|0 (pg:15 built),
 # BERTH_E2E_SYSTEMD=1|0 (rootfs built), BERTH_NSPAWN_SH (path of nspawn.sh),
-# BERTH_NSPAWN_ROOTFS. Not root: steps 1-3 and 7 are skipped with a warning.
+# BERTH_NSPAWN_ROOTFS, BERTH_E2E_SID=1|0 (sid rootfs built: the systemd
+# tests run on both hosts, one after the other, and TestSidExecutor runs the
+# executor e2e inside sid, rootful and rootless), BERTH_SID_ROOTFS. Not root: steps 1-3 and 7 are skipped with a warning.
 # BERTH_E2E=0 skips step 7 only.
-# Env: BERTH_E2E_TIMEOUT (go test -timeout for e2e, default 15m),
+# Env: BERTH_E2E_TIMEOUT (go test -timeout for e2e, default 25m),
 # BERTH_E2E_RUN (passed as -run to the e2e tests).
 set -euo pipefail
 
@@ -56,6 +64,9 @@ prepare_host() {
 	bash scripts/build-test-images.sh "${args[@]}"
 	if [[ $BERTH_E2E_SYSTEMD == 1 ]]; then
 		bash scripts/build-systemd-rootfs.sh
+	fi
+	if [[ $BERTH_E2E_SID == 1 ]]; then
+		bash scripts/build-systemd-rootfs.sh --suite sid
 	fi
 	if [[ $BERTH_E2E_OBSERVE == 1 ]]; then
 		bash scripts/build-observe-images.sh
@@ -98,8 +109,13 @@ unit_tests() {
 	go test ./...
 }
 
+differential() {
+	step "generator differential: podman 5.8's quadlet vs berth"
+	bash scripts/quadlet-differential.sh
+}
+
 e2e_tests() {
-	local args=(-tags e2e -count=1 -timeout "${BERTH_E2E_TIMEOUT:-15m}")
+	local args=(-tags e2e -count=1 -timeout "${BERTH_E2E_TIMEOUT:-25m}")
 	[[ -n ${BERTH_E2E_RUN:-} ]] && args+=(-run "$BERTH_E2E_RUN")
 	# Every package with e2e-tagged tests, not only test/e2e: doctor and
 	# observe keep theirs next to the code they exercise.
@@ -118,6 +134,8 @@ main() {
 	export BERTH_E2E_OBSERVE=${BERTH_E2E_OBSERVE:-1}
 	export BERTH_NSPAWN_SH=$BERTH_REPO/scripts/nspawn.sh
 	export BERTH_NSPAWN_ROOTFS=${BERTH_NSPAWN_ROOTFS:-$BERTH_CACHE_DIR/nspawn-rootfs}
+	export BERTH_E2E_SID=${BERTH_E2E_SID:-$BERTH_E2E_SYSTEMD}
+	export BERTH_SID_ROOTFS=${BERTH_SID_ROOTFS:-$BERTH_CACHE_DIR/sid-rootfs}
 	local root=1 e2e=1
 	if [[ $(id -u) != 0 ]]; then
 		root=0
@@ -130,6 +148,9 @@ main() {
 	go_vet
 	gofmt_check
 	unit_tests
+	if ((root)) && [[ $BERTH_E2E_SID == 1 && ${BERTH_DIFFERENTIAL:-1} == 1 ]]; then
+		differential
+	fi
 	if ((root && e2e)); then
 		e2e_tests
 	elif [[ ! -d test/e2e ]]; then

@@ -168,7 +168,7 @@ func TestTrialContainer(t *testing.T) {
 			t.Errorf("hosts: %+v", hc)
 		}
 		if cmds := strings.Join(h.Stub.Commands(), "\n"); !strings.Contains(cmds, "podman create --name berth-doctor-trial --entrypoint true localhost/kv:latest") ||
-			!strings.HasSuffix(cmds, "podman rm -f -i berth-doctor-trial") {
+			!strings.Contains(cmds, "podman start --attach berth-doctor-trial\npodman rm -f -i berth-doctor-trial") {
 			t.Errorf("commands:\n%s", cmds)
 		}
 	}

@@ -197,8 +197,12 @@ func (d *doctor) checkCgroups() {
 		return
 	}
 	v, mgr := d.info.Host.CgroupVersion, d.info.Host.CgroupManager
-	c := Check{Name: "cgroups", Status: OK, Summary: fmt.Sprintf("cgroup %s, manager %s", v, mgr)}
 	hybrid := d.h.Exists("/sys/fs/cgroup/unified")
+	shown := v
+	if v == "v1" && hybrid {
+		shown = "v1 (hybrid)"
+	}
+	c := Check{Name: "cgroups", Status: OK, Summary: fmt.Sprintf("cgroup %s, manager %s", shown, mgr)}
 	switch {
 	case v == "v1" && hybrid && d.info.Host.OCIRuntime.Name == "crun":
 		c.Status, c.Summary = Fail, c.Summary+": crun does not support cgroups in hybrid mode"
@@ -289,10 +293,18 @@ func (d *doctor) systemdPID1() bool {
 func (d *doctor) checkSystemd() {
 	comm, _ := d.h.ReadFile("/proc/1/comm")
 	if d.systemdPID1() {
-		d.rep.add(Check{Name: "systemd", Status: OK, Summary: "PID 1 is systemd"})
+		sum := "PID 1 is systemd"
+		if v := DetectVersions(d.ctx, d.h); v.Systemd != "" {
+			sum += " " + v.Systemd
+		}
+		d.rep.add(Check{Name: "systemd", Status: OK, Summary: sum})
 		return
 	}
-	d.rep.add(Check{Name: "systemd", Status: Warn, Summary: fmt.Sprintf("PID 1 is %q, not systemd: quadlet units cannot run here", strings.TrimSpace(string(comm))),
+	installed := ""
+	if v := DetectVersions(d.ctx, d.h); v.Systemd != "" {
+		installed = " (systemd " + v.Systemd + " is installed)"
+	}
+	d.rep.add(Check{Name: "systemd", Status: Warn, Summary: fmt.Sprintf("PID 1 is %q, not systemd%s: quadlet units cannot run here", strings.TrimSpace(string(comm)), installed),
 		Fix: "run the stack with berth up (berth supervises it without systemd)"})
 }
 

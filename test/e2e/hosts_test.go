@@ -194,3 +194,22 @@ func bookwormHost(t *testing.T) sdHost {
 	}
 	return sdHost{name: "bookworm", rootfs: bookwormRootfs()}
 }
+
+// checkBerthVersion checks that `berth version` reports the podman, systemd
+// and cgroup versions the instance has, measured here another way.
+func checkBerthVersion(t *testing.T, n sdInstance) {
+	t.Helper()
+	out := n.mustExec(berthInner, "version")
+	pv := strings.TrimSpace(n.mustExec("podman", "version", "--format", "{{.Client.Version}}"))
+	sv := strings.Fields(n.mustExec("systemctl", "--version"))
+	cg := "cgroup v1"
+	if strings.TrimSpace(n.mustExec("stat", "-fc", "%T", "/sys/fs/cgroup")) == "cgroup2fs" {
+		cg = "cgroup v2"
+	}
+	for _, want := range []string{"host: podman " + pv + " ", "systemd " + sv[1] + " ", cg} {
+		if !strings.Contains(out, want) {
+			t.Errorf("berth version lacks %q:\n%s", want, out)
+		}
+	}
+	t.Logf("berth version on %s:\n%s", n.host.name, out)
+}

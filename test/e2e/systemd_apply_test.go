@@ -214,7 +214,7 @@ func TestSystemdApplyInterrupted(t *testing.T) {
 	needSystemd(t)
 	images := []string{"localhost/berth-test/web:latest"}
 	needImages(t, "scripts/build-test-images.sh", images...)
-	e := applyEnv{sdInstance: bootSystemd(t, "berth-e2e-apply-kill"), t: t}
+	e := applyEnv{sdInstance: bootSystemd(t, bookwormHost(t), "berth-e2e-apply-kill"), t: t}
 	e.must(append([]string{"load"}, images...)...)
 	installBerth(t, e.sdInstance)
 	for name, text := range applyStack {
@@ -279,17 +279,17 @@ func TestSystemdColosseumApply(t *testing.T) {
 	if shared {
 		nspawnArgs = append(nspawnArgs, "--bind-ro="+store+":"+innerHostStore)
 	}
-	n := bootSystemd(t, "berth-e2e-colapply", nspawnArgs...)
+	n := bootSystemd(t, bookwormHost(t), "berth-e2e-colapply", nspawnArgs...)
 	useImages(t, n, shared, pgImage)
 	installBerth(t, n)
-	copyExamples(t, n)
+	copyExamples(t, n, innerCheckout)
 	n.mustExec("sh", "-c", "head -c 18 /dev/urandom | base64 | tr -d '\\n/+=' | podman secret create colosseum-db-password - >/dev/null")
 	dir := innerCheckout + "/examples/colosseum"
 	e := applyEnv{sdInstance: n, t: t}
 	t0 := time.Now()
 	e.berth("install", "--now", "--wait=180s", dir)
 	t.Logf("first install to healthy: %.1fs", time.Since(t0).Seconds())
-	waitDatabaseReachable(t, n, 60*time.Second)
+	waitDatabaseReachable(t, n, systemScope, 60*time.Second)
 	t0 = time.Now()
 	out := e.berth("install", "--wait", dir)
 	t.Logf("install with nothing changed: %.2fs", time.Since(t0).Seconds())
@@ -316,6 +316,6 @@ func TestSystemdColosseumApply(t *testing.T) {
 		}
 	}
 	t.Logf("berth install --wait of a one-service change (the agent) to healthy, 3 runs: %s", strings.Join(took, ", "))
-	waitDatabaseReachable(t, n, 30*time.Second)
+	waitDatabaseReachable(t, n, systemScope, 30*time.Second)
 	e.berth("uninstall", "colosseum")
 }

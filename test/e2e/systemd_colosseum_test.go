@@ -136,6 +136,9 @@ type colosseumScope struct {
 	stackDir string  // where berth installs the stack
 }
 
+// systemScope is the Colosseum stack installed as root.
+var systemScope = colosseumScope{checkout: innerCheckout, genDir: "/run/systemd/generator", stackDir: "/etc/containers/systemd/colosseum"}
+
 func (c colosseumScope) run(n sdInstance, args ...string) (string, error) {
 	if c.user != nil {
 		return c.user.exec(args...)
@@ -223,7 +226,7 @@ func testColosseum(t *testing.T, h sdHost, userScope bool) {
 		nspawnArgs = append(nspawnArgs, "--bind-ro="+store+":"+innerHostStore)
 	}
 	n := bootSystemd(t, h, colosseumInstance, nspawnArgs...)
-	c := colosseumScope{checkout: innerCheckout, genDir: "/run/systemd/generator", stackDir: "/etc/containers/systemd/colosseum"}
+	c := systemScope
 	if userScope {
 		u := addUser(t, n, userName, 100000)
 		c = colosseumScope{user: &u, checkout: "/home/" + u.name + "/berth",

@@ -196,6 +196,7 @@ func TestSystemdInstallRestartUninstall(t *testing.T) {
 func testSystemdInstallRestartUninstall(t *testing.T, h sdHost) {
 	tStart := time.Now()
 	n := setupSystemd(t, h)
+	checkBerthVersion(t, n)
 
 	t0 := time.Now()
 	out := n.mustExec(berthInner, "install", "--now", inside)
