@@ -50,7 +50,7 @@ func (a *app) addComposeFlags(c *cobra.Command) {
 	f.StringArrayVar(&a.compose.envFiles, "env-file", nil, "compose environment `FILE` for interpolation (default .env)")
 	f.StringArrayVar(&a.compose.profiles, "profile", nil, "enable compose services of `PROFILE` (default $COMPOSE_PROFILES)")
 	switch c.Name() {
-	case "up", "start", "restart":
+	case "up", "start", "restart", "run":
 	default:
 		return
 	}

@@ -43,13 +43,5 @@ func (a *app) runExec(o execOptions, service string, argv []string) error {
 	if err != nil {
 		return err
 	}
-	if code != 0 {
-		return exitCode(code)
-	}
-	return nil
+	return exitWith(code) // the command's status is berth's
 }
-
-// exitCode passes a command's exit status through berth.
-type exitCode int
-
-func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }

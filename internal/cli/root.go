@@ -162,6 +162,8 @@ func isGeneratorName(argv0 string) bool {
 func prepareArgs(argv0 string, args []string) []string {
 	if isGeneratorName(argv0) {
 		args = append([]string{"generate"}, args...)
+	} else {
+		args = moveComposeFlags(args)
 	}
 	i := verbIndex(args)
 	if i < 0 || args[i] != "generate" {

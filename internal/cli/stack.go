@@ -27,11 +27,12 @@ import (
 // --profile).
 func (a *app) runCommands() []*cobra.Command {
 	cmds := []*cobra.Command{a.newUpCmd(), a.newDownCmd(), a.newPsCmd(), a.newLogsCmd(), a.newStartCmd(),
-		a.newStopCmd(), a.newRestartCmd(), a.newExecCmd(), a.newShellCmd(), a.newBuildCmd()}
+		a.newStopCmd(), a.newRestartCmd(), a.newExecCmd(), a.newShellCmd(), a.newBuildCmd(), a.newRunCmd(), a.newConfigCmd(),
+		a.newPortCmd(), a.newKillCmd()}
 	for _, c := range cmds {
 		a.addComposeFlags(c)
 	}
-	return append(cmds, a.newSuperviseCmd())
+	return append(cmds, a.newSuperviseCmd(), a.newLsCmd())
 }
 
 // nameUnsafe matches what may not appear in a project name (it becomes part

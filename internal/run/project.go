@@ -236,6 +236,9 @@ func (p *Project) DownWith(ctx context.Context, o DownOptions) (DownResult, erro
 	var names []string
 	for _, r := range rows {
 		svc := r.Labels[LabelService]
+		if o := r.Labels[LabelOneOff]; o != "" {
+			svc = o // a berth run container goes with its service
+		}
 		switch {
 		case down[svc] || o.RemoveOrphans && o.Services == nil && p.Stack.Unit(svc) == nil:
 			names = append(names, r.Name())
@@ -386,7 +389,7 @@ func (p *Project) Orphans(ctx context.Context) ([]string, error) {
 	}
 	var out []string
 	for _, r := range rows {
-		if p.Stack.Unit(r.Labels[LabelService]) == nil {
+		if p.Stack.Unit(r.Labels[LabelService]) == nil && p.Stack.Unit(r.Labels[LabelOneOff]) == nil {
 			out = append(out, r.Name())
 		}
 	}

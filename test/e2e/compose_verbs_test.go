@@ -1,0 +1,98 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"errors"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The verbs compose users reach for (issue 18): the compose file as a
+// global flag, run, config, port, ls, kill.
+const composeVerbsYAML = `
+name: {P}
+services:
+  web:
+    image: localhost/berth-test/web:latest
+    ports: ["127.0.0.1::8080"]
+    restart: always
+  kv:
+    image: localhost/berth-test/kv:latest
+  client:
+    image: localhost/berth-test/client:latest
+    command: ["-sleep"]
+    depends_on: [web, kv]
+`
+
+func TestComposeVerbs(t *testing.T) {
+	s := newCompose(t, map[string]string{"stack.yaml": composeVerbsYAML}, "-f", "stack.yaml")
+	// -f before the verb is the file, as docker compose reads it.
+	s.must("-f", "stack.yaml", "up", "-d")
+	if out := s.must("-f", "stack.yaml", "logs", "web"); strings.Contains(out, "error") {
+		t.Errorf("logs: %s", out)
+	}
+
+	out := strings.TrimSpace(s.must("-f", "stack.yaml", "port", "web", "8080"))
+	if !regexp.MustCompile(`^127\.0\.0\.1:[0-9]+$`).MatchString(out) {
+		t.Errorf("port web 8080: %q", out)
+	}
+
+	out = s.must("-f", "stack.yaml", "config", "--services")
+	if out != "client\nkv\nweb\n" {
+		t.Errorf("config --services: %q", out)
+	}
+	if out := s.must("-f", "stack.yaml", "config"); !strings.Contains(out, "name: "+s.project) {
+		t.Errorf("config:\n%s", out)
+	}
+
+	// run: a one-off container with the service's network, its output and
+	// its exit status; --rm leaves nothing behind.
+	out = s.must("-f", "stack.yaml", "run", "--rm", "client", "-get", "http://web:8080/healthz")
+	if !strings.Contains(out, "ok") {
+		t.Errorf("run client -get web: %q", out)
+	}
+	_, err := s.berthCmd("-f", "stack.yaml", "run", "--rm", "--no-deps", "client", "-get", "http://127.0.0.1:1/")
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("run of a failing command: %v, want exit status 1", err)
+	}
+	out = s.must("-f", "stack.yaml", "run", "--rm", "--entrypoint", "/client", "client", "-resolve", "kv")
+	if !regexp.MustCompile(`[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+`).MatchString(out) {
+		t.Errorf("run --entrypoint: %q", out)
+	}
+	for _, c := range s.containers() {
+		if strings.Contains(c, "-run-") {
+			t.Errorf("run --rm left %s", c)
+		}
+	}
+	if out := s.must("-f", "stack.yaml", "ps"); strings.Contains(out, "changed") {
+		t.Errorf("ps after run:\n%s", out)
+	}
+
+	if out := s.must("ls"); !regexp.MustCompile(s.project + `\s+running\(3\)`).MatchString(out) {
+		t.Errorf("ls:\n%s", out)
+	}
+
+	// kill: SIGKILL; restart: always brings web back.
+	old := strings.TrimSpace(podmanOut(t, "inspect", "--format", "{{.Id}}", s.project+"-web-1"))
+	s.must("-f", "stack.yaml", "kill", "web")
+	eventually(t, 20*time.Second, "web restarted after kill", func() bool {
+		id, err := exec.Command("podman", "inspect", "--format", "{{.Id}} {{.State.Running}}", s.project+"-web-1").Output()
+		return err == nil && !strings.HasPrefix(string(id), old) && strings.HasSuffix(strings.TrimSpace(string(id)), "true")
+	})
+}
+
+// run works for a quadlet stack too.
+func TestQuadletRun(t *testing.T) {
+	s := newStack(t, map[string]string{
+		"client.container": "[Container]\nImage=localhost/berth-test/client:latest\nExec=-sleep\n",
+	})
+	out := s.must("run", "--rm", "client", "-resolve", "localhost")
+	if !strings.Contains(out, "127.0.0.1") {
+		t.Errorf("run on a quadlet stack: %q", out)
+	}
+}
