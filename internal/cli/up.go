@@ -26,6 +26,9 @@ type upOptions struct {
 	statsEvery  time.Duration
 	// docker compose's attached-mode flags (foreground only)
 	removeOrphans  bool
+	wait           bool
+	waitTimeout    time.Duration
+	flags          run.UpFlags
 	abortOnExit    bool
 	abortOnFailure bool
 	exitCodeFrom   string
@@ -47,6 +50,11 @@ func (a *app) newUpCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&o.detach, "detach", "d", false, "start in the background and return")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the plan and change nothing")
+	cmd.Flags().BoolVar(&o.wait, "wait", false, "wait until the services are running and healthy (or done); implies -d")
+	cmd.Flags().DurationVar(&o.waitTimeout, "wait-timeout", 0, "give up --wait after `DURATION` (default: no limit)")
+	cmd.Flags().BoolVar(&o.flags.ForceRecreate, "force-recreate", false, "recreate containers even if unchanged")
+	cmd.Flags().BoolVar(&o.flags.NoRecreate, "no-recreate", false, "keep running containers even if changed")
+	cmd.Flags().BoolVar(&o.flags.NoDeps, "no-deps", false, "do not start the containers the services need")
 	cmd.Flags().BoolVar(&o.removeOrphans, "remove-orphans", false, "remove containers of the project whose service no compose file declares")
 	cmd.Flags().BoolVar(&o.abortOnExit, "abort-on-container-exit", false, "stop every container when one exits (not with -d)")
 	cmd.Flags().BoolVar(&o.abortOnFailure, "abort-on-container-failure", false, "stop every container when one exits with a non-zero status (not with -d)")
@@ -72,9 +80,13 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 	if err != nil {
 		return &usageError{err: err}
 	}
+	if o.wait {
+		o.detach = true
+	}
 	if err := o.check(p.Stack); err != nil {
 		return err
 	}
+	p.UpFlags = o.flags
 	if a.compose.project != nil && !o.dryRun {
 		if err := a.orphans(ctx, p, o.removeOrphans); err != nil {
 			return err
@@ -118,6 +130,9 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 		if err := a.ensureSupervisor(ctx, p, o.metricsAddr, o.statsEvery); err != nil {
 			fmt.Fprintf(a.stderr, "berth: warning: %v; containers will not be restarted\n", err)
 		}
+		if failed == nil && o.wait {
+			failed = a.waitReady(ctx, p, outs, o.waitTimeout)
+		}
 		if failed == nil {
 			fmt.Fprintf(a.stderr, "%s is up (%s)\n", p.Stack.Project, elapsed(t0))
 		}
@@ -153,6 +168,9 @@ func (a *app) orphans(ctx context.Context, p *run.Project, remove bool) error {
 
 // check refuses flag combinations docker compose refuses too.
 func (o upOptions) check(st *run.Stack) error {
+	if o.flags.ForceRecreate && o.flags.NoRecreate {
+		return &usageError{err: errors.New("--force-recreate and --no-recreate cannot be combined")}
+	}
 	if o.detach && (o.abortOnExit || o.abortOnFailure || o.exitCodeFrom != "") {
 		return &usageError{err: errors.New("--abort-on-container-exit, --abort-on-container-failure and --exit-code-from need an attached up, not -d")}
 	}

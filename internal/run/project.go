@@ -20,6 +20,8 @@ type Project struct {
 	Exec   *Executor
 	Podman *podman.Client
 	Store  Store
+	// UpFlags adjust what up plans (--force-recreate, --no-recreate, --no-deps).
+	UpFlags UpFlags
 }
 
 // Observe reads what runs now. Containers are recognised by their labels
@@ -140,6 +142,9 @@ func (p *Project) PlanUp(ctx context.Context, want []*Unit) (*Plan, *State, erro
 		return nil, nil, err
 	}
 	plan, err := PlanUp(p.Stack, want, obs)
+	if err == nil {
+		plan = p.UpFlags.adjust(plan, want)
+	}
 	return plan, st, err
 }
 

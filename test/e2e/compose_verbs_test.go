@@ -96,3 +96,47 @@ func TestQuadletRun(t *testing.T) {
 		t.Errorf("run on a quadlet stack: %q", out)
 	}
 }
+
+// up --wait returns once every service is healthy (or running, or done);
+// --force-recreate recreates unchanged containers; --no-deps starts only
+// the service named.
+const composeWaitYAML = `
+name: {P}
+services:
+  web:
+    image: localhost/berth-test/web:latest
+    environment:
+      READY_AFTER: "2"
+    healthcheck:
+      test: ["CMD", "/web", "-check", "http://127.0.0.1:8080/healthz"]
+      interval: 1s
+      retries: 30
+  kv:
+    image: localhost/berth-test/kv:latest
+  client:
+    image: localhost/berth-test/client:latest
+    command: ["-sleep"]
+    depends_on: [kv]
+`
+
+func TestComposeUpWaitRecreateNoDeps(t *testing.T) {
+	s := newCompose(t, map[string]string{"compose.yaml": composeWaitYAML})
+	out := s.must("up", "--no-deps", "client", "-d")
+	if got := strings.Join(s.containers(), "\n"); got != s.project+"-client-1 running" {
+		t.Errorf("up --no-deps client: containers %q\n%s", got, out)
+	}
+	out = s.must("up", "--wait")
+	health := strings.TrimSpace(podmanOut(t, "inspect", "--format", "{{.State.Health.Status}}", s.project+"-web-1"))
+	if health != "healthy" {
+		t.Errorf("after up --wait web is %q:\n%s", health, out)
+	}
+	old := strings.TrimSpace(podmanOut(t, "inspect", "--format", "{{.Id}}", s.project+"-kv-1"))
+	s.must("up", "-d")
+	if id := strings.TrimSpace(podmanOut(t, "inspect", "--format", "{{.Id}}", s.project+"-kv-1")); id != old {
+		t.Errorf("up -d recreated an unchanged kv")
+	}
+	s.must("up", "-d", "--force-recreate", "kv")
+	if id := strings.TrimSpace(podmanOut(t, "inspect", "--format", "{{.Id}}", s.project+"-kv-1")); id == old {
+		t.Errorf("up --force-recreate kept kv's container")
+	}
+}

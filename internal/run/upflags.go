@@ -1,0 +1,45 @@
+package run
+
+// UpFlags are docker compose up's recreate and dependency switches. They
+// adjust the plan the one planner made; they never plan anything of their
+// own.
+type UpFlags struct {
+	ForceRecreate bool // recreate running containers even if unchanged
+	NoRecreate    bool // keep running containers even if changed
+	NoDeps        bool // start only the services asked for, not the containers they need
+}
+
+// adjust applies the flags to a plan of `up` for want (nil: the stack).
+func (f UpFlags) adjust(p *Plan, want []*Unit) *Plan {
+	wanted := map[string]bool{}
+	for _, u := range want {
+		wanted[u.Name] = true
+	}
+	dropped := map[string]bool{}
+	var steps []*Step
+	for _, s := range p.Steps {
+		u := s.Unit
+		container := u != nil && u.Kind == KindContainer
+		switch {
+		case f.NoDeps && len(want) > 0 && container && !wanted[s.Name]:
+			dropped[s.Name] = true
+			continue
+		case f.ForceRecreate && container && s.Action == ActKeep:
+			s.Action, s.Changed, s.Reason = ActChange, []string{"--force-recreate"}, ""
+		case f.NoRecreate && container && (s.Action == ActChange || s.Action == ActRestart):
+			s.Action, s.Reason, s.Changed, s.Because = ActKeep, "kept (--no-recreate)", nil, ""
+		}
+		steps = append(steps, s)
+	}
+	for _, s := range steps {
+		after := s.After[:0]
+		for _, a := range s.After {
+			if !dropped[a] {
+				after = append(after, a)
+			}
+		}
+		s.After = after
+	}
+	p.Steps = steps
+	return p
+}
