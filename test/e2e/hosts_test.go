@@ -77,6 +77,18 @@ func sdHosts(t *testing.T) []sdHost {
 	return hosts
 }
 
+// onSid runs f as a subtest on the sid host only (tests of what only that
+// host has: podman 5.8 rootless under a user manager, ...); why is logged.
+func onSid(t *testing.T, why string, f func(t *testing.T, h sdHost)) {
+	for _, h := range sdHosts(t) {
+		if h.sid() {
+			t.Run(h.name, func(t *testing.T) { f(t, h) })
+			return
+		}
+	}
+	t.Skipf("no sid host (scripts/build-systemd-rootfs.sh --suite sid builds it): %s", why)
+}
+
 // forEachHost runs f as a subtest per host, one after the other.
 func forEachHost(t *testing.T, f func(t *testing.T, h sdHost)) {
 	for _, h := range sdHosts(t) {
