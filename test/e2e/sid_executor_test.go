@@ -20,7 +20,7 @@ import (
 // built (static) here, copied in, and run there with BERTH_E2E_BIN; the
 // repository is bound read-only at its own path (the examples the tests
 // read). On the host itself the same tests run against podman 4.3.1.
-const executorTests = `^(TestStack|TestCompose|TestSupervisor|TestForeground|TestUpRefused)`
+const executorTests = `^(TestStack|TestCompose|TestIsolate|TestSupervisor|TestForeground|TestUpRefused)`
 
 const (
 	sidExecInstance = "berth-e2e-exec"
