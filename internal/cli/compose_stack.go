@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -35,6 +37,7 @@ type composeOptions struct {
 	// enable names services to run even if their profile is not active
 	// (up SERVICE, run SERVICE), as docker compose enables them.
 	enable []string
+	scale  []string // up --scale SERVICE=N
 }
 
 // addComposeFlags adds -f/--file, --env-file and --profile to a run verb;
@@ -104,6 +107,9 @@ func (a *app) loadCompose(ctx context.Context, dir string) (*compose.Project, er
 	if err != nil {
 		return nil, err
 	}
+	if err := applyScale(p, o.scale); err != nil {
+		return nil, err
+	}
 	o.project = p
 	return p, nil
 }
@@ -152,6 +158,9 @@ func (a *app) composeStack(ctx context.Context, cp *compose.Project, dir string,
 	names := map[string]string{}
 	for name := range cp.Services {
 		names[compose.ContainerFile(cp, name)] = name
+		for i := 2; i <= compose.Replicas(cp, name); i++ {
+			names[compose.ReplicaFile(cp, name, i)] = name + "-" + strconv.Itoa(i)
+		}
 	}
 	st, more, err := run.CompileStack(dir, cp.Name, units, target, host, names)
 	if err != nil || more.HasErrors() || !a.compose.secrets {
@@ -235,4 +244,22 @@ func checkExternals(ctx context.Context, client *podman.Client, cp *compose.Proj
 		}
 	}
 	return errors.Join(missing...)
+}
+
+// applyScale applies up --scale SERVICE=N to the loaded project.
+func applyScale(p *compose.Project, scale []string) error {
+	for _, kv := range scale {
+		name, n, ok := strings.Cut(kv, "=")
+		num, err := strconv.Atoi(n)
+		if !ok || err != nil || num < 0 {
+			return &usageError{err: fmt.Errorf("--scale %q: want SERVICE=NUMBER", kv)}
+		}
+		s, ok := p.Services[name]
+		if !ok {
+			return &usageError{err: fmt.Errorf("--scale: no service %q", name)}
+		}
+		s.SetScale(num)
+		p.Services[name] = s
+	}
+	return nil
 }

@@ -50,6 +50,7 @@ func (a *app) newUpCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&o.detach, "detach", "d", false, "start in the background and return")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the plan and change nothing")
+	cmd.Flags().StringArrayVar(&a.compose.scale, "scale", nil, "run `SERVICE=N` containers of a compose service (overrides scale:)")
 	cmd.Flags().BoolVar(&o.wait, "wait", false, "wait until the services are running and healthy (or done); implies -d")
 	cmd.Flags().DurationVar(&o.waitTimeout, "wait-timeout", 0, "give up --wait after `DURATION` (default: no limit)")
 	cmd.Flags().BoolVar(&o.flags.ForceRecreate, "force-recreate", false, "recreate containers even if unchanged")
@@ -154,6 +155,15 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 // orphans warns of the project's containers that no compose file declares,
 // or removes them, as docker compose's up does.
 func (a *app) orphans(ctx context.Context, p *run.Project, remove bool) error {
+	surplus, err := p.Surplus(ctx)
+	if err != nil {
+		return err
+	}
+	if len(surplus) > 0 {
+		if err := p.RemoveOrphans(ctx, surplus); err != nil {
+			return err
+		}
+	}
 	names, err := p.Orphans(ctx)
 	if err != nil || len(names) == 0 {
 		return err

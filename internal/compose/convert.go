@@ -97,6 +97,7 @@ func (c *conv) convertProject() {
 		c.convertService(name, c.p.Services[name])
 	}
 	c.dependencies()
+	c.scale()
 }
 
 // projectKeys reports top-level keys that have no quadlet counterpart.

@@ -2,7 +2,6 @@ package compose
 
 import (
 	"encoding/json"
-	"strconv"
 )
 
 // misc maps logging, shm_size, tty/stdin and the keys that only need a note.
@@ -17,9 +16,6 @@ func (v *svc) misc() {
 	}
 	if s.StdinOpen {
 		v.u.podmanArgs("--interactive")
-	}
-	if s.Scale != nil && *s.Scale > 1 {
-		v.dropped("scale", "only one container runs", "copy the unit under another name for each extra replica")
 	}
 	if d := s.Deploy; d != nil {
 		v.deploy()
@@ -60,10 +56,6 @@ func (v *svc) logging() {
 // deploy reports the swarm keys of deploy: that one host cannot honour.
 func (v *svc) deploy() {
 	d := v.s.Deploy
-	if d.Replicas != nil && *d.Replicas > 1 {
-		v.dropped("deploy.replicas", strconv.Itoa(*d.Replicas)+" replicas requested, one container runs",
-			"copy the unit under another name for each extra replica")
-	}
 	if d.Mode != "" && d.Mode != "replicated" {
 		v.note("deploy.mode", "swarm-only setting ignored", "")
 	}

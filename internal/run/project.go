@@ -244,6 +244,7 @@ func (p *Project) DownWith(ctx context.Context, o DownOptions) (DownResult, erro
 		if o := r.Labels[LabelOneOff]; o != "" {
 			svc = o // a berth run container goes with its service
 		}
+		svc = p.Stack.serviceOf(svc)
 		switch {
 		case down[svc] || o.RemoveOrphans && o.Services == nil && p.Stack.Unit(svc) == nil:
 			names = append(names, r.Name())
@@ -394,7 +395,7 @@ func (p *Project) Orphans(ctx context.Context) ([]string, error) {
 	}
 	var out []string
 	for _, r := range rows {
-		if p.Stack.Unit(r.Labels[LabelService]) == nil && p.Stack.Unit(r.Labels[LabelOneOff]) == nil {
+		if p.Stack.Unit(p.Stack.serviceOf(r.Labels[LabelService])) == nil && p.Stack.Unit(r.Labels[LabelOneOff]) == nil {
 			out = append(out, r.Name())
 		}
 	}
@@ -425,4 +426,23 @@ func (p *Project) RemoveOrphans(ctx context.Context, names []string) error {
 		}
 	}
 	return p.Store.Save(st)
+}
+
+// Surplus lists replica containers of a service that the stack now runs
+// fewer of (SERVICE-3 after scaling down to 2): up removes them, as docker
+// compose does when it scales down.
+func (p *Project) Surplus(ctx context.Context) ([]string, error) {
+	rows, err := p.Podman.PsByLabel(ctx, LabelProject, p.Stack.Project)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rows {
+		svc := r.Labels[LabelService]
+		if svc != "" && r.Labels[LabelOneOff] == "" && p.Stack.Unit(svc) == nil && p.Stack.serviceOf(svc) != svc {
+			out = append(out, r.Name())
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }

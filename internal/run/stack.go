@@ -239,8 +239,41 @@ func (s *Stack) Resolve(names []string) ([]*Unit, error) {
 			return nil, fmt.Errorf("no service %q in this stack (services: %s)", n, strings.Join(s.ServiceNames(), ", "))
 		}
 		out = append(out, u)
+		out = append(out, s.replicas(u)...)
 	}
 	return out, nil
+}
+
+// replicas are the other containers of a scaled compose service: the units
+// named SERVICE-2, SERVICE-3, ... from the same compose service.
+func (s *Stack) replicas(u *Unit) []*Unit {
+	var out []*Unit
+	if u.Kind != KindContainer {
+		return nil
+	}
+	for _, o := range s.Units {
+		rest, ok := strings.CutPrefix(o.Service, u.Service+"-")
+		if ok && o.Kind == KindContainer && rest != "" && strings.Trim(rest, "0123456789") == "" &&
+			strings.TrimSuffix(o.Source, "-"+rest+".container") == strings.TrimSuffix(u.Source, ".container") {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// serviceOf maps a container's service label to a service of the stack: a
+// replica the stack no longer runs (SERVICE-4 after scaling down to 3)
+// still belongs to SERVICE, not to no one.
+func (s *Stack) serviceOf(label string) string {
+	if s.Unit(label) != nil {
+		return label
+	}
+	if i := strings.LastIndexByte(label, '-'); i > 0 && strings.Trim(label[i+1:], "0123456789") == "" && i+1 < len(label) {
+		if u := s.Unit(label[:i]); u != nil && u.Kind == KindContainer {
+			return label[:i]
+		}
+	}
+	return label
 }
 
 // ServiceNames lists the user-facing names.

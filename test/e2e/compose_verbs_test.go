@@ -140,3 +140,50 @@ func TestComposeUpWaitRecreateNoDeps(t *testing.T) {
 		t.Errorf("up --force-recreate kept kv's container")
 	}
 }
+
+// scale: N containers project-svc-1..N behind one DNS name; up --scale
+// changes the count, and the next up scales back to the file's.
+const composeScaleYAML = `
+name: {P}
+services:
+  web:
+    image: localhost/berth-test/web:latest
+    scale: 2
+  client:
+    image: localhost/berth-test/client:latest
+    command: ["-sleep"]
+    depends_on: [web]
+`
+
+func TestComposeScale(t *testing.T) {
+	s := newCompose(t, map[string]string{"compose.yaml": composeScaleYAML})
+	s.must("up", "-d")
+	running := func() int {
+		n := 0
+		for _, c := range s.containers() {
+			if strings.HasPrefix(c, s.project+"-web-") && strings.HasSuffix(c, " running") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := running(); n != 2 {
+		t.Fatalf("scale: 2 runs %d web containers: %q", n, s.containers())
+	}
+	out, err := s.exec("-resolve", "web")
+	if err != nil || len(strings.Fields(out)) != 2 {
+		t.Errorf("web resolves to %q (%v), want the 2 replicas' addresses", out, err)
+	}
+	s.must("up", "-d", "--scale", "web=3")
+	if n := running(); n != 3 {
+		t.Errorf("--scale web=3 runs %d: %q", n, s.containers())
+	}
+	s.must("up", "-d")
+	if n := running(); n != 2 {
+		t.Errorf("up after --scale 3 runs %d: %q", n, s.containers())
+	}
+	s.must("down")
+	if c := s.containers(); len(c) != 0 {
+		t.Errorf("containers after down: %q", c)
+	}
+}
