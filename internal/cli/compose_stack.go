@@ -163,6 +163,12 @@ func (a *app) composeStack(ctx context.Context, cp *compose.Project, dir string,
 		}
 	}
 	st, more, err := run.CompileStack(dir, cp.Name, units, target, host, names)
+	if st != nil {
+		st.Declared = map[string]bool{}
+		for name := range cp.DisabledServices {
+			st.Declared[name] = true
+		}
+	}
 	if err != nil || more.HasErrors() || !a.compose.secrets {
 		return st, append(diags, more...), err
 	}

@@ -246,7 +246,8 @@ func (p *Project) DownWith(ctx context.Context, o DownOptions) (DownResult, erro
 		}
 		svc = p.Stack.serviceOf(svc)
 		switch {
-		case down[svc] || o.RemoveOrphans && o.Services == nil && p.Stack.Unit(svc) == nil:
+		case down[svc] || o.Services == nil && p.Stack.Declared[svc] ||
+			o.RemoveOrphans && o.Services == nil && p.Stack.Unit(svc) == nil:
 			names = append(names, r.Name())
 		case p.Stack.Unit(svc) == nil:
 			res.Orphans = append(res.Orphans, r.Name())
@@ -395,7 +396,8 @@ func (p *Project) Orphans(ctx context.Context) ([]string, error) {
 	}
 	var out []string
 	for _, r := range rows {
-		if p.Stack.Unit(p.Stack.serviceOf(r.Labels[LabelService])) == nil && p.Stack.Unit(r.Labels[LabelOneOff]) == nil {
+		svc := p.Stack.serviceOf(r.Labels[LabelService])
+		if p.Stack.Unit(svc) == nil && !p.Stack.Declared[svc] && p.Stack.Unit(r.Labels[LabelOneOff]) == nil {
 			out = append(out, r.Name())
 		}
 	}

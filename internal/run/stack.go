@@ -75,6 +75,11 @@ type Unit struct {
 type Stack struct {
 	Project string
 	Dir     string
+	// Declared are services the project declares but does not run now
+	// (compose services whose profile is inactive): their containers are
+	// the project's, not orphans, and down removes them, as docker
+	// compose's does.
+	Declared map[string]bool
 	Units   []*Unit // in name order
 	byName  map[string]*Unit
 }

@@ -61,6 +61,15 @@ services:
 	if seen["web"] != "active "+s.project+"-web-1" || seen["extra"] != "active "+s.project+"-extra-1" {
 		t.Errorf("ps from sub/deeper: %+v", rows)
 	}
+	// down removes the service of the inactive profile too (it is declared,
+	// not an orphan), and leaves no supervisor behind.
+	s.must("down")
+	if c := s.containers(); len(c) != 0 {
+		t.Errorf("containers after down: %q", c)
+	}
+	if out, _ := exec.Command("pgrep", "-f", "-p "+s.project+" supervise").Output(); len(out) > 0 {
+		t.Errorf("a supervisor is left after down: %s", out)
+	}
 }
 
 // Namespaces (item 6): ipc/pid service:NAME join that service's container;
