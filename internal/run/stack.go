@@ -80,8 +80,8 @@ type Stack struct {
 	// the project's, not orphans, and down removes them, as docker
 	// compose's does.
 	Declared map[string]bool
-	Units   []*Unit // in name order
-	byName  map[string]*Unit
+	Units    []*Unit // in name order
+	byName   map[string]*Unit
 }
 
 // LoadStack compiles the quadlet files in dir for the target podman.
