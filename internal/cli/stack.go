@@ -98,7 +98,7 @@ func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, er
 	store := run.Store{Dir: run.StateDir(project, host.User, host.RuntimeDir)}
 	p := &run.Project{Podman: client, Store: store, Stack: &run.Stack{Project: project, Dir: dir}}
 	p.Exec = &run.Executor{Runner: client.Runner, Podman: client, Host: host, Clock: run.RealClock{},
-		NotifyDir: store.Dir, BaseEnv: sd.ManagerEnv(host).List(), PassEnv: podmanPassEnv(), Progress: a.progressPrinter()}
+		NotifyDir: store.Dir, BaseEnv: sd.ManagerEnv(host).List(), PodmanEnv: podmanPassEnv(), LookupEnv: os.LookupEnv, Progress: a.progressPrinter()}
 	if !withStack {
 		return p, nil
 	}

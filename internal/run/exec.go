@@ -37,12 +37,15 @@ type Executor struct {
 	Clock     Clock
 	NotifyDir string   // where NOTIFY_SOCKETs are made
 	BaseEnv   []string // the manager's environment every command starts with (sd.ManagerEnv)
-	// PassEnv are podman's own configuration variables from berth's
+	// PodmanEnv are podman's own configuration variables from berth's
 	// environment (CONTAINERS_CONF, ...): passed to every command, lowest
 	// precedence, but never used to substitute $VAR, which reads only the
 	// unit's environment.
-	PassEnv  []string
-	Progress func(service, status string)
+	PodmanEnv []string
+	// LookupEnv reads the manager's own environment for a unit's
+	// PassEnvironment= (berth's, as systemd's are PID 1's); nil passes none.
+	LookupEnv func(string) (string, bool)
+	Progress  func(service, status string)
 	// Settle is how long a container must keep running after READY=1 to
 	// count as started; 0 means 100 ms, negative none.
 	Settle time.Duration
@@ -120,6 +123,14 @@ func (e *Executor) env(u *Unit, extra ...string) (sd.Env, error) {
 			env.Set(k, v)
 		}
 	}
+	for _, k := range u.Svc.PassEnv { // the unit opts in to the manager's own variables
+		if e.LookupEnv == nil {
+			break
+		}
+		if v, ok := e.LookupEnv(k); ok {
+			env.Set(k, v)
+		}
+	}
 	for _, kv := range u.Svc.Env.List() {
 		k, v, _ := strings.Cut(kv, "=")
 		env.Set(k, v)
@@ -133,6 +144,9 @@ func (e *Executor) env(u *Unit, extra ...string) (sd.Env, error) {
 		k, v, _ := strings.Cut(kv, "=")
 		env.Set(k, v)
 	}
+	for _, x := range u.Svc.UnsetEnv {
+		env.Unset(x)
+	}
 	for _, kv := range env.List() { // what EnvironmentFile= held at this start
 		k, v, _ := strings.Cut(kv, "=")
 		e.mask().AddEnv(k, v)
@@ -140,13 +154,13 @@ func (e *Executor) env(u *Unit, extra ...string) (sd.Env, error) {
 	return env, nil
 }
 
-// processEnv is a command's environment: PassEnv under the unit's.
+// processEnv is a command's environment: PodmanEnv under the unit's.
 func (e *Executor) processEnv(env sd.Env) []string {
-	if len(e.PassEnv) == 0 {
+	if len(e.PodmanEnv) == 0 {
 		return env.List()
 	}
 	var all sd.Env
-	for _, kv := range append(append([]string(nil), e.PassEnv...), env.List()...) {
+	for _, kv := range append(append([]string(nil), e.PodmanEnv...), env.List()...) {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			all.Set(k, v)
 		}

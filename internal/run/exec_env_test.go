@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -27,7 +28,7 @@ func TestExecVarsFromUnitOnly(t *testing.T) {
 	rec := &recordingRunner{Runner: stub}
 	e := testExecutor(t, rec)
 	e.BaseEnv = sd.ManagerEnv(testHost()).List()
-	e.PassEnv = []string{"CONTAINERS_CONF=/etc/c.conf", "ONE=passed"}
+	e.PodmanEnv = []string{"CONTAINERS_CONF=/etc/c.conf", "ONE=passed"}
 	plan, _ := PlanUp(st, nil, Observed{})
 	for _, o := range e.Apply(context.Background(), plan) {
 		if o.Err != nil {
@@ -70,4 +71,37 @@ func (r *recordingRunner) Run(ctx context.Context, c podman.Cmd) (int, error) {
 	r.cmds = append(r.cmds, c)
 	r.mu.Unlock()
 	return r.Runner.Run(ctx, c)
+}
+
+// TestPassAndUnsetEnvironment: PassEnvironment= is the unit's explicit
+// opt-in to the manager's own variables (berth's, as systemd's are PID 1's);
+// UnsetEnvironment= removes names, or exact assignments, before $VAR is
+// substituted and the command runs.
+func TestPassAndUnsetEnvironment(t *testing.T) {
+	t.Setenv("BERTH_TEST_PASSED", "from-berth")
+	t.Setenv("BERTH_TEST_NOT_PASSED", "leak")
+	st := testStack(t, map[string]string{"app.container": "[Container]\nImage=localhost/app\n" +
+		"Exec=/app $BERTH_TEST_PASSED $BERTH_TEST_NOT_PASSED $A $B $C\n" +
+		"[Service]\nPassEnvironment=BERTH_TEST_PASSED\nEnvironment=A=1 B=2 C=3\nUnsetEnvironment=A B=other C=3\n"})
+	var order []string
+	var mu sync.Mutex
+	rec := &recordingRunner{Runner: notifyingStub(&order, &mu, 0)}
+	e := testExecutor(t, rec)
+	e.LookupEnv = func(k string) (string, bool) { return os.LookupEnv(k) }
+	plan, _ := PlanUp(st, nil, Observed{})
+	for _, o := range e.Apply(context.Background(), plan) {
+		if o.Err != nil {
+			t.Fatalf("%s: %v", o.Step.Unit.Name, o.Err)
+		}
+	}
+	for _, c := range rec.cmds {
+		if len(c.Argv) > 1 && c.Argv[1] == "run" {
+			i := indexOf(c.Argv, "localhost/app")
+			if got, want := c.Argv[i+1:], []string{"/app", "from-berth", "2"}; !slices.Equal(got, want) {
+				t.Errorf("container command %q, want %q", got, want)
+			}
+			return
+		}
+	}
+	t.Fatal("no podman run")
 }

@@ -36,6 +36,23 @@ func (e *Env) Set(name, value string) {
 	e.vals[name] = value
 }
 
+// Unset removes a variable, as UnsetEnvironment= does: NAME removes it,
+// NAME=VALUE only when it has exactly that value.
+func (e *Env) Unset(entry string) {
+	name, value, exact := strings.Cut(entry, "=")
+	cur, ok := e.vals[name]
+	if !ok || exact && cur != value {
+		return
+	}
+	delete(e.vals, name)
+	for i, k := range e.keys {
+		if k == name {
+			e.keys = append(e.keys[:i:i], e.keys[i+1:]...)
+			break
+		}
+	}
+}
+
 // Reset forgets every variable (an empty Environment= line).
 func (e *Env) Reset() { e.keys, e.vals = nil, nil }
 

@@ -35,7 +35,9 @@ type Service struct {
 	ExecStop         []*Command
 	ExecStopPost     []*Command
 	ExecReload       []*Command
-	Env              Env // Environment= (EnvironmentFile= is read at start)
+	Env              Env      // Environment= (EnvironmentFile= is read at start)
+	PassEnv          []string // PassEnvironment=: names taken from the manager's own environment
+	UnsetEnv         []string // UnsetEnvironment=: names, or NAME=VALUE assignments, removed last
 	EnvFiles         []string
 	TimeoutStart     time.Duration // Infinity when disabled
 	TimeoutStop      time.Duration
@@ -152,6 +154,23 @@ func (s *Service) loadEnv(f *unitfile.File, x func(string) (string, error)) erro
 		}
 		if err := ParseEnvironment(&s.Env, v); err != nil {
 			return err
+		}
+	}
+	for key, dst := range map[string]*[]string{"PassEnvironment": &s.PassEnv, "UnsetEnvironment": &s.UnsetEnv} {
+		for _, l := range f.AllLines("Service", key) {
+			if l.IsEmptyAssignment() {
+				*dst = nil
+				continue
+			}
+			v, err := x(l.Value)
+			if err != nil {
+				return err
+			}
+			words, err := unitfile.Split(v, unitfile.SplitOptions{Unquote: true, CUnescape: true, Relax: true})
+			if err != nil {
+				return fmt.Errorf("%s=%s: %w", key, v, err)
+			}
+			*dst = append(*dst, words...)
 		}
 	}
 	for _, l := range f.AllLines("Service", "EnvironmentFile") {
