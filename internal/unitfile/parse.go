@@ -177,7 +177,7 @@ func (p *parser) line(line, raw string, pos diag.Pos) {
 		p.entry(line, raw, pos)
 	default:
 		p.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: CodeSyntax,
-			Message: fmt.Sprintf("line %q is not a key-value pair, a [section] header or a comment", shorten(line)),
+			Message: fmt.Sprintf("line %q is not a key-value pair, group, or comment", shorten(line)), // podman's words
 			Hint:    "write Key=Value, [Section], or start the line with # to comment it out"})
 		p.keepInvalid(raw, pos)
 	}
@@ -236,7 +236,7 @@ func (p *parser) entry(line, raw string, pos diag.Pos) {
 	value := strings.TrimLeftFunc(line[eq+1:], unicode.IsSpace)
 	if p.cur == nil {
 		p.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: CodeNoSection,
-			Message: fmt.Sprintf("key %q appears before any [section] header", shorten(key)),
+			Message: fmt.Sprintf("key %q comes before any [section] header: the key file does not start with a group", shorten(key)), // podman's words
 			Hint:    "add a section header such as [Container] above it"})
 		p.keepInvalid(raw, pos)
 		return
