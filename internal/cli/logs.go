@@ -18,7 +18,10 @@ import (
 // logsOptions are the flags of `berth logs`.
 type logsOptions struct {
 	follow bool
-	tail   int
+	// noColor and noPrefix are docker compose's --no-color and
+	// --no-log-prefix.
+	noColor, noPrefix bool
+	tail              int
 	// whole lists services whose whole log is shown whatever tail says: a
 	// foreground up shows what the containers it started printed, even
 	// those that ended before the stream began.
@@ -34,6 +37,8 @@ func (a *app) newLogsCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&o.follow, "follow", "f", false, "keep printing new lines")
 	cmd.Flags().IntVarP(&o.tail, "tail", "n", -1, "print only the last `N` lines of each")
+	cmd.Flags().BoolVar(&o.noColor, "no-color", false, "do not colour the service prefixes")
+	cmd.Flags().BoolVar(&o.noPrefix, "no-log-prefix", false, "print the lines without the service prefix")
 	return cmd
 }
 
@@ -88,7 +93,7 @@ func (a *app) streamLogs(ctx context.Context, p *run.Project, services []string,
 		width = max(width, len(s))
 	}
 	colour := false
-	if f, ok := a.stdout.(*os.File); ok && isTTY(f) && os.Getenv("NO_COLOR") == "" {
+	if f, ok := a.stdout.(*os.File); ok && isTTY(f) && os.Getenv("NO_COLOR") == "" && !o.noColor {
 		colour = true
 	}
 	var wg sync.WaitGroup
@@ -98,7 +103,9 @@ func (a *app) streamLogs(ctx context.Context, p *run.Project, services []string,
 			continue
 		}
 		prefix := fmt.Sprintf("%-*s | ", width, s)
-		if colour {
+		if o.noPrefix {
+			prefix = ""
+		} else if colour {
 			prefix = "\x1b[" + colours[i%len(colours)] + "m" + prefix + "\x1b[0m"
 		}
 		w := &prefixWriter{mu: &mu, out: a.stdout, prefix: prefix}
