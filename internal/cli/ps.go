@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"text/tabwriter"
+	"text/template"
 
 	"github.com/spf13/cobra"
 
@@ -14,7 +15,9 @@ import (
 
 // psOptions are the flags of `berth ps`.
 type psOptions struct {
-	json bool
+	json   bool
+	format string // docker compose's --format: table, json or a Go template
+	quiet  bool
 }
 
 func (a *app) newPsCmd() *cobra.Command {
@@ -26,6 +29,8 @@ func (a *app) newPsCmd() *cobra.Command {
 		RunE:  func(c *cobra.Command, args []string) error { return a.runPs(o) },
 	}
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().StringVar(&o.format, "format", "table", "`FORMAT`: table, json, or a Go template over each container ({{.Name}}, {{.Service}}, {{.State}}, {{.Health}})")
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print the container names only")
 	return cmd
 }
 
@@ -34,6 +39,15 @@ func (a *app) runPs(o psOptions) error {
 	rows, metrics, err := a.psRows(ctx)
 	if err != nil {
 		return err
+	}
+	switch {
+	case o.quiet:
+		o.format = "{{.Name}}"
+	case o.format == "json":
+		o.json = true
+	}
+	if o.format != "table" && !o.json {
+		return a.psTemplate(rows, o.format)
 	}
 	if o.json {
 		enc := json.NewEncoder(a.stdout)
@@ -130,4 +144,34 @@ func status(ctx context.Context, p *run.Project) ([]run.ServiceStatus, error) {
 		rows = append(rows, r)
 	}
 	return rows, nil
+}
+
+// psContainer is what a ps --format template sees of one container.
+type psContainer struct {
+	Name, Service, State, Health string
+	Names                        string // docker's spelling of Name
+	ExitCode                     int
+}
+
+// psTemplate prints each container of the stack with a Go template, as
+// docker compose ps --format does.
+func (a *app) psTemplate(rows []run.ServiceStatus, format string) error {
+	tmpl, err := template.New("format").Parse(format)
+	if err != nil {
+		return &usageError{err: fmt.Errorf("--format: %w", err)}
+	}
+	for _, r := range rows {
+		if r.Kind != string(run.KindContainer) || r.Container == "" || r.State == "inactive" {
+			continue
+		}
+		c := psContainer{Name: r.Container, Names: r.Container, Service: r.Service, State: r.State, Health: r.Health}
+		if r.LastExit != nil {
+			c.ExitCode = *r.LastExit
+		}
+		if err := tmpl.Execute(a.stdout, c); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout)
+	}
+	return nil
 }
