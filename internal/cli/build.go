@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -42,7 +43,17 @@ func (a *app) runBuild(_ buildOptions, args []string) error {
 		st, err := p.Exec.Start(ctx, b)
 		outs = append(outs, &run.Outcome{Step: &run.Step{Name: b.Name, Unit: b, Action: run.ActStart}, Started: st, Err: err})
 	}
-	return a.reportOutcomes(outs)
+	if err := a.reportOutcomes(outs); err != nil {
+		// The build's own status is berth's, as docker compose passes it.
+		for _, o := range outs {
+			var se *run.StartError
+			if errors.As(o.Err, &se) && se.Err == nil && se.Code > 0 {
+				return &exitCodeError{code: se.Code, err: err}
+			}
+		}
+		return err
+	}
+	return nil
 }
 
 // buildUnits are the .build units among units or required by them (all

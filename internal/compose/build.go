@@ -3,6 +3,7 @@ package compose
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/berth-dev/berth/internal/quadlet"
@@ -106,6 +107,7 @@ func (v *svc) buildOptions(u *unit) {
 	for _, k := range sortedKeys(b.Ulimits) {
 		u.podmanArgs("--ulimit=" + ulimitString(k, b.Ulimits[k]))
 	}
+	v.buildSecrets(u)
 	for _, s := range b.SSH {
 		spec := s.ID
 		if s.Path != "" {
@@ -119,9 +121,6 @@ func (v *svc) buildOptions(u *unit) {
 // buildLosses reports build: keys podman build cannot honour.
 func (v *svc) buildLosses() {
 	b := v.s.Build
-	if len(b.Secrets) > 0 {
-		v.dropped("build.secrets", "build secrets are not passed to the .build unit", "add Secret=id=NAME,src=PATH to the .build by hand")
-	}
 	if len(b.CacheFrom) > 0 || len(b.CacheTo) > 0 {
 		v.dropped("build.cache_from", "BuildKit cache import/export has no podman equivalent here", "podman build caches layers locally")
 	}
@@ -136,5 +135,32 @@ func (v *svc) buildLosses() {
 	}
 	if b.Provenance != "" || b.SBOM != "" {
 		v.dropped("build.provenance", "podman build makes no provenance or SBOM attestations", "")
+	}
+}
+
+// buildSecrets passes file secrets to RUN --mount=type=secret steps, under
+// their target name (default: the secret's name), as docker compose does.
+func (v *svc) buildSecrets(u *unit) {
+	for i, ref := range v.s.Build.Secrets {
+		at := "build.secrets." + strconv.Itoa(i)
+		sec, ok := v.p.Secrets[ref.Source]
+		switch {
+		case !ok:
+			v.fail(at, "secret "+ref.Source+" is not declared", "declare it under the top-level secrets:")
+			continue
+		case sec.File == "":
+			v.dropped(at, "only file secrets can be passed to podman build", "use file: for secret "+ref.Source)
+			continue
+		}
+		id := ref.Target
+		if id == "" {
+			id = ref.Source
+		}
+		spec := "id=" + id + ",src=" + sec.File
+		if v.supports(u.kind, "Secret") {
+			u.setWords("Secret", spec)
+		} else {
+			u.podmanArgs("--secret=" + spec)
+		}
 	}
 }
