@@ -17,6 +17,8 @@ import (
 type downOptions struct {
 	volumes       bool
 	removeOrphans bool
+	rmi           string // docker compose's --rmi local|all
+	timeout       int
 }
 
 func (a *app) newDownCmd() *cobra.Command {
@@ -38,6 +40,8 @@ func (a *app) newDownCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error { return a.runDown(c.Context(), o, args) },
 	}
 	cmd.Flags().BoolVarP(&o.volumes, "volumes", "v", false, "remove the stack's volumes and the podman secrets berth created for it too")
+	cmd.Flags().StringVar(&o.rmi, "rmi", "", "also remove images: `local` (those built for the project) or all (every service's)")
+	cmd.Flags().IntVarP(&o.timeout, "timeout", "t", 10, "`SECONDS` podman rm waits for a container still running after its unit stopped")
 	cmd.Flags().BoolVar(&o.removeOrphans, "remove-orphans", false, "also remove containers of the project whose service no compose file declares")
 	return cmd
 }
@@ -57,7 +61,7 @@ func (a *app) runDown(parent context.Context, o downOptions, args []string) (err
 	// A quadlet stack is its folder: containers of units no longer in it
 	// are removed too. A compose project may be split over files.
 	orphans := o.removeOrphans || a.compose.project == nil
-	res, err := p.DownWith(ctx, run.DownOptions{Volumes: o.volumes, RemoveOrphans: orphans, Services: units})
+	res, err := p.DownWith(ctx, run.DownOptions{Volumes: o.volumes, RemoveOrphans: orphans, Services: units, Timeout: o.timeout})
 	if len(res.Orphans) > 0 {
 		fmt.Fprintf(a.stderr, "%s: warning: found orphan containers (%s) for this project; if you removed or renamed "+
 			"their service in the compose file, run down --remove-orphans to remove them\n", programName, strings.Join(res.Orphans, ", "))
@@ -74,6 +78,9 @@ func (a *app) runDown(parent context.Context, o downOptions, args []string) (err
 		return nil
 	}
 	_ = os.RemoveAll(p.Store.Dir)
+	if err := a.removeImages(ctx, p, o.rmi); err != nil {
+		return err
+	}
 	fmt.Fprintf(a.stderr, "%s is down (%s)\n", p.Stack.Project, elapsed(t0))
 	return nil
 }
@@ -103,4 +110,35 @@ func stopSupervisor(p *run.Project) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// removeImages is down --rmi: local removes the images the project built
+// (.build units), all every image its containers ran.
+func (a *app) removeImages(ctx context.Context, p *run.Project, rmi string) error {
+	var images []string
+	switch rmi {
+	case "":
+		return nil
+	case "local", "all":
+		for _, u := range p.Stack.Units {
+			if u.Kind == run.KindBuild && u.Resource != "" {
+				images = append(images, u.Resource)
+			}
+			if rmi == "all" && u.Kind == run.KindContainer {
+				if img := imageOf(u); img != "" {
+					images = append(images, img)
+				}
+			}
+		}
+	default:
+		return &usageError{err: fmt.Errorf("--rmi %q: want local or all", rmi)}
+	}
+	for _, img := range images {
+		if _, err := p.Podman.Output(ctx, "image", "rm", "--ignore", img); err != nil {
+			fmt.Fprintf(a.stderr, "%s: warning: %v\n", programName, err)
+			continue
+		}
+		fmt.Fprintf(a.stderr, "%-14s image removed\n", img)
+	}
+	return nil
 }

@@ -31,6 +31,8 @@ func (a *app) newPsCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	cmd.Flags().StringVar(&o.format, "format", "table", "`FORMAT`: table, json, or a Go template over each container ({{.Name}}, {{.Service}}, {{.State}}, {{.Health}})")
 	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print the container names only")
+	var all bool
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "also stopped containers (berth always lists every service)")
 	return cmd
 }
 

@@ -29,6 +29,7 @@ type upOptions struct {
 	wait           bool
 	waitTimeout    time.Duration
 	flags          run.UpFlags
+	noAttach       []string
 	abortOnExit    bool
 	abortOnFailure bool
 	exitCodeFrom   string
@@ -57,6 +58,7 @@ func (a *app) newUpCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&o.flags.NoRecreate, "no-recreate", false, "keep running containers even if changed")
 	cmd.Flags().BoolVar(&o.flags.NoDeps, "no-deps", false, "do not start the containers the services need")
 	cmd.Flags().BoolVar(&o.removeOrphans, "remove-orphans", false, "remove containers of the project whose service no compose file declares")
+	cmd.Flags().StringArrayVar(&o.noAttach, "no-attach", nil, "do not stream the logs of `SERVICE` (foreground up)")
 	cmd.Flags().BoolVar(&o.abortOnExit, "abort-on-container-exit", false, "stop every container when one exits (not with -d)")
 	cmd.Flags().BoolVar(&o.abortOnFailure, "abort-on-container-failure", false, "stop every container when one exits with a non-zero status (not with -d)")
 	cmd.Flags().StringVar(&o.exitCodeFrom, "exit-code-from", "", "exit with the status of `SERVICE`'s container; implies --abort-on-container-exit")
@@ -237,7 +239,7 @@ func (a *app) foreground(ctx context.Context, p *run.Project, o upOptions, outs 
 	logsDone := make(chan struct{})
 	go func() {
 		defer close(logsDone)
-		a.streamLogs(lctx, p, attachedServices(p, attached), logsOptions{follow: true, tail: 0, whole: startedBy(outs)})
+		a.streamLogs(lctx, p, attachedServices(p, attached, setOf(o.noAttach)), logsOptions{follow: true, tail: 0, whole: startedBy(outs)})
 	}()
 	code, abort := 0, o.abortOnExit || o.exitCodeFrom != ""
 	tick := time.NewTicker(250 * time.Millisecond)
@@ -270,10 +272,10 @@ func (a *app) foreground(ctx context.Context, p *run.Project, o upOptions, outs 
 }
 
 // attachedServices are the stack's containers among services, in stack order.
-func attachedServices(p *run.Project, services map[string]bool) []string {
+func attachedServices(p *run.Project, services, noAttach map[string]bool) []string {
 	var out []string
 	for _, s := range containerServices(p) {
-		if services[s] {
+		if services[s] && !noAttach[s] {
 			out = append(out, s)
 		}
 	}
@@ -399,4 +401,12 @@ func (a *app) checkMetricsAddr(sock, want string) {
 		fmt.Fprintf(a.stderr, "%s: metrics at http://%s/metrics (not %s: taken, or the supervisor of an earlier up serves them)\n",
 			programName, resp.Metrics, want)
 	}
+}
+
+func setOf(names []string) map[string]bool {
+	m := map[string]bool{}
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
 }

@@ -204,6 +204,9 @@ type DownOptions struct {
 	// Services limits down to these units and their dependants (down
 	// SERVICE...); networks and volumes are then kept.
 	Services []*Unit
+	// Timeout is how long podman rm waits for a container that is still
+	// running after its unit stopped, in seconds (0: 10).
+	Timeout int
 }
 
 // DownResult says what down left behind.
@@ -257,7 +260,11 @@ func (p *Project) DownWith(ctx context.Context, o DownOptions) (DownResult, erro
 		}
 	}
 	sort.Strings(res.Orphans)
-	if err := p.Podman.Remove(ctx, 10, names...); err != nil {
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = 10
+	}
+	if err := p.Podman.Remove(ctx, timeout, names...); err != nil {
 		errs = append(errs, err)
 	}
 	if o.Services == nil {
