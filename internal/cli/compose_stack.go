@@ -96,7 +96,11 @@ func (a *app) loadCompose(ctx context.Context, dir string) (*compose.Project, er
 		return o.project, nil
 	}
 	if len(o.files) == 0 {
-		isCompose, err := composeFolder(dir)
+		var envFiles []string
+		for _, f := range o.envFiles {
+			envFiles = append(envFiles, absUnder(dir, f))
+		}
+		isCompose, err := composeFolder(dir, envFiles...)
 		if err != nil || !isCompose {
 			return nil, err
 		}
@@ -117,7 +121,7 @@ func (a *app) loadCompose(ctx context.Context, dir string) (*compose.Project, er
 // composeFolder reports whether dir is a compose project: no quadlet files,
 // and a compose file there or in a parent folder, or COMPOSE_FILE (from the
 // environment or dir/.env), as docker compose finds them.
-func composeFolder(dir string) (bool, error) {
+func composeFolder(dir string, envFiles ...string) (bool, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -130,7 +134,7 @@ func composeFolder(dir string) (bool, error) {
 			return false, nil
 		}
 	}
-	files, err := compose.Discover(dir, nil)
+	files, err := compose.Discover(dir, nil, envFiles...)
 	return len(files) > 0, err
 }
 

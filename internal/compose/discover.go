@@ -20,10 +20,12 @@ var (
 // .env (paths relative to the folder, separated by COMPOSE_PATH_SEPARATOR or
 // ':'); else the first compose file in the folder or the nearest parent
 // folder that has one, with its override file. env is the process
-// environment (nil: os.Environ()). It returns nil when there is none.
-func Discover(dir string, env []string) ([]string, error) {
+// environment (nil: os.Environ()); envFiles, when given (--env-file),
+// replace the folder's .env, as they do for docker compose. It returns nil
+// when there is none.
+func Discover(dir string, env []string, envFiles ...string) ([]string, error) {
 	vars := envMap(env)
-	dot, err := dotEnv(dir, vars)
+	dot, err := dotEnv(dir, vars, envFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -65,10 +67,13 @@ func Discover(dir string, env []string) ([]string, error) {
 	}
 }
 
-// DotEnv reads the variables of dir/.env (none when it does not exist), for
+// dotEnv reads the variables of dir/.env (or of envFiles) (none when it does not exist), for
 // settings docker compose takes from it: COMPOSE_FILE, COMPOSE_PROJECT_NAME,
 // COMPOSE_PROFILES.
-func dotEnv(dir string, vars map[string]string) (map[string]string, error) {
+func dotEnv(dir string, vars map[string]string, envFiles []string) (map[string]string, error) {
+	if len(envFiles) > 0 {
+		return dotenv.GetEnvFromFile(vars, envFiles)
+	}
 	path := filepath.Join(dir, ".env")
 	if st, err := os.Stat(path); err != nil || st.IsDir() {
 		return map[string]string{}, nil

@@ -30,7 +30,12 @@ func TestDiscover(t *testing.T) {
 		"sub/deeper/keep":       "",
 		"env/.env":              "COMPOSE_FILE=one.yaml:two.yaml\n",
 		"sep/.env":              "COMPOSE_FILE=one.yaml;/abs/two.yaml\nCOMPOSE_PATH_SEPARATOR=;\n",
+		"custom.env":            "COMPOSE_FILE=four.yaml\n",
 	})
+	// --env-file replaces .env
+	if got, _ := Discover(dir, []string{}, dir+"/custom.env"); !slices.Equal(got, []string{dir + "/four.yaml"}) {
+		t.Errorf("Discover with --env-file = %q", got)
+	}
 	for _, c := range []struct {
 		dir  string
 		env  []string

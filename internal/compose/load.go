@@ -46,7 +46,7 @@ func Load(ctx context.Context, o LoadOptions) (*Project, error) {
 		env = os.Environ()
 	}
 	if len(o.Files) == 0 && o.WorkingDir != "" {
-		files, err := Discover(o.WorkingDir, env)
+		files, err := Discover(o.WorkingDir, env, o.EnvFiles...)
 		if err != nil {
 			return nil, loadError(o, nil, err)
 		}
