@@ -47,16 +47,12 @@ func (a *app) runConfig(ctx context.Context, o configOptions) error {
 	if err != nil {
 		return err
 	}
-	if len(a.compose.files) == 0 {
-		if ok, err := composeFolder(dir); err != nil {
-			return err
-		} else if !ok {
-			return errors.New("no compose file here (config shows a compose project; for quadlet files use berth compile)")
-		}
-	}
 	cp, err := a.loadCompose(ctx, dir)
 	if err != nil {
 		return err
+	}
+	if cp == nil {
+		return errors.New("no compose file here (config shows a compose project; for quadlet files use berth compile)")
 	}
 	if o.quiet {
 		_, rep, err := compose.ToUnits(cp, compose.Options{Target: a.global.target})
