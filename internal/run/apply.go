@@ -103,7 +103,7 @@ func (e *Executor) runStep(ctx context.Context, s *Step) (*Started, error) {
 		e.progress(u, "stopped")
 		return nil, err
 	case ActChange, ActRestart:
-		e.progress(u, "recreating")
+		e.progress(u, "recreating"+s.why())
 		_ = e.Stop(ctx, u, 0)
 	case ActRemove:
 		e.progress(u, "removing (no longer in the stack)")

@@ -102,6 +102,17 @@ func (s *Step) String() string {
 	return line
 }
 
+// why is the step's reason as the plan prints it, " (...)", or "".
+func (s *Step) why() string {
+	switch {
+	case len(s.Changed) > 0:
+		return " (" + strings.Join(s.Changed, ", ") + ")"
+	case s.Because != "":
+		return " (" + s.Because + " restarts)"
+	}
+	return ""
+}
+
 // Summary is the plan in one line: "plan: 1 to add, 2 to change, ...".
 func (p *Plan) Summary() string {
 	n := map[Action]int{}
