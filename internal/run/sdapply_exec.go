@@ -94,6 +94,11 @@ func (a *sdApply) step(ctx context.Context, s *Step) error {
 	}
 	t0 := time.Now()
 	mgr := a.o.Install.Manager
+	if d := a.o.Install.Timeout; d > 0 { // install --timeout: how long one unit may take
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
 	var err error
 	switch s.Action {
 	case ActAdd, ActStart:
