@@ -241,10 +241,10 @@ func (a *sdApply) ready(ctx context.Context, name string) (bool, error) {
 		return false, nil
 	}
 	switch c.Health {
-	case "healthy", "":
+	case "healthy":
 		return true, nil
 	case "unhealthy":
 		return false, fmt.Errorf("%s: container %s is unhealthy", name, u.Resource)
 	}
-	return false, nil
+	return false, nil // starting, or no result yet
 }
