@@ -49,7 +49,7 @@ func convertBuild(c *ctx) {
 	if c.info.ResourceName == "" {
 		c.errorf("ImageTag", "missing-key", "no ImageTag key specified")
 	}
-	cmd := c.podmanCmd()
+	cmd := c.podmanCmdCap(32)
 	cmd.add("build")
 	c.runKeys(cmd)
 	if c.failed() {

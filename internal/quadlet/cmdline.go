@@ -14,10 +14,15 @@ type cmdline struct {
 }
 
 // podmanCmd starts a command with the podman binary, the
-// ContainersConfModule= and GlobalArgs= of the unit's group.
-func (c *ctx) podmanCmd() *cmdline {
-	// Room for a typical podman run line, which would otherwise grow 5 times.
-	cmd := &cmdline{c: c, args: make([]string, 1, 24)}
+// ContainersConfModule= and GlobalArgs= of the unit's group, with room for
+// a short command (stop, rm, start: under 12 words).
+func (c *ctx) podmanCmd() *cmdline { return c.podmanCmdCap(12) }
+
+// podmanCmdCap is podmanCmd with room for n words: a podman run line of a
+// real unit has 20 to 40, and growing it copies it each time (the
+// generator's allocations are most of its page faults).
+func (c *ctx) podmanCmdCap(n int) *cmdline {
+	cmd := &cmdline{c: c, args: make([]string, 1, n)}
 	cmd.args[0] = c.opts.podman()
 	for _, m := range c.all("ContainersConfModule") {
 		cmd.add("--module=" + m)

@@ -158,7 +158,7 @@ func convertContainer(c *ctx) {
 		c.diags.Errorf(c.svc.LastLine("Service", "Type").Pos, "invalid-value", "invalid service Type '%s'", t)
 		return
 	}
-	run := c.podmanCmd()
+	run := c.podmanCmdCap(48)
 	c.runKeys(run)
 	if c.failed() {
 		return

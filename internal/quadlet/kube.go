@@ -76,7 +76,7 @@ func convertKube(c *ctx) {
 		c.svc.Set("Service", "SyslogIdentifier", "%N")
 	}
 
-	play := c.podmanCmd()
+	play := c.podmanCmdCap(32)
 	c.kubeVerb(play, "play")
 	play.add("--replace", "--service-container=true")
 	c.runKeys(play)

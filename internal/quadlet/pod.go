@@ -78,7 +78,7 @@ func convertPod(c *ctx) {
 	rm.add("pod", "rm", "--ignore", "--force", name)
 	c.exec("ExecStopPost", rm)
 
-	create := c.podmanCmd()
+	create := c.podmanCmdCap(32)
 	create.add("pod", "create", "--infra-conmon-pidfile=%t/%N.pid", "--replace")
 	c.runKeys(create)
 	c.exec("ExecStartPre", create)

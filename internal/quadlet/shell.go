@@ -45,7 +45,7 @@ func shellJoin(words []string) string {
 // RemainAfterExit=yes, that runs `podman <noun> create` with the unit's keys
 // unless the resource exists (execCreate), and records the resource name.
 func (c *ctx) convertCreate(noun, name string) {
-	create := c.podmanCmd()
+	create := c.podmanCmdCap(24)
 	create.add(noun, "create")
 	if c.has(createIgnore) {
 		create.add("--ignore")
