@@ -1,0 +1,49 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Issue 11 item 4 without systemd: the podman < 4.7 health wait runs the
+// checks itself here (no podman timer), every HealthInterval=. The slow
+// starter (ready after 2 s, HealthRetries=3, HealthOnFailure=kill) becomes
+// healthy; the never-healthy one fails when podman kills it, not at
+// TimeoutStartSec.
+func TestStackHealthWaitOldPodman(t *testing.T) {
+	s := newStack(t, healthStack)
+	out, err := s.berthCmd("up", "-d", "--metrics-addr", "off", "slow")
+	t.Logf("up -d slow:\n%s", out)
+	if err != nil {
+		t.Fatalf("the slow starter did not start: %v", err)
+	}
+	var rows []struct {
+		Service  string
+		State    string
+		Health   string
+		Restarts int
+	}
+	if err := json.Unmarshal([]byte(s.must("ps", "--json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Service == "slow" && (r.State != "active" || r.Health != "healthy" || r.Restarts != 0) {
+			t.Errorf("slow: %+v", r)
+		}
+	}
+	t0 := time.Now()
+	out, err = s.berthCmd("up", "-d", "--metrics-addr", "off", "sick")
+	took := time.Since(t0)
+	t.Logf("up -d sick failed after %.1fs:\n%s", took.Seconds(), out)
+	if err == nil {
+		t.Fatal("the never-healthy container started")
+	}
+	if !strings.Contains(out, "before it was healthy") || strings.Contains(out, "TimeoutStartSec") {
+		t.Errorf("sick did not fail as its container was killed")
+	}
+	s.must("down")
+}
