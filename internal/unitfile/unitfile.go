@@ -458,25 +458,31 @@ func (f *File) Clone() *File {
 	for _, s := range f.Sections {
 		n += len(s.Lines) + len(s.head)
 	}
-	block := make([]*Line, n)
-	take := func(ls []*Line) []*Line {
-		if ls == nil {
+	// Each section's lines get room for cloneRoom more: a clone is usually
+	// added to (a compiled service gets a dozen lines), and growing a list
+	// one append at a time copies it several times.
+	block := make([]*Line, n+cloneRoom*len(f.Sections))
+	take := func(ls []*Line, room int) []*Line {
+		if ls == nil && room == 0 {
 			return nil
 		}
-		out := block[:len(ls):len(ls)]
-		block = block[len(ls):]
+		out := block[: len(ls) : len(ls)+room]
+		block = block[len(ls)+room:]
 		copy(out, ls)
 		return out
 	}
-	c := &File{Path: f.Path, trailNL: f.trailNL, synth: f.synth, tail: take(f.tail)}
+	c := &File{Path: f.Path, trailNL: f.trailNL, synth: f.synth, tail: take(f.tail, 0)}
 	c.Sections = make([]*Section, len(f.Sections))
 	sections := make([]Section, len(f.Sections))
 	for i, s := range f.Sections {
-		sections[i] = Section{Name: s.Name, Pos: s.Pos, raw: s.raw, head: take(s.head), Lines: take(s.Lines)}
+		sections[i] = Section{Name: s.Name, Pos: s.Pos, raw: s.raw, head: take(s.head, 0), Lines: take(s.Lines, cloneRoom)}
 		c.Sections[i] = &sections[i]
 	}
 	return c
 }
+
+// cloneRoom is how many lines Clone leaves room for in each section.
+const cloneRoom = 8
 
 // Prepend inserts l at the start of the (first) named section, creating the
 // section at the end of the file if needed.
