@@ -28,7 +28,8 @@ import (
 func (a *app) runCommands() []*cobra.Command {
 	cmds := []*cobra.Command{a.newUpCmd(), a.newDownCmd(), a.newPsCmd(), a.newLogsCmd(), a.newStartCmd(),
 		a.newStopCmd(), a.newRestartCmd(), a.newExecCmd(), a.newShellCmd(), a.newBuildCmd(), a.newRunCmd(), a.newConfigCmd(),
-		a.newPortCmd(), a.newKillCmd(), a.newWaitCmd(), a.newImagesCmd()}
+		a.newPortCmd(), a.newKillCmd(), a.newWaitCmd(), a.newImagesCmd(),
+		a.newTopCmd(), a.newPauseCmd("pause"), a.newPauseCmd("unpause"), a.newCpCmd(), a.newEventsCmd()}
 	for _, c := range cmds {
 		a.addComposeFlags(c)
 	}

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/run"
+)
+
+func (a *app) newTopCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "top [SERVICE...]",
+		Short: "Show the processes of services' running containers",
+		RunE:  func(c *cobra.Command, args []string) error { return a.runTop(args) },
+	}
+}
+
+func (a *app) runTop(args []string) error {
+	ctx, cancel := stopSignals()
+	defer cancel()
+	p, units, err := a.openServices(ctx, args)
+	if err != nil {
+		return err
+	}
+	running, err := runningContainers(ctx, p, units)
+	if err != nil {
+		return err
+	}
+	for _, u := range running {
+		out, err := p.Podman.Output(ctx, "top", u.Resource)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s\n%s\n", u.Resource, out)
+	}
+	return nil
+}
+
+// runningContainers are the container units among units (all when none)
+// whose container runs now, read with one podman call.
+func runningContainers(ctx context.Context, p *run.Project, units []*run.Unit) ([]*run.Unit, error) {
+	if len(units) == 0 {
+		units = p.Stack.Units
+	}
+	var names []string
+	for _, u := range units {
+		if u.Kind == run.KindContainer && u.Resource != "" {
+			names = append(names, u.Resource)
+		}
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	states, err := p.Podman.InspectMany(ctx, names...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*run.Unit
+	for _, u := range units {
+		if c := states[u.Resource]; u.Kind == run.KindContainer && c != nil && c.Running {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
