@@ -4,7 +4,9 @@ package e2e
 
 import (
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -185,5 +187,48 @@ func TestComposeScale(t *testing.T) {
 	s.must("down")
 	if c := s.containers(); len(c) != 0 {
 		t.Errorf("containers after down: %q", c)
+	}
+}
+
+// top, pause/unpause, cp, images, wait, ps --format, logs --no-log-prefix.
+const composeMoreVerbsYAML = `
+name: {P}
+services:
+  web:
+    image: localhost/berth-test/web:latest
+  job:
+    image: localhost/berth-test/client:latest
+    command: ["-wait", "http://web:8080/healthz", "-timeout", "20s"]
+`
+
+func TestComposeMoreVerbs(t *testing.T) {
+	s := newCompose(t, map[string]string{"compose.yaml": composeMoreVerbsYAML})
+	s.must("up", "-d")
+	if out := s.must("wait", "job"); strings.TrimSpace(out) != "job 0" {
+		t.Errorf("wait job: %q", out)
+	}
+	if out := s.must("logs", "--no-log-prefix", "job"); strings.TrimSpace(out) != "ok" {
+		t.Errorf("logs --no-log-prefix job: %q", out)
+	}
+	if out := s.must("ps", "--format", "{{.Name}} {{.State}}"); !strings.Contains(out, s.project+"-web-1 active") {
+		t.Errorf("ps --format: %q", out)
+	}
+	if out := s.must("top", "web"); !strings.Contains(out, "/web") {
+		t.Errorf("top web:\n%s", out)
+	}
+	s.must("pause", "web")
+	if st := strings.TrimSpace(podmanOut(t, "inspect", "--format", "{{.State.Status}}", s.project+"-web-1")); st != "paused" {
+		t.Errorf("after pause web is %s", st)
+	}
+	s.must("unpause", "web")
+	if st := strings.TrimSpace(podmanOut(t, "inspect", "--format", "{{.State.Status}}", s.project+"-web-1")); st != "running" {
+		t.Errorf("after unpause web is %s", st)
+	}
+	s.must("cp", "web:/web", "webbin")
+	if st, err := os.Stat(filepath.Join(s.dir, "webbin")); err != nil || st.Size() == 0 {
+		t.Errorf("cp web:/web: %v", err)
+	}
+	if out := s.must("images"); !strings.Contains(out, "localhost/berth-test/web:latest") {
+		t.Errorf("images:\n%s", out)
 	}
 }
