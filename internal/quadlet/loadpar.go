@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/berth-dev/berth/internal/diag"
@@ -121,6 +122,9 @@ type dropinDir struct {
 
 // dropins merges every unit's drop-ins, as mergeDropins does.
 func (l *loader) dropins(units []*Unit, workers int) diag.List {
+	if !l.mayHaveDropins() {
+		return nil // most hosts have no drop-in folder: no plan per unit
+	}
 	plans := make([]dropinPlan, len(units))
 	dirCache := map[string]dropinDir{}
 	for i, u := range units {
@@ -161,6 +165,22 @@ func (l *loader) dropins(units []*Unit, workers int) diag.List {
 		}
 	}
 	return diags
+}
+
+// mayHaveDropins reports whether any search folder lists a *.d entry, or
+// could not be listed.
+func (l *loader) mayHaveDropins() bool {
+	for _, lst := range l.listings {
+		if lst.err != nil {
+			return true
+		}
+		for n := range lst.names {
+			if strings.HasSuffix(n, ".d") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dropinPlan is what mergeDropins would read for one unit.
