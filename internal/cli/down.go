@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -57,6 +58,14 @@ func (a *app) runDown(parent context.Context, o downOptions, args []string) (err
 	ctx = observe.WithMasker(ctx, p.Podman.Mask)
 	ctx, end := observe.StartCommand(ctx, "down", p.Stack.Project)
 	defer func() { end(err) }()
+	// The lock covers stopping the supervisor, the containers and removing
+	// the state: an up running now finishes first (its supervisor started),
+	// and one started now waits, then starts afresh.
+	unlock, err := p.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	stopSupervisor(p)
 	// A quadlet stack is its folder: containers of units no longer in it
 	// are removed too. A compose project may be split over files.
@@ -97,18 +106,27 @@ func downNames(units []*run.Unit, p *run.Project) []string {
 	return out
 }
 
-// stopSupervisor asks the supervisor to quit and waits until its socket is
-// gone, so that it restarts nothing while the stack goes down.
+// stopSupervisor asks the detached supervisor to quit and waits until its
+// process is gone (its claim on supervisor.pid is released), so that it
+// restarts nothing while the stack goes down and outlives nothing. One that
+// does not answer, or does not end within 5 s, gets SIGTERM, then SIGKILL.
+// A foreground up is left to end itself: down stops its containers.
 func stopSupervisor(p *run.Project) {
-	sock := p.Store.SocketPath()
-	if _, err := run.Ask(sock, "quit"); err != nil {
+	_, _ = run.Ask(p.Store.SocketPath(), "quit")
+	o, err := p.Store.Owner()
+	if err != nil || !o.Alive || o.Foreground {
 		return
 	}
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(sock); os.IsNotExist(err) {
-			return
+	for _, sig := range []syscall.Signal{0, syscall.SIGTERM, syscall.SIGKILL} {
+		if sig != 0 {
+			_ = syscall.Kill(o.PID, sig)
 		}
-		time.Sleep(50 * time.Millisecond)
+		for i := 0; i < 100; i++ {
+			if now, err := p.Store.Owner(); err != nil || !now.Alive {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 }
 

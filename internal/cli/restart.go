@@ -36,7 +36,18 @@ func (a *app) runRestart(parent context.Context, o restartOptions, args []string
 	if installed, err := a.systemdVerb(ctx, args, (*systemd.Stack).Restart, "restarted"); installed || err != nil {
 		return err
 	}
-	_, outs, err := a.stopServices(ctx, args)
+	// Stop and start are one step under the project lock: a down or up
+	// waits for the whole restart.
+	p, units, err := a.openServices(ctx, args)
+	if err != nil {
+		return err
+	}
+	unlock, err := p.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	outs, err := p.Stop(ctx, units)
 	if err != nil {
 		return err
 	}
@@ -52,5 +63,5 @@ func (a *app) runRestart(parent context.Context, o restartOptions, args []string
 			again = append(again, o.Step.Unit.Service)
 		}
 	}
-	return a.runUp(parent, upOptions{detach: true}, again)
+	return a.upWith(parent, p, upOptions{detach: true}, again)
 }

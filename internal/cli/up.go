@@ -67,14 +67,21 @@ func (a *app) newUpCmd() *cobra.Command {
 	return cmd
 }
 
-func (a *app) runUp(parent context.Context, o upOptions, args []string) (err error) {
+func (a *app) runUp(parent context.Context, o upOptions, args []string) error {
+	return a.upWith(parent, nil, o, args)
+}
+
+// upWith runs up on p, a project the caller opened and locked (restart), or
+// when p is nil on the folder's project.
+func (a *app) upWith(parent context.Context, p *run.Project, o upOptions, args []string) (err error) {
 	ctx, cancel := a.signalContext(parent)
 	defer cancel()
 	t0 := time.Now()
 	a.compose.enable = args
-	p, err := a.openProject(ctx, true)
-	if err != nil {
-		return err
+	if p == nil {
+		if p, err = a.openProject(ctx, true); err != nil {
+			return err
+		}
 	}
 	ctx = observe.WithMasker(ctx, p.Podman.Mask)
 	ctx, end := observe.StartCommand(ctx, "up", p.Stack.Project)
@@ -90,6 +97,16 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 		return err
 	}
 	p.UpFlags = o.flags
+	unlock := func() {}
+	if !o.dryRun {
+		// One lock serialises up, down, stop, restart and the supervisor's
+		// start: held until the supervisor has read the new state, so that
+		// a down waits for it and then stops it.
+		if unlock, err = p.Lock(); err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	if a.compose.project != nil && !o.dryRun {
 		if err := a.orphans(ctx, p, o.removeOrphans); err != nil {
 			return err
@@ -117,6 +134,7 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 	}
 	if owner.Alive && !o.detach { // a detached supervisor owns the stack
 		notifySupervisor(p)
+		unlock()
 		failed := a.reportOutcomes(outs)
 		end(failed)
 		end = func(error) {}
@@ -133,6 +151,7 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 		if err := a.ensureSupervisor(ctx, p, o.metricsAddr, o.statsEvery); err != nil {
 			fmt.Fprintf(a.stderr, "berth: warning: %v; containers will not be restarted\n", err)
 		}
+		unlock() // the supervisor runs: waiting must not hold up its restarts
 		if failed == nil && o.wait {
 			failed = a.waitReady(ctx, p, outs, o.waitTimeout)
 		}
@@ -148,9 +167,11 @@ func (a *app) runUp(parent context.Context, o upOptions, args []string) (err err
 		}
 		return failed
 	}
-	// The span is the start; a foreground session can last for days.
+	// The span is the start; a foreground session can last for days. Its
+	// supervisor takes the lock for each restart; Ctrl-C's stop takes it.
 	end(nil)
 	end = func(error) {}
+	unlock()
 	return a.foreground(ctx, p, o, outs)
 }
 
@@ -345,6 +366,17 @@ func (a *app) ensureSupervisor(ctx context.Context, p *run.Project, metricsAddr 
 	if _, err := run.Ask(sock, "reload"); err == nil {
 		a.checkMetricsAddr(sock, metricsAddr)
 		return nil
+	}
+	// A supervisor that holds its claim but does not answer yet (it is
+	// starting) is asked again, never doubled.
+	if o, err := p.Store.Owner(); err == nil && o.Alive && !o.Foreground {
+		for i := 0; i < 100; i++ {
+			if _, err := run.Ask(sock, "reload"); err == nil {
+				return nil
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return fmt.Errorf("%s does not answer on %s", o, sock)
 	}
 	exe, err := os.Executable()
 	if err != nil {

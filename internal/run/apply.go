@@ -89,6 +89,9 @@ func (e *Executor) runStep(ctx context.Context, s *Step) (*Started, error) {
 	}
 	switch s.Action {
 	case ActKeep:
+		if s.Wait {
+			return e.awaitHealthy(ctx, u)
+		}
 		if u.Kind == KindContainer {
 			e.progress(u, "running (unchanged)")
 		} else {

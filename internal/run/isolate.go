@@ -2,11 +2,14 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/berth-dev/berth/internal/diag"
+	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/quadlet"
 	sd "github.com/berth-dev/berth/internal/unitexec"
 )
@@ -208,4 +211,45 @@ type ConflictsError struct {
 
 func (e *ConflictsError) Error() string {
 	return strings.Join(e.Messages, "\n") + fmt.Sprintf("\nnothing of project %s was started or changed", e.Project)
+}
+
+// checkInstallNames refuses installing a stack (under systemd) whose
+// podman names a project run by `berth up` holds: its container would be
+// replaced by the installed unit's `podman run --replace`, its network or
+// volume shared and, on uninstall, removed. Units installed under systemd
+// carry no project label, so a labelled object is always an up's. Names
+// are reported at the user's files (staged copies are under staged).
+func checkInstallNames(ctx context.Context, c *podman.Client, st *Stack, staged, origin string) error {
+	if c == nil {
+		return nil
+	}
+	var msgs []string
+	for _, u := range st.Units {
+		if _, ok := nameKeys[u.Kind]; !ok || u.Resource == "" {
+			continue
+		}
+		labels, exists, err := c.Labels(ctx, string(u.Kind), u.Resource)
+		if err != nil {
+			return err
+		}
+		owner := labels[LabelProject]
+		if !exists || owner == "" {
+			continue
+		}
+		at, key := u.Source, nameKeys[u.Kind][1]
+		if u.NameKey != "" {
+			pos := u.NamePos
+			if rel, err := filepath.Rel(staged, pos.File); err == nil && !strings.HasPrefix(rel, "..") {
+				pos.File = filepath.Join(origin, rel)
+			}
+			at = pos.String() + ": " + u.NameKey + "=" + u.Resource
+		}
+		msgs = append(msgs, fmt.Sprintf("%s: %s %q belongs to project %s, which `berth up` runs: give this one another %s=, "+
+			"or take %s down first (berth down -p %s)", at, u.Kind, u.Resource, owner, key, owner, owner))
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	sort.Strings(msgs)
+	return errors.New(strings.Join(msgs, "\n") + "\nnothing was installed")
 }

@@ -3,8 +3,12 @@ package run
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/quadlet"
@@ -167,5 +171,87 @@ func TestExecutorLeavesOtherProjectsAlone(t *testing.T) {
 		if !strings.HasPrefix(c, "podman container inspect") {
 			t.Errorf("ran %s", c)
 		}
+	}
+}
+
+// A process waiting on the lock while down removes the state directory
+// takes the lock on the new lock file, so that it never runs beside the
+// next command.
+func TestLockSurvivesRemovedStateDir(t *testing.T) {
+	s := Store{Dir: filepath.Join(t.TempDir(), "proj")}
+	unlock, err := s.Lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan func())
+	go func() {
+		u, err := s.Lock()
+		if err != nil {
+			t.Error(err)
+		}
+		got <- u
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if err := os.RemoveAll(s.Dir); err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	second := <-got
+	defer second()
+	f, err := os.OpenFile(filepath.Join(s.Dir, "lock"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatalf("the waiter did not lock the new lock file: %v", err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); !errors.Is(err, syscall.EWOULDBLOCK) {
+		t.Fatalf("the lock file at the path is free (%v): two commands would run at once", err)
+	}
+}
+
+// A project's Lock is held across its own Up/Stop calls (restart).
+func TestProjectLockReentrant(t *testing.T) {
+	p := &Project{Store: Store{Dir: t.TempDir()}}
+	unlock, err := p.Lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		inner, err := p.Lock()
+		if err == nil {
+			inner()
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("a nested Lock of the same project blocked")
+	}
+	unlock()
+	unlock() // idempotent
+	if p.locked {
+		t.Fatal("still locked")
+	}
+}
+
+// install refuses names a `berth up` project holds, at the user's file.
+func TestCheckInstallNames(t *testing.T) {
+	var units []*quadlet.Unit
+	for name, text := range map[string]string{"web.container": "[Container]\nImage=x\nContainerName=web\n", "db.container": "[Container]\nImage=x\n"} {
+		f, _ := unitfile.Parse("/staged/files/"+name, []byte(text))
+		units = append(units, &quadlet.Unit{Name: name, Path: "/staged/files/" + name, File: f})
+	}
+	st, _, err := compileStack("/src", "stk", units, version.Must("4.3.1"), testHost(), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stub := &podman.Stub{}
+	stub.On("podman container inspect --format json web", 0, inspectReply("web", "upproj"))
+	stub.On("podman container inspect --format json systemd-db", 0, inspectReply("systemd-db", ""))
+	err = checkInstallNames(context.Background(), &podman.Client{Runner: stub}, st, "/staged/files", "/src")
+	want := "/src/web.container:3: ContainerName=web: container \"web\" belongs to project upproj, which `berth up` runs"
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "systemd-db") {
+		t.Fatalf("got %v, want %q only", err, want)
 	}
 }

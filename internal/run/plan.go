@@ -43,6 +43,11 @@ type ObservedUnit struct {
 	// Unit is the unit as last applied, when it can be rebuilt (for the
 	// order in which dropped units are stopped); may be nil.
 	Unit *Unit
+	// Unready is an active unit that is not ready yet: a health-gated
+	// container podman does not report healthy (an up was interrupted
+	// while it started, or it turned unhealthy). Units that wait for it
+	// wait for its health again.
+	Unready bool
 }
 
 // Step is one unit's part of a plan.
@@ -58,6 +63,9 @@ type Step struct {
 	Reason  string // free text ("not running", "no longer in the stack")
 	NoStart bool   // installed only: the stack is not started
 	Fail    string // the step cannot run (a Requisite= unit is not active)
+	// Wait: a kept unit that is not ready (ObservedUnit.Unready); the
+	// executor waits for its health before the units ordered after it.
+	Wait bool
 }
 
 // Plan is an ordered list of steps: removals first, then every step after
@@ -200,6 +208,9 @@ func planUnit(st *Stack, u *Unit, ou ObservedUnit, set map[string]bool, obs Obse
 	switch {
 	case ou.Active && len(changed) == 0:
 		step.Action = ActKeep
+		if ou.Unready {
+			step.Wait, step.Reason = true, "not healthy yet: waiting for it"
+		}
 	case ou.Active:
 		step.Action, step.Changed = ActChange, changed
 	case ou.Known && len(changed) == 0 && !ou.Failed && u.Svc.Type == "oneshot" && !u.Svc.RemainAfterExit:
@@ -439,7 +450,7 @@ func order(st *Stack, actions map[string]*Step, reverse bool) (*Plan, error) {
 			}
 			s := actions[n]
 			for d := range edges[n] {
-				if actions[d].Action != ActKeep {
+				if actions[d].Action != ActKeep || actions[d].Wait {
 					s.After = append(s.After, d)
 				}
 			}

@@ -22,6 +22,30 @@ type Project struct {
 	Store  Store
 	// UpFlags adjust what up plans (--force-recreate, --no-recreate, --no-deps).
 	UpFlags UpFlags
+
+	locked bool // this process holds the project lock (Lock)
+}
+
+// Lock takes the project's lock for a whole command: up (through the
+// supervisor's start), down (through removing the state), stop, restart
+// (stop and start as one). Up, Stop, DownWith and RemoveOrphans take it
+// themselves unless the caller holds it; unlock is idempotent.
+func (p *Project) Lock() (unlock func(), err error) {
+	if p.locked {
+		return func() {}, nil
+	}
+	release, err := p.Store.Lock()
+	if err != nil {
+		return nil, err
+	}
+	p.locked = true
+	done := false
+	return func() {
+		if !done {
+			done, p.locked = true, false
+			release()
+		}
+	}, nil
 }
 
 // Observe reads what runs now. Containers are recognised by their labels
@@ -40,6 +64,7 @@ func (p *Project) Observe(ctx context.Context) (Observed, *State, error) {
 	for name, us := range st.Units {
 		obs[name] = ObservedUnit{Known: true, Failed: us.Failed != "", Hash: us.Hash, Keys: us.Keys, Inputs: us.Inputs}
 	}
+	var gated []*Unit
 	for _, r := range rows {
 		u := p.Stack.Unit(r.Labels[LabelService])
 		if u == nil || r.State != "running" {
@@ -51,6 +76,12 @@ func (p *Project) Observe(ctx context.Context) (Observed, *State, error) {
 		}
 		o.Active, o.Hash = true, r.Labels[LabelHash]
 		obs[u.Name] = o
+		if healthGated(u) {
+			gated = append(gated, u)
+		}
+	}
+	if err := p.observeHealth(ctx, gated, obs); err != nil {
+		return nil, nil, err
 	}
 	for _, u := range p.Stack.Units {
 		us := st.Units[u.Name]
@@ -93,7 +124,7 @@ func podmanSecrets(c *podman.Client) SecretVersion {
 // Up starts units (all when none are given) in dependency order and records
 // them as wanted. It returns the plan and every outcome.
 func (p *Project) Up(ctx context.Context, want []*Unit) (*Plan, []*Outcome, error) {
-	unlock, err := p.Store.Lock()
+	unlock, err := p.Lock()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -151,7 +182,7 @@ func (p *Project) PlanUp(ctx context.Context, want []*Unit) (*Plan, *State, erro
 // Stop stops units (all when none are given) and their dependants, dependants
 // first, and marks them unwanted so the supervisor leaves them stopped.
 func (p *Project) Stop(ctx context.Context, which []*Unit) ([]*Outcome, error) {
-	unlock, err := p.Store.Lock()
+	unlock, err := p.Lock()
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +253,7 @@ type DownResult struct {
 // volumes. What it leaves of the project keeps its state.
 func (p *Project) DownWith(ctx context.Context, o DownOptions) (DownResult, error) {
 	var res DownResult
-	unlock, err := p.Store.Lock()
+	unlock, err := p.Lock()
 	if err != nil {
 		return res, err
 	}
@@ -414,7 +445,7 @@ func (p *Project) Orphans(ctx context.Context) ([]string, error) {
 
 // RemoveOrphans removes the given orphan containers and forgets their state.
 func (p *Project) RemoveOrphans(ctx context.Context, names []string) error {
-	unlock, err := p.Store.Lock()
+	unlock, err := p.Lock()
 	if err != nil {
 		return err
 	}

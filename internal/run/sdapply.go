@@ -110,6 +110,9 @@ func installLocked(ctx context.Context, o InstallOptions) (*InstallReport, error
 	if err != nil {
 		return nil, err
 	}
+	if err := checkInstallNames(ctx, o.Podman, st, filepath.Join(revs.Staging(), "files"), in.Origin); err != nil {
+		return nil, err
+	}
 	rep.Plan = plan
 	if o.DryRun {
 		return rep, nil
@@ -198,7 +201,7 @@ func loadStaged(ctx context.Context, o InstallOptions, staged string) (*Stack, e
 			u.Path = filepath.Join(dst, rel)
 		}
 	}
-	st, ds, err := CompileStack(o.Install.Origin, o.Install.Stack, units, o.Install.Host.Podman, o.UnitHost, nil)
+	st, ds, err := compileStack(o.Install.Origin, o.Install.Stack, units, o.Install.Host.Podman, o.UnitHost, nil, "")
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +291,6 @@ func compileInstalled(ctx context.Context, o InstallOptions, dir string) (*Stack
 	if diags.HasErrors() {
 		return nil, diags.Err()
 	}
-	st, _, err := CompileStack(dir, o.Install.Stack, units, o.Install.Host.Podman, o.UnitHost, nil)
+	st, _, err := compileStack(dir, o.Install.Stack, units, o.Install.Host.Podman, o.UnitHost, nil, "")
 	return st, err
 }

@@ -100,8 +100,16 @@ func LoadStack(dir, project string, target version.V, host *sd.Host) (*Stack, di
 // in it are named by their base name.
 func CompileStack(dir, project string, units []*quadlet.Unit, target version.V, host *sd.Host,
 	names map[string]string) (*Stack, diag.List, error) {
+	return compileStack(dir, project, units, target, host, names, NamePrefix(project))
+}
+
+// compileStack compiles with prefix for the names units leave unset: the
+// executor's project prefix, or "" for podman's own (an installed stack,
+// whose units podman's generator or berth's compiles).
+func compileStack(dir, project string, units []*quadlet.Unit, target version.V, host *sd.Host,
+	names map[string]string, prefix string) (*Stack, diag.List, error) {
 	res := quadlet.Compile(units, quadlet.Options{Target: target, User: host.User, Strict: true, HostFile: fileExists,
-		NamePrefix: NamePrefix(project)})
+		NamePrefix: prefix})
 	if res.Diags.HasErrors() {
 		return nil, res.Diags, nil
 	}

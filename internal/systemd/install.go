@@ -210,30 +210,6 @@ func validate(src string, o InstallOptions) ([]*quadlet.Unit, *quadlet.Result, d
 	return units, res, diags, nil
 }
 
-// checkConflicts refuses services another installed stack already provides.
-func checkConflicts(l Layout, stack string, res *quadlet.Result) error {
-	ms, _ := Manifests(l)
-	owner := map[string]string{}
-	for _, m := range ms {
-		if m.Stack == stack {
-			continue
-		}
-		for _, u := range m.Units {
-			owner[u.Service] = m.Stack
-		}
-	}
-	var clashes []string
-	for _, s := range res.Services {
-		if o, ok := owner[s.Name]; ok {
-			clashes = append(clashes, fmt.Sprintf("%s: service %s is already installed by stack %s", s.Source.Path, s.Name, o))
-		}
-	}
-	if len(clashes) > 0 {
-		return errors.New(strings.Join(clashes, "\n") + "\n(rename the unit or set ServiceName=, or `berth uninstall` the other stack)")
-	}
-	return nil
-}
-
 // startOrder lists the stack's services so that each comes after the stack
 // services it needs (Requires/Wants/BindsTo/After); templates are left out.
 func startOrder(res *quadlet.Result) []ManifestUnit {

@@ -285,3 +285,35 @@ func TestInstallSupportUnit(t *testing.T) {
 		t.Error("support unit written although the host has one")
 	}
 }
+
+// Podman's names are global too: a second stack naming a container,
+// network or volume like an installed stack's is refused before anything
+// is written, at the file:line that sets the name.
+func TestInstallConflictOnPodmanNames(t *testing.T) {
+	e := newEnv(t, System)
+	if _, err := e.install(t, Host{Podman: version.Must("4.3.1")}, false); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(filepath.Dir(e.src), "other")
+	writeTree(t, other, map[string]string{
+		"net.network":   "[Network]\nNetworkName=app-net\n",
+		"db2.container": "[Container]\nImage=x\nContainerName=systemd-db\n",
+	})
+	_, err := Install(context.Background(), InstallOptions{Source: other, Layout: e.layout, Manager: e.fake,
+		Host: Host{Podman: version.Must("4.3.1")}, Berth: e.berth})
+	if err == nil {
+		t.Fatal("installed")
+	}
+	for _, want := range []string{
+		filepath.Join(other, "net.network") + `:2: NetworkName=app-net: network "app-net" is already used by stack demo (app.network)`,
+		filepath.Join(other, "db2.container") + `:3: ContainerName=systemd-db: container "systemd-db" is already used by stack demo (db.container)`,
+		"nothing was installed",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("lacks %q:\n%v", want, err)
+		}
+	}
+	if _, err := os.Stat(e.layout.StackDir("other")); err == nil {
+		t.Error("the refused stack was written")
+	}
+}

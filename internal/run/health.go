@@ -1,0 +1,124 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	sd "github.com/berth-dev/berth/internal/unitexec"
+)
+
+// A health-gated container (Notify=healthy: `--sdnotify=healthy` from podman
+// 4.7, an ExecStartPost health wait before) is ready only when podman says
+// it is healthy. Running is not enough: an `up` killed while the container
+// started leaves it running and unchecked, and the next `up` must not start
+// its dependants before it passes its health check, whatever the state
+// file says.
+
+// healthGated reports whether a container unit is ready only when healthy.
+func healthGated(u *Unit) bool {
+	if u.Kind != KindContainer || len(u.Svc.ExecStart) == 0 {
+		return false
+	}
+	argv := u.Svc.ExecStart[0].Argv
+	hasCheck := false
+	for i := 0; i < len(argv); i++ {
+		name, val, _ := cutFlag(argv, &i)
+		switch {
+		case name == "--sdnotify" && (val == "healthy" || val == "" && i+1 < len(argv) && argv[i+1] == "healthy"):
+			return true
+		case name == "--health-cmd":
+			hasCheck = val != "none"
+		}
+	}
+	if !hasCheck {
+		return false
+	}
+	for _, c := range u.Svc.ExecStartPost {
+		if strings.Contains(strings.Join(c.Argv, " "), "health") {
+			return true
+		}
+	}
+	return false
+}
+
+// observeHealth marks running health-gated containers that podman does not
+// report healthy as not ready (one podman call for all of them).
+func (p *Project) observeHealth(ctx context.Context, gated []*Unit, obs Observed) error {
+	if len(gated) == 0 {
+		return nil
+	}
+	names := make([]string, len(gated))
+	for i, u := range gated {
+		names[i] = u.Resource
+	}
+	states, err := p.Podman.InspectMany(ctx, names...)
+	if err != nil {
+		return err
+	}
+	for _, u := range gated {
+		if c := states[u.Resource]; c == nil || c.Health != "healthy" {
+			o := obs[u.Name]
+			o.Unready = true
+			obs[u.Name] = o
+		}
+	}
+	return nil
+}
+
+// awaitHealthy waits, within TimeoutStartSec, until a running container
+// that was kept is healthy, and fails as its start's health gate would:
+// at once when the container ends, or when podman marks it unhealthy (its
+// check failed HealthRetries= times; see watchHealth). Without systemd no
+// podman timer runs the checks, so it runs them itself, every
+// HealthInterval= as podman's timer would (never faster: each failure
+// counts towards HealthRetries=), the first one at once.
+func (e *Executor) awaitHealthy(ctx context.Context, u *Unit) (*Started, error) {
+	e.progress(u, "running (unchanged), not healthy yet: waiting for its health check")
+	timeout := u.Svc.TimeoutStart
+	if timeout != sd.Infinity {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	every := healthOf(u).interval
+	if every <= 0 {
+		every = time.Second // HealthInterval=disable: nothing else runs it
+	}
+	t0 := e.Clock.Now()
+	next := t0
+	fail := func(err error) (*Started, error) {
+		e.progress(u, "failed: "+err.Error())
+		return nil, &StartError{Unit: u.Name, Phase: "health check", Err: err}
+	}
+	for {
+		c, err := e.Podman.Inspect(ctx, u.Resource)
+		switch {
+		case ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+			return fail(fmt.Errorf("not healthy within %s (TimeoutStartSec=)", timeout))
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err != nil:
+			return fail(err)
+		case c == nil || !c.Running || c.Labels[LabelProject] != u.Project:
+			return fail(errors.New("the container ended while berth waited for its health check"))
+		case c.Health == "healthy":
+			e.progress(u, fmt.Sprintf("ready (healthy after %s)", e.Clock.Now().Sub(t0).Round(time.Millisecond)))
+			return nil, nil
+		case c.Health == "unhealthy":
+			return fail(fmt.Errorf("container %s is unhealthy (its health check failed HealthRetries= times)", u.Resource))
+		}
+		if now := e.Clock.Now(); !now.Before(next) {
+			next = now.Add(every)
+			if ok, _ := e.Podman.HealthcheckRun(ctx, u.Resource); ok {
+				continue // inspect now shows healthy
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-e.Clock.After(healthPoll):
+		}
+	}
+}
