@@ -28,7 +28,7 @@ func (a *app) runCp(src, dst string) error {
 	resolve := func(arg string) (string, bool, error) {
 		svc, path, ok := strings.Cut(arg, ":")
 		if !ok || strings.Contains(svc, "/") {
-			return arg, false, nil // a host path
+			return absUnder(p.Stack.Dir, arg), false, nil // a host path, relative to -C
 		}
 		u := p.Stack.Unit(svc)
 		if u == nil || u.Kind != run.KindContainer {
