@@ -20,6 +20,7 @@ func mentionRules() []Rule {
 		{"volume-no-section", diag.Note, "a .volume without [Volume] creates a volume with every default, named systemd-NAME", checkVolumeSection},
 		{"ignored-mount-option", diag.Note, "podman drops the macOS-only bind options cached and delegated", checkIgnoredMountOptions},
 		{"slash-specifier", diag.Warning, "a / before a specifier that is already an absolute path gives a path starting with //", checkSlashSpecifier},
+		{"userns-private", diag.Warning, "UserNS=private works rootless (it is the default there) but rootful podman refuses it without a UID/GID mapping", checkUserNSPrivate},
 		{"short-name", diag.Warning, "a short image name resolves through short-name aliases or a prompt: name the registry", checkShortName},
 	}
 }
@@ -124,6 +125,27 @@ func checkShortName(s *Stack) diag.List {
 	}
 	for i := range out {
 		out[i].Code, out[i].Severity = "", unset
+	}
+	return out
+}
+
+// checkUserNSPrivate: podman 4.3.1 measured rootful: "must provide at least
+// one UID or GID mapping to configure a user namespace".
+func checkUserNSPrivate(s *Stack) diag.List {
+	var out diag.List
+	for _, e := range s.keyLines([]string{"UserNS"}, ".container", ".pod", ".kube") {
+		if !strings.EqualFold(value(e.l), "private") {
+			continue
+		}
+		mapped := false
+		for _, k := range []string{"UIDMap", "GIDMap", "SubUIDMap", "SubGIDMap"} {
+			_, ok := e.u.File.Lookup(e.u.Group(), k)
+			mapped = mapped || ok
+		}
+		if !mapped {
+			out = append(out, find(s.valuePos(e.l), "for a rootful unit add UIDMap=/GIDMap= (or use UserNS=auto); rootless, the line changes nothing",
+				"UserNS=private: rootless, the container gets a user namespace as it does anyway (container root is your user); rootful, podman refuses it without a UID or GID mapping"))
+		}
 	}
 	return out
 }
