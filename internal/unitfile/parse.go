@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"unicode"
+	"unsafe"
 
 	"github.com/berth-dev/berth/internal/diag"
 )
@@ -320,58 +321,50 @@ func (f *File) write(b *strings.Builder) {
 // dropped, comments kept, each entry as Key=Value on one line. The text is
 // built in one allocation: the generator formats every unit it writes.
 func (f *File) Format() string {
-	var b strings.Builder
-	b.Grow(f.formatSize())
-	f.WriteFormat(&b)
-	return b.String()
+	b := f.AppendFormat(make([]byte, 0, f.formatSize()))
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b)) // b is not used again
 }
 
-// Writer is what WriteFormat writes to: a strings.Builder, a bytes.Buffer,
-// a bufio.Writer.
-type Writer interface {
-	io.ByteWriter
-	io.StringWriter
-}
-
-// WriteFormat writes Format's text to w, which saves the generator a copy
-// of every unit it prints. Errors are w's to keep (bufio.Writer does).
-func (f *File) WriteFormat(w Writer) {
+// AppendFormat appends Format's text to b: the generator prints and writes
+// every unit through one reused buffer instead of a string each.
+func (f *File) AppendFormat(b []byte) []byte {
 	for i, s := range f.Sections {
 		if i > 0 {
-			_ = w.WriteByte('\n')
+			b = append(b, '\n')
 		}
-		writeComments(w, s.head)
-		_ = w.WriteByte('[')
-		_, _ = w.WriteString(s.Name)
-		_, _ = w.WriteString("]\n")
+		b = appendComments(b, s.head)
+		b = append(b, '[')
+		b = append(b, s.Name...)
+		b = append(b, "]\n"...)
 		for _, l := range s.Lines {
 			switch {
 			case l.Comment && l.Value == "":
 			case l.Comment:
-				_, _ = w.WriteString(l.Value)
-				_ = w.WriteByte('\n')
+				b = append(append(b, l.Value...), '\n')
 			default:
-				_, _ = w.WriteString(l.Key)
-				_ = w.WriteByte('=')
-				_, _ = w.WriteString(l.Value)
-				_ = w.WriteByte('\n')
+				b = append(b, l.Key...)
+				b = append(b, '=')
+				b = append(append(b, l.Value...), '\n')
 			}
 		}
 	}
-	writeComments(w, f.tail)
+	return appendComments(b, f.tail)
 }
 
 // FormatSize is an upper bound of the length of Format's text.
 func (f *File) FormatSize() int { return f.formatSize() }
 
-// writeComments writes the non-empty comment lines of ls.
-func writeComments(w Writer, ls []*Line) {
+// appendComments appends the non-empty comment lines of ls.
+func appendComments(b []byte, ls []*Line) []byte {
 	for _, l := range ls {
 		if l.Value != "" {
-			_, _ = w.WriteString(l.Value)
-			_ = w.WriteByte('\n')
+			b = append(append(b, l.Value...), '\n')
 		}
 	}
+	return b
 }
 
 // formatSize is an upper bound of the length of Format's text.
