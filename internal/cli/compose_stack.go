@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -144,10 +145,13 @@ func composeFolder(dir string, envFiles ...string) (bool, error) {
 // warnings, and compiles the units. Services keep their compose names.
 func (a *app) composeStack(ctx context.Context, cp *compose.Project, dir string, target version.V, host *sd.Host,
 	client *podman.Client) (*run.Stack, diag.List, error) {
-	units, rep, err := compose.ToUnits(cp, compose.Options{Target: target})
+	units, rep, err := compose.ToUnits(cp, compose.Options{Target: target, InlineDir: inlineDir(cp, host)})
 	if err != nil {
 		printReport(a.stderr, rep, dir)
 		return nil, nil, errSilent{fmt.Errorf("the compose project cannot run: %d setting(s) cannot be expressed", countErrors(rep))}
+	}
+	if err := compose.WriteFiles(rep.Files); err != nil {
+		return nil, nil, fmt.Errorf("writing the inline Containerfiles: %w", err)
 	}
 	a.warnLosses(rep, dir)
 	var diags diag.List
@@ -272,4 +276,10 @@ func applyScale(p *compose.Project, scale []string) error {
 		p.Services[name] = s
 	}
 	return nil
+}
+
+// inlineDir is where the run verbs keep a project's build.dockerfile_inline
+// Containerfiles: beside its state, for the .build units to read.
+func inlineDir(cp *compose.Project, host *sd.Host) string {
+	return filepath.Join(run.StateDir(cp.Name, host.User, host.RuntimeDir), "build")
 }

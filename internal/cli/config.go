@@ -55,7 +55,8 @@ func (a *app) runConfig(ctx context.Context, o configOptions) error {
 		return errors.New("no compose file here (config shows a compose project; for quadlet files use berth compile)")
 	}
 	if o.quiet {
-		_, rep, err := compose.ToUnits(cp, compose.Options{Target: a.global.target})
+		// (an inline Dockerfile is fine: up writes it out)
+		_, rep, err := compose.ToUnits(cp, compose.Options{Target: a.global.target, InlineDir: "/inline"})
 		if err != nil {
 			printReport(a.stderr, rep, dir)
 			return errSilent{err}

@@ -61,8 +61,12 @@ func (a *app) runConvert(o convertOptions) error {
 	if err != nil {
 		return err
 	}
+	inline := ""
+	if o.output != "" {
+		inline = absUnder(base, o.output) // inline Dockerfiles are written beside the units
+	}
 	units, rep, convErr := compose.ToUnits(p, compose.Options{Target: a.target(context.Background()), Pod: o.pod, PodmanQuadlet: o.podmanQuadlet,
-		KeepEnvValues: o.keepEnv})
+		KeepEnvValues: o.keepEnv, InlineDir: inline})
 	printReport(a.stderr, rep, base)
 	if err := rep.Err(o.strict); err != nil {
 		first, _, _ := strings.Cut(err.Error(), ":\n") // the settings are listed above
@@ -77,6 +81,9 @@ func (a *app) runConvert(o convertOptions) error {
 		return nil
 	}
 	dir := absUnder(base, o.output)
+	if err := compose.WriteFiles(rep.Files); err != nil {
+		return err
+	}
 	if err := compose.WriteUnits(dir, units); err != nil {
 		return err
 	}

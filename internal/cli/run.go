@@ -182,7 +182,7 @@ func (a *app) quadletUnits(p *run.Project) ([]*quadlet.Unit, error) {
 		}
 		return units, nil
 	}
-	units, _, err := compose.ToUnits(cp, compose.Options{Target: a.global.target})
+	units, _, err := compose.ToUnits(cp, compose.Options{Target: a.global.target, InlineDir: inlineDir(cp, p.Exec.Host)})
 	return units, err
 }
 

@@ -1,6 +1,8 @@
 package compose
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,10 +28,17 @@ func (v *svc) build() {
 		file = "" // compose-go's default; podman build finds Containerfile or Dockerfile itself
 	}
 	if b.DockerfileInline != "" {
-		v.fail("build.dockerfile_inline", "quadlet builds need a Containerfile on disk", "save the inline Dockerfile to a file and set build.dockerfile")
-		v.u.set("Image", tag)
-		v.buildLosses()
-		return
+		if v.opts.InlineDir == "" {
+			v.fail("build.dockerfile_inline", "quadlet builds need a Containerfile on disk", "convert with -o DIR (berth writes it there), or save it to a file and set build.dockerfile")
+			v.u.set("Image", tag)
+			v.buildLosses()
+			return
+		}
+		// Named by its content, so that a changed Dockerfile changes the
+		// .build unit and is built again.
+		sum := sha256.Sum256([]byte(b.DockerfileInline))
+		file = filepath.Join(v.opts.InlineDir, v.p.Name+"-"+v.name+"-"+hex.EncodeToString(sum[:4])+".Containerfile")
+		v.rep.Files = append(v.rep.Files, File{Path: file, Data: []byte(b.DockerfileInline)})
 	}
 	if !v.supports(quadlet.BuildKind(), "ImageTag") {
 		v.u.set("Image", tag)

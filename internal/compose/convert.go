@@ -29,6 +29,10 @@ type Options struct {
 	// as Environment= (before berth 0.x's default). Without it they become
 	// podman secrets (Secret=NAME,type=env,target=VAR).
 	KeepEnvValues bool
+	// InlineDir is where build.dockerfile_inline Containerfiles are written
+	// (Report.Files) for the .build units to read; "" makes an inline
+	// Dockerfile an error, as a unit file cannot hold it.
+	InlineDir string
 }
 
 func (o Options) target() version.V {

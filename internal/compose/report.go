@@ -76,6 +76,9 @@ type Report struct {
 	// Secrets are the podman secrets the units mount that berth creates
 	// (external secrets are not listed: they must exist already).
 	Secrets []Secret
+	// Files must be written before the units run: the Containerfiles of
+	// build.dockerfile_inline (see Options.InlineDir).
+	Files []File
 }
 
 func (r *Report) add(e Entry) { r.Entries = append(r.Entries, e) }
@@ -151,4 +154,10 @@ func (r *Report) String() string {
 		}
 	}
 	return b.String()
+}
+
+// File is a file the converted units read, with its content.
+type File struct {
+	Path string
+	Data []byte
 }

@@ -28,3 +28,16 @@ func WriteUnits(dir string, units []*quadlet.Unit) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// WriteFiles writes the files the units read (Report.Files) atomically.
+func WriteFiles(files []File) error {
+	for _, f := range files {
+		if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+			return err
+		}
+		if err := atomicfile.Write(f.Path, f.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
