@@ -276,7 +276,7 @@ func checkDuplicatePorts(s *Stack) diag.List {
 	pubs := s.publications()
 	for i, b := range pubs {
 		for _, a := range pubs[:i] {
-			if a.p.overlaps(b.p) {
+			if overlaps(a.p, b.p) {
 				out = append(out, find(s.valuePos(b.l), "publish it on another host port, e.g. PublishPort="+nextPortExample(b.p),
 					"host port %s is already published by %s (%s)", b.p.HostPorts(), a.u.Name, a.l.Pos))
 				break

@@ -48,6 +48,10 @@ func (c *ctx) checkRefusals() {
 	c.checkSpecifiers()
 	c.checkResourceName()
 	switch c.kind {
+	case &containerKind, &podKind, &kubeKind:
+		c.checkPublish()
+	}
+	switch c.kind {
 	case &containerKind:
 		c.checkVolumeOptions()
 		c.checkPodOwned()
