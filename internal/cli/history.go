@@ -51,7 +51,7 @@ func (a *app) runDiff(ctx context.Context, o *diffOptions, args []string) error 
 	if err != nil {
 		return err
 	}
-	return a.apply(ctx, in, false, applyFlags{dryRun: true}, "")
+	return a.apply(ctx, in, false, applyFlags{dryRun: true}, "", nil)
 }
 
 // installOptionsFor is what install would pass for the stack.
@@ -161,5 +161,5 @@ func (a *app) runRollback(ctx context.Context, o *rollbackOptions, args []string
 		return err
 	}
 	in.Origin = to.Source
-	return a.apply(ctx, in, false, o.apply, fmt.Sprintf("rollback to revision %d", to.N))
+	return a.apply(ctx, in, false, o.apply, fmt.Sprintf("rollback to revision %d", to.N), to)
 }

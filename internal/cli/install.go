@@ -129,15 +129,15 @@ func (a *app) runInstall(ctx context.Context, o *installOptions, args []string) 
 	in := systemd.InstallOptions{Source: dir, Stack: stack, Layout: layout,
 		Manager: systemd.NewSystemctl(layout.Scope), Host: host, Berth: gen, Timeout: o.timeout, Log: a.stdout,
 		Compile: a.compileInto(host, exe, layout.Scope == systemd.User)}
-	return a.apply(ctx, in, o.now, o.apply, "")
+	return a.apply(ctx, in, o.now, o.apply, "", nil)
 }
 
 // apply runs one apply of an installed (or new) stack through run's
 // planner and prints its plan, progress and outcome.
-func (a *app) apply(ctx context.Context, in systemd.InstallOptions, now bool, f applyFlags, summary string) error {
+func (a *app) apply(ctx context.Context, in systemd.InstallOptions, now bool, f applyFlags, summary string, to *run.Revision) error {
 	rep, err := run.InstallStack(ctx, run.InstallOptions{Install: in, UnitHost: sd.HostFacts(in.Layout.Scope == systemd.User),
 		Podman: a.podmanClient(), Now: now, DryRun: f.dryRun, Wait: f.wait, RollbackOnFailure: f.rollback,
-		Keep: f.keep, Summary: summary, Out: a.stdout})
+		Keep: f.keep, Summary: summary, RollbackTo: to, Out: a.stdout})
 	if rep != nil && rep.Plan != nil && f.dryRun {
 		fmt.Fprint(a.stdout, rep.Plan.String())
 		fmt.Fprintln(a.stdout, rep.Plan.Summary())

@@ -40,6 +40,9 @@ type InstallOptions struct {
 	RollbackOnFailure bool
 	Keep              int    // revisions kept; 0 means DefaultKeepRevisions
 	Summary           string // recorded with the revision ("" describes the plan)
+	// RollbackTo is the revision being applied again, for a rollback: files
+	// its units read that differ now are named (they are not rolled back).
+	RollbackTo *Revision
 	Out               io.Writer
 }
 
@@ -50,6 +53,31 @@ type InstallReport struct {
 	Notes      []string // relative paths rewritten
 	Revision   int      // the revision now installed (0 for a dry run)
 	RolledBack int      // the revision a failed apply went back to
+	Drifted    []string // for a rollback: inputs that differ from the revision's
+}
+
+// drifted lists what the stack's units read that differs from what rev's
+// units read (nil without rev).
+func drifted(st *Stack, rev *Revision) []string {
+	if rev == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, u := range st.Units {
+		ru := rev.Units[u.Name]
+		if ru == nil {
+			continue
+		}
+		for k, v := range u.Inputs {
+			if old, ok := ru.Inputs[k]; ok && old != v && !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // InstallStack applies the stack's folder (or a revision) to the installed
@@ -114,6 +142,11 @@ func installLocked(ctx context.Context, o InstallOptions) (*InstallReport, error
 		return nil, err
 	}
 	rep.Plan = plan
+	rep.Drifted = drifted(st, o.RollbackTo)
+	if len(rep.Drifted) > 0 && o.Out != nil {
+		fmt.Fprintf(o.Out, "note: %s changed since revision %d; a rollback restores quadlet files and drop-ins, not the files units read\n",
+			strings.Join(rep.Drifted, ", "), o.RollbackTo.N)
+	}
 	if o.DryRun {
 		return rep, nil
 	}
@@ -157,6 +190,7 @@ func rollbackAfter(ctx context.Context, o InstallOptions, revs Revisions, prev *
 	ro.Install.Source, ro.Install.Origin = revs.Files(prev.N), prev.Source
 	ro.RollbackOnFailure, ro.Now = false, true
 	ro.Summary = fmt.Sprintf("rollback to revision %d (revision %d failed)", prev.N, rep.Revision)
+	ro.RollbackTo = prev
 	rr, err := installLocked(ctx, ro)
 	if err != nil {
 		return fmt.Errorf("%w\nrolling back to revision %d failed too: %v", failed, prev.N, err)

@@ -27,6 +27,7 @@ type sdEnv struct {
 	layout systemd.Layout
 	fake   *systemd.Fake
 	out    bytes.Buffer
+	to     *Revision // the next install is a rollback to it
 }
 
 func newSdEnv(t *testing.T) *sdEnv {
@@ -49,7 +50,7 @@ func (e *sdEnv) install(t *testing.T, src string, now, dry bool) (*InstallReport
 	rep, err := InstallStack(context.Background(), InstallOptions{
 		Install: systemd.InstallOptions{Source: src, Origin: origin, Stack: "demo", Layout: e.layout, Manager: e.fake,
 			Host: systemd.Host{Podman: version.Must("5.4.0"), Generator: "/usr/lib/systemd/system-generators/podman-system-generator"}},
-		UnitHost: testHost(), Now: now, DryRun: dry, Out: &e.out})
+		UnitHost: testHost(), Now: now, DryRun: dry, RollbackTo: e.to, Out: &e.out})
 	return rep, e.fake.CallLog()[before:], err
 }
 
@@ -108,13 +109,18 @@ func TestInstallApplyChangeDropKeep(t *testing.T) {
 		t.Errorf("unchanged install: %s %q", rep.Plan, calls)
 	}
 
-	// Roll back to revision 1: drop comes back, change restarts.
+	// Roll back to revision 1: drop comes back, change restarts; conf.yml,
+	// which is not rolled back, is named.
+	e.to, _ = Revisions{Dir: e.layout.StateDir("demo")}.Load(1)
 	rep, calls, err = e.install(t, Revisions{Dir: e.layout.StateDir("demo")}.Files(1), false, false)
 	if err != nil {
 		t.Fatal(err, e.out.String())
 	}
 	if s := rep.Plan.String(); !strings.Contains(s, "add     drop.service") || !strings.Contains(s, "change  change.service (Environment=)") {
 		t.Errorf("rollback plan:\n%s", s)
+	}
+	if strings.Join(rep.Drifted, ",") != "conf.yml" || !strings.Contains(e.out.String(), "note: conf.yml changed since revision 1") {
+		t.Errorf("rollback: drifted %v\n%s", rep.Drifted, e.out.String())
 	}
 	if rep.Revision != 4 {
 		t.Errorf("rollback recorded as revision %d", rep.Revision)
