@@ -43,7 +43,7 @@ type InstallOptions struct {
 	// RollbackTo is the revision being applied again, for a rollback: files
 	// its units read that differ now are named (they are not rolled back).
 	RollbackTo *Revision
-	Out               io.Writer
+	Out        io.Writer
 }
 
 // InstallReport is what an apply did.
