@@ -13,7 +13,7 @@ import (
 // ones (the refusals, one text for every verb) the messages must agree too;
 // lint words the older rules its own way.
 var badInputs = []string{"bad-specifier", "invalid-name", "pod-owned", "bad-key-value", "bad-secret",
-	"bad-address", "missing-file", "bad-unit-name", "syntax", "unknown-key", "dependency-cycle", "invalid-port"}
+	"bad-address", "missing-file", "bad-unit-name", "syntax", "unknown-key", "dependency-cycle", "invalid-port", "missing-ref"}
 
 const sameText = 8 // badInputs[:sameText] must agree word for word
 

@@ -290,7 +290,7 @@ func (c *ctx) convert() (svc *Service) {
 		// Refusals do not stop the conversion, whose own problems are
 		// reported too; the unit is dropped at the end.
 		refusals := c.refusals()
-		defer func() { c.diags = append(c.diags, refusals...) }()
+		defer func() { c.diags = mergeRefusals(c.diags, refusals) }()
 		if refusals.HasErrors() {
 			defer func() { svc = nil }()
 		}

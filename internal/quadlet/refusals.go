@@ -42,8 +42,24 @@ func (c *ctx) refusals() diag.List {
 	return out
 }
 
+// mergeRefusals adds the refusals to the converter's diagnostics, leaving
+// out those the converter reported at the same line with the same code.
+func mergeRefusals(diags, refusals diag.List) diag.List {
+	have := map[string]bool{}
+	for _, d := range diags {
+		have[fmt.Sprintf("%s:%d:%s", d.Pos.File, d.Pos.Line, d.Code)] = true
+	}
+	for _, d := range refusals {
+		if !have[fmt.Sprintf("%s:%d:%s", d.Pos.File, d.Pos.Line, d.Code)] {
+			diags = append(diags, d)
+		}
+	}
+	return diags
+}
+
 func (c *ctx) checkRefusals() {
 	c.checkUnitName()
+	c.checkResourceRefs()
 	c.checkServiceValues()
 	c.checkSpecifiers()
 	c.checkResourceName()
@@ -456,4 +472,63 @@ func (c *ctx) volumeError(l *unitfile.Line, v, msg string) {
 	c.diags.Add(diag.Diagnostic{Pos: valuePos(l, 0), Severity: diag.Error, Code: CodeVolume,
 		Message: fmt.Sprintf("Volume=%s: %s; podman run refuses it", quoteCtl(v), msg),
 		Hint:    "SOURCE:DEST[:OPTIONS], options such as ro, z, Z, U, nocopy, rshared, comma-separated"})
+}
+
+// checkResourceRefs reports every quadlet a resource key names that is not
+// in the stack. The converter stops at a unit's first problem, as podman's
+// does; this names them all (duplicates of the converter's are dropped).
+func (c *ctx) checkResourceRefs() {
+	for _, l := range c.src.Entries(c.kind.Group) {
+		for _, name := range resourceRefs(l.Key, unquoteValue(l.Value)) {
+			if _, ok := c.infos[name]; !ok {
+				c.diags.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: "dangling-reference",
+					Message: fmt.Sprintf("requested Quadlet unit %s was not found", name),
+					Hint:    l.Key + "= names a quadlet that is not in the search path; add it or fix the name"})
+			}
+		}
+	}
+}
+
+// resourceRefs returns the quadlet names a key's value refers to.
+func resourceRefs(key, v string) []string {
+	var names []string
+	switch key {
+	case "Network":
+		name, _, _ := strings.Cut(v, ":")
+		names = append(names, name)
+	case "Volume":
+		if src, _, found := strings.Cut(v, ":"); found {
+			names = append(names, src)
+		}
+	case "Pod", "Image":
+		names = append(names, v)
+	case "Mount":
+		for _, opt := range strings.Split(v, ",") {
+			k, val, _ := strings.Cut(opt, "=")
+			if k == "source" || k == "src" {
+				names = append(names, val)
+			}
+		}
+	}
+	var out []string
+	for _, n := range names {
+		ext := filepath.Ext(n)
+		ok := IsQuadlet(n) && !strings.Contains(n, "%")
+		switch key {
+		case "Network":
+			ok = ok && (ext == ".network" || ext == ".container")
+		case "Volume":
+			ok = ok && ext == ".volume"
+		case "Pod":
+			ok = ok && ext == ".pod"
+		case "Image":
+			ok = ok && (ext == ".image" || ext == ".build")
+		case "Mount":
+			ok = ok && (ext == ".volume" || ext == ".image")
+		}
+		if ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }
