@@ -108,56 +108,19 @@ func InstallStack(ctx context.Context, o InstallOptions) (*InstallReport, error)
 
 // installLocked is InstallStack under the stack's lock.
 func installLocked(ctx context.Context, o InstallOptions) (*InstallReport, error) {
-	in := &o.Install
-	src := in.Source
-	revs := Revisions{Dir: in.Layout.StateDir(in.Stack)}
-	if _, err := systemd.Validate(src, *in); err != nil {
-		return nil, err
-	}
-	rep := &InstallReport{}
+	revs := Revisions{Dir: o.Install.Layout.StateDir(o.Install.Stack)}
 	_ = os.RemoveAll(revs.Staging())
 	defer os.RemoveAll(revs.Staging()) // gone by the rename when committed
-	notes, _, err := systemd.Stage(src, filepath.Join(revs.Staging(), "files"))
-	if err != nil {
-		return nil, err
+	a, latest, rep, err := planInstall(ctx, o, revs)
+	if err != nil || o.DryRun {
+		return rep, err
 	}
-	rep.Notes = notes
-	st, err := loadStaged(ctx, o, filepath.Join(revs.Staging(), "files"))
-	if err != nil {
-		return nil, err
-	}
-	latest, err := revs.Latest()
-	if err != nil {
-		return nil, err
-	}
-	old, obs, status, err := observeInstalled(ctx, o, latest)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := PlanApply(st, obs, PlanOptions{Prune: true, NoStart: !o.Now && !stackRuns(obs)})
-	if err != nil {
-		return nil, err
-	}
-	if err := checkInstallNames(ctx, o.Podman, st, filepath.Join(revs.Staging(), "files"), in.Origin); err != nil {
-		return nil, err
-	}
-	rep.Plan = plan
-	rep.Drifted = drifted(st, o.RollbackTo)
-	if len(rep.Drifted) > 0 && o.Out != nil {
-		fmt.Fprintf(o.Out, "note: %s changed since revision %d; a rollback restores quadlet files and drop-ins, not the files units read\n",
-			strings.Join(rep.Drifted, ", "), o.RollbackTo.N)
-	}
-	if o.DryRun {
-		return rep, nil
-	}
-	if len(notes) > 0 && o.Out != nil {
-		fmt.Fprintf(o.Out, "relative paths made absolute against %s in the installed copies:\n", in.Origin)
-		for _, n := range notes {
-			fmt.Fprintf(o.Out, "  %s\n", strings.TrimPrefix(n, src+"/"))
+	if len(rep.Notes) > 0 {
+		a.printf("relative paths made absolute against %s in the installed copies:", o.Install.Origin)
+		for _, n := range rep.Notes {
+			a.printf("  %s", strings.TrimPrefix(n, o.Install.Source+"/"))
 		}
 	}
-	a := &sdApply{o: o, st: st, plan: plan, before: status, old: old, staged: filepath.Join(revs.Staging(), "files"),
-		sds: &systemd.Stack{Manifest: &systemd.Manifest{Stack: in.Stack, Scope: in.Layout.Scope}, Manager: in.Manager}}
 	applyErr := a.run(ctx, rep)
 	if rep.Result == nil { // nothing installed: the old revision stands
 		return rep, applyErr
@@ -168,9 +131,9 @@ func installLocked(ctx context.Context, o InstallOptions) (*InstallReport, error
 	}
 	summary := o.Summary
 	if summary == "" {
-		summary = strings.TrimPrefix(plan.Summary(), "plan: ")
+		summary = strings.TrimPrefix(a.plan.Summary(), "plan: ")
 	}
-	if err := revs.Commit(revisionOf(st, n, summary, in.Origin, rep.Result.Manifest.Podman), o.Keep); err != nil {
+	if err := revs.Commit(revisionOf(a.st, n, summary, o.Install.Origin, rep.Result.Manifest.Podman), o.Keep); err != nil {
 		return rep, errors.Join(applyErr, fmt.Errorf("recording revision %d: %w", n, err))
 	}
 	rep.Revision = n
@@ -181,6 +144,47 @@ func installLocked(ctx context.Context, o InstallOptions) (*InstallReport, error
 		return rep, rollbackAfter(ctx, o, revs, latest, rep, applyErr)
 	}
 	return rep, applyErr
+}
+
+// planInstall validates and stages the stack, observes the installed one
+// and plans: everything an apply does before it changes anything.
+func planInstall(ctx context.Context, o InstallOptions, revs Revisions) (*sdApply, *Revision, *InstallReport, error) {
+	in := &o.Install
+	if _, err := systemd.Validate(in.Source, *in); err != nil {
+		return nil, nil, nil, err
+	}
+	staged := filepath.Join(revs.Staging(), "files")
+	notes, _, err := systemd.Stage(in.Source, staged)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := loadStaged(ctx, o, staged)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	latest, err := revs.Latest()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	old, obs, status, err := observeInstalled(ctx, o, latest)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	plan, err := PlanApply(st, obs, PlanOptions{Prune: true, NoStart: !o.Now && !stackRuns(obs)})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := checkInstallNames(ctx, o.Podman, st, staged, in.Origin); err != nil {
+		return nil, nil, nil, err
+	}
+	rep := &InstallReport{Plan: plan, Notes: notes, Drifted: drifted(st, o.RollbackTo)}
+	if len(rep.Drifted) > 0 && o.Out != nil {
+		fmt.Fprintf(o.Out, "note: %s changed since revision %d; a rollback restores quadlet files and drop-ins, not the files units read\n",
+			strings.Join(rep.Drifted, ", "), o.RollbackTo.N)
+	}
+	a := &sdApply{o: o, st: st, plan: plan, before: status, old: old, staged: staged,
+		sds: &systemd.Stack{Manifest: &systemd.Manifest{Stack: in.Stack, Scope: in.Layout.Scope}, Manager: in.Manager}}
+	return a, latest, rep, nil
 }
 
 // rollbackAfter applies the previous revision after a failed apply.

@@ -174,6 +174,9 @@ func TestSystemdApply(t *testing.T) {
 
 	// Rollback by hand, to the first revision: three comes back, one is v1.
 	out = e.berth("rollback", "--wait=90s", "apply", "1")
+	if !strings.Contains(out, "note: conf/two.txt changed since revision 1") {
+		t.Errorf("rollback does not name the bind-mounted file it does not roll back")
+	}
 	if e.env("apply-one", "MESSAGE") != "v1" || e.active("three.service") != "active" {
 		t.Errorf("rollback to 1: one MESSAGE=%q, three %s", e.env("apply-one", "MESSAGE"), e.active("three.service"))
 	}
