@@ -22,7 +22,11 @@ func (a *app) runPause(verb string, args []string) error {
 	if err != nil {
 		return err
 	}
-	running, err := runningContainers(ctx, p, units)
+	from := "running"
+	if verb == "unpause" {
+		from = "paused"
+	}
+	running, err := containersIn(ctx, p, units, from)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func (a *app) runTop(args []string) error {
 	if err != nil {
 		return err
 	}
-	running, err := runningContainers(ctx, p, units)
+	running, err := containersIn(ctx, p, units, "running")
 	if err != nil {
 		return err
 	}
@@ -38,9 +38,10 @@ func (a *app) runTop(args []string) error {
 	return nil
 }
 
-// runningContainers are the container units among units (all when none)
-// whose container runs now, read with one podman call.
-func runningContainers(ctx context.Context, p *run.Project, units []*run.Unit) ([]*run.Unit, error) {
+// containersIn are the container units among units (all when none) whose
+// container is in the given podman state (running, paused), read with one
+// podman call.
+func containersIn(ctx context.Context, p *run.Project, units []*run.Unit, status string) ([]*run.Unit, error) {
 	if len(units) == 0 {
 		units = p.Stack.Units
 	}
@@ -59,7 +60,7 @@ func runningContainers(ctx context.Context, p *run.Project, units []*run.Unit) (
 	}
 	var out []*run.Unit
 	for _, u := range units {
-		if c := states[u.Resource]; u.Kind == run.KindContainer && c != nil && c.Running {
+		if c := states[u.Resource]; u.Kind == run.KindContainer && c != nil && c.Status == status {
 			out = append(out, u)
 		}
 	}
