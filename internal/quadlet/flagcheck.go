@@ -19,13 +19,20 @@ type flagRelease struct {
 // flagFirst is the first podman release whose cmd has --flag; zero when
 // podman 4.0 had it already, or when the flag is not podman's at all
 // (which podman itself reports when the unit runs).
-func flagFirst(cmd, flag string) version.V {
-	i := sort.Search(len(flagSince), func(i int) bool {
-		r := &flagSince[i]
+func flagFirst(cmd, flag string) version.V { return findFlag(flagSince[:], cmd, flag) }
+
+// flagLast is the first podman release whose cmd no longer has --flag
+// (podman 6 dropped --network-cmd-path, for one); zero when none did.
+func flagLast(cmd, flag string) version.V { return findFlag(flagGone[:], cmd, flag) }
+
+// findFlag searches a sorted flagRelease table by halves.
+func findFlag(t []flagRelease, cmd, flag string) version.V {
+	i := sort.Search(len(t), func(i int) bool {
+		r := &t[i]
 		return r.cmd > cmd || (r.cmd == cmd && r.flag >= flag)
 	})
-	if i < len(flagSince) && flagSince[i].cmd == cmd && flagSince[i].flag == flag {
-		return flagSince[i].since
+	if i < len(t) && t[i].cmd == cmd && t[i].flag == flag {
+		return t[i].since
 	}
 	return version.V{}
 }
@@ -49,8 +56,8 @@ func podmanCommand(group string) string {
 
 // checkFlagWords warns about each GlobalArgs= and PodmanArgs= flag the
 // target podman does not have yet, naming the release that added it, like
-// the flags berth writes for keys: podman would refuse the command when the
-// unit starts.
+// the flags berth writes for keys, or no longer has, naming the release
+// that dropped it: podman would refuse the command when the unit starts.
 func (c *ctx) checkFlagWords() {
 	target := c.opts.target()
 	for _, key := range [...]string{"GlobalArgs", "PodmanArgs"} {
@@ -66,16 +73,18 @@ func (c *ctx) checkFlagWords() {
 					continue
 				}
 				name, _, _ = strings.Cut(name, "=")
-				since := flagFirst(cmd, name)
-				if since.IsZero() || target.AtLeast(since) {
-					continue
-				}
 				where := "podman --" + name
 				if cmd != "" {
 					where = "podman " + cmd + " --" + name
 				}
-				c.warnAt(l.Pos, "too-new", "%s: --%s needs podman %s or newer (%s); the target is podman %s, which refuses it when the unit starts: remove it, or target a newer podman with --podman-version",
-					key, name, since, where, target)
+				if since := flagFirst(cmd, name); !since.IsZero() && !target.AtLeast(since) {
+					c.warnAt(l.Pos, "too-new", "%s: --%s needs podman %s or newer (%s); the target is podman %s, which refuses it when the unit starts: remove it, or target a newer podman with --podman-version",
+						key, name, since, where, target)
+				}
+				if gone := flagLast(cmd, name); !gone.IsZero() && target.AtLeast(gone) {
+					c.warnAt(l.Pos, "too-new", "%s: --%s is gone from podman %s (%s); the target is podman %s, which refuses it when the unit starts: remove it",
+						key, name, gone, where, target)
+				}
 			}
 		}
 	}

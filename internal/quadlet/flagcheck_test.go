@@ -7,13 +7,22 @@ import (
 	"github.com/berth-dev/berth/internal/version"
 )
 
-// flagFirst searches flagSince by halves: it must be sorted, once each.
-func TestFlagSinceSorted(t *testing.T) {
-	for i := 1; i < len(flagSince); i++ {
-		a, b := flagSince[i-1], flagSince[i]
-		if a.cmd > b.cmd || (a.cmd == b.cmd && a.flag >= b.flag) {
-			t.Errorf("flagSince[%d] %q %q is not before %q %q: rerun scripts/podman-flag-versions.sh", i-1, a.cmd, a.flag, b.cmd, b.flag)
+// flagFirst and flagLast search their tables by halves: they must be
+// sorted, once each.
+func TestFlagTablesSorted(t *testing.T) {
+	for name, tab := range map[string][]flagRelease{"flagSince": flagSince[:], "flagGone": flagGone[:]} {
+		for i := 1; i < len(tab); i++ {
+			a, b := tab[i-1], tab[i]
+			if a.cmd > b.cmd || (a.cmd == b.cmd && a.flag >= b.flag) {
+				t.Errorf("%s[%d] %q %q is not before %q %q: rerun scripts/podman-flag-versions.sh", name, i-1, a.cmd, a.flag, b.cmd, b.flag)
+			}
 		}
+	}
+	if got := flagLast("", "network-cmd-path"); got != version.Main {
+		t.Errorf(`flagLast("", "network-cmd-path") = %v, want %v (podman 6 dropped it)`, got, version.Main)
+	}
+	if got := flagLast("run", "label"); !got.IsZero() {
+		t.Errorf(`flagLast("run", "label") = %v, want none`, got)
 	}
 }
 

@@ -46,10 +46,13 @@ var flagSince = [...]flagRelease{
 	{"build", "group-add", version.V{Major: 4, Minor: 4, Patch: 0}},
 	{"build", "hooks-dir", version.V{Major: 4, Minor: 2, Patch: 0}},
 	{"build", "identity-label", version.V{Major: 4, Minor: 1, Patch: 0}},
+	{"build", "iidfile-raw", version.V{Major: 6, Minor: 0, Patch: 0}},
 	{"build", "inherit-annotations", version.V{Major: 5, Minor: 6, Patch: 0}},
 	{"build", "inherit-labels", version.V{Major: 5, Minor: 5, Patch: 0}},
 	{"build", "layer-label", version.V{Major: 4, Minor: 7, Patch: 0}},
 	{"build", "logsplit", version.V{Major: 4, Minor: 2, Patch: 0}},
+	{"build", "metadata-file", version.V{Major: 6, Minor: 0, Patch: 0}},
+	{"build", "mount", version.V{Major: 6, Minor: 0, Patch: 0}},
 	{"build", "no-hostname", version.V{Major: 4, Minor: 8, Patch: 0}},
 	{"build", "no-hosts", version.V{Major: 4, Minor: 1, Patch: 0}},
 	{"build", "omit-history", version.V{Major: 4, Minor: 2, Patch: 0}},
@@ -59,6 +62,7 @@ var flagSince = [...]flagRelease{
 	{"build", "retry", version.V{Major: 4, Minor: 3, Patch: 0}},
 	{"build", "retry-delay", version.V{Major: 4, Minor: 3, Patch: 0}},
 	{"build", "rewrite-timestamp", version.V{Major: 5, Minor: 6, Patch: 0}},
+	{"build", "save-stages", version.V{Major: 6, Minor: 0, Patch: 0}},
 	{"build", "sbom", version.V{Major: 5, Minor: 0, Patch: 0}},
 	{"build", "sbom-image-output", version.V{Major: 5, Minor: 0, Patch: 0}},
 	{"build", "sbom-image-purl-output", version.V{Major: 5, Minor: 0, Patch: 0}},
@@ -69,6 +73,8 @@ var flagSince = [...]flagRelease{
 	{"build", "sbom-scanner-image", version.V{Major: 5, Minor: 0, Patch: 0}},
 	{"build", "skip-unused-stages", version.V{Major: 4, Minor: 3, Patch: 0}},
 	{"build", "source-date-epoch", version.V{Major: 5, Minor: 6, Patch: 0}},
+	{"build", "source-policy-file", version.V{Major: 6, Minor: 0, Patch: 0}},
+	{"build", "stage-labels", version.V{Major: 6, Minor: 0, Patch: 0}},
 	{"build", "unsetannotation", version.V{Major: 5, Minor: 6, Patch: 0}},
 	{"build", "unsetlabel", version.V{Major: 4, Minor: 8, Patch: 0}},
 	{"kube play", "annotation", version.V{Major: 4, Minor: 1, Patch: 0}},
@@ -107,7 +113,6 @@ var flagSince = [...]flagRelease{
 	{"pod create", "retry", version.V{Major: 5, Minor: 0, Patch: 0}},
 	{"pod create", "retry-delay", version.V{Major: 5, Minor: 0, Patch: 0}},
 	{"pod create", "shm-size-systemd", version.V{Major: 4, Minor: 5, Patch: 0}},
-	{"pull", "always", version.V{Major: 5, Minor: 6, Patch: 0}},
 	{"pull", "decryption-key", version.V{Major: 4, Minor: 4, Patch: 0}},
 	{"pull", "policy", version.V{Major: 5, Minor: 6, Patch: 0}},
 	{"pull", "retry", version.V{Major: 5, Minor: 0, Patch: 0}},
@@ -136,4 +141,14 @@ var flagSince = [...]flagRelease{
 	{"volume create", "gid", version.V{Major: 5, Minor: 6, Patch: 0}},
 	{"volume create", "ignore", version.V{Major: 4, Minor: 4, Patch: 0}},
 	{"volume create", "uid", version.V{Major: 5, Minor: 6, Patch: 0}},
+}
+
+// flagGone lists the flags a later podman release no longer has, with
+// that release, in the same order.
+var flagGone = [...]flagRelease{
+	{"", "db-backend", version.V{Major: 6, Minor: 0, Patch: 0}},
+	{"", "network-cmd-path", version.V{Major: 6, Minor: 0, Patch: 0}},
+	{"build", "cni-config-dir", version.V{Major: 6, Minor: 0, Patch: 0}},
+	{"build", "cni-plugin-path", version.V{Major: 6, Minor: 0, Patch: 0}},
+	{"network create", "macvlan", version.V{Major: 6, Minor: 0, Patch: 0}},
 }
