@@ -4,10 +4,12 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -112,4 +114,53 @@ func isRegexpCompile(fun ast.Expr) bool {
 	}
 	pkg, ok := sel.X.(*ast.Ident)
 	return ok && pkg.Name == "regexp" && strings.Contains(sel.Sel.Name, "Compile")
+}
+
+// maxInitAllocs bounds what berth's own packages allocate at start-up, all
+// together (29 + 4 + 2 today: quadlet's few maps, podman's and generate's
+// small tables): a key table rebuilt as code, a map or a pattern built at
+// init shows here first.
+const maxInitAllocs = 64
+
+// TestInitIsCheap runs the generator with the runtime's init trace and
+// adds up the allocations of berth's packages' initialisation.
+func TestInitIsCheap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the generator")
+	}
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if p, err := exec.LookPath("go"); err == nil {
+		gobin = p
+	}
+	bin := filepath.Join(t.TempDir(), "berth-generator")
+	if out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-version")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1", "BERTH_PODMAN_VERSION=5.8.2")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s -version: %v\n%s", bin, err, out)
+	}
+	total, lines := 0, []string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		// init PKG @T ms, C ms clock, B bytes, N allocs
+		f := strings.Fields(line)
+		if len(f) < 10 || f[0] != "init" || !strings.HasPrefix(f[1], "github.com/berth-dev/berth/") {
+			continue
+		}
+		n, err := strconv.Atoi(f[len(f)-2])
+		if err != nil {
+			t.Fatalf("cannot read %q", line)
+		}
+		total += n
+		lines = append(lines, line)
+	}
+	if len(lines) == 0 {
+		t.Fatalf("no init trace of berth's packages in:\n%s", out)
+	}
+	if total > maxInitAllocs {
+		t.Errorf("berth's packages allocate %d times at start-up (at most %d): build tables as data and compile patterns on first use\n%s",
+			total, maxInitAllocs, strings.Join(lines, "\n"))
+	}
 }
