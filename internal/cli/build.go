@@ -38,6 +38,12 @@ func (a *app) runBuild(_ buildOptions, args []string) error {
 		fmt.Fprintln(a.stderr, "nothing to build: no .build units")
 		return nil
 	}
+	return a.runBuilds(ctx, p, builds)
+}
+
+// runBuilds runs .build units one after the other and reports them; a
+// failed build's own status becomes berth's.
+func (a *app) runBuilds(ctx context.Context, p *run.Project, builds []*run.Unit) error {
 	var outs []*run.Outcome
 	for _, b := range builds {
 		st, err := p.Exec.Start(ctx, b)

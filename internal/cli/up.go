@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,6 +31,7 @@ type upOptions struct {
 	waitTimeout    time.Duration
 	flags          run.UpFlags
 	noAttach       []string
+	build          bool
 	abortOnExit    bool
 	abortOnFailure bool
 	exitCodeFrom   string
@@ -58,6 +60,7 @@ func (a *app) newUpCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&o.flags.NoRecreate, "no-recreate", false, "keep running containers even if changed")
 	cmd.Flags().BoolVar(&o.flags.NoDeps, "no-deps", false, "do not start the containers the services need")
 	cmd.Flags().BoolVar(&o.removeOrphans, "remove-orphans", false, "remove containers of the project whose service no compose file declares")
+	cmd.Flags().BoolVar(&o.build, "build", false, "build the images first (the .build units), and recreate the containers whose image changed")
 	cmd.Flags().StringArrayVar(&o.noAttach, "no-attach", nil, "do not stream the logs of `SERVICE` (foreground up)")
 	cmd.Flags().BoolVar(&o.abortOnExit, "abort-on-container-exit", false, "stop every container when one exits (not with -d)")
 	cmd.Flags().BoolVar(&o.abortOnFailure, "abort-on-container-failure", false, "stop every container when one exits with a non-zero status (not with -d)")
@@ -97,6 +100,11 @@ func (a *app) upWith(parent context.Context, p *run.Project, o upOptions, args [
 		return err
 	}
 	p.UpFlags = o.flags
+	if o.build && !o.dryRun {
+		if p.UpFlags.Recreate, err = a.rebuild(ctx, p, want); err != nil {
+			return err
+		}
+	}
 	unlock := func() {}
 	if !o.dryRun {
 		// One lock serialises up, down, stop, restart and the supervisor's
@@ -441,4 +449,38 @@ func setOf(names []string) map[string]bool {
 		m[n] = true
 	}
 	return m
+}
+
+// rebuild is up --build: it runs the .build units the services use and
+// returns the containers whose image changed, to be recreated.
+func (a *app) rebuild(ctx context.Context, p *run.Project, want []*run.Unit) (map[string]bool, error) {
+	builds := buildUnits(p.Stack, want)
+	before := map[string]string{}
+	for _, b := range builds {
+		before[b.Name] = a.imageID(ctx, p, b.Resource)
+	}
+	if err := a.runBuilds(ctx, p, builds); err != nil {
+		return nil, err
+	}
+	recreate := map[string]bool{}
+	for _, b := range builds {
+		if id := a.imageID(ctx, p, b.Resource); id == before[b.Name] {
+			continue
+		}
+		for _, u := range p.Stack.Units {
+			if u.Kind == run.KindContainer && slices.Contains(u.Svc.PullsIn(), b.Name) {
+				recreate[u.Name] = true
+			}
+		}
+	}
+	return recreate, nil
+}
+
+// imageID is the ID of an image, "" when it does not exist.
+func (a *app) imageID(ctx context.Context, p *run.Project, image string) string {
+	out, err := p.Podman.Output(ctx, "image", "inspect", "--format", "{{.Id}}", image)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }

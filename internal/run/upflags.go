@@ -7,6 +7,9 @@ type UpFlags struct {
 	ForceRecreate bool // recreate running containers even if unchanged
 	NoRecreate    bool // keep running containers even if changed
 	NoDeps        bool // start only the services asked for, not the containers they need
+	// Recreate names units to recreate even if unchanged (up --build:
+	// containers whose image was just rebuilt).
+	Recreate map[string]bool
 }
 
 // adjust applies the flags to a plan of `up` for want (nil: the stack).
@@ -26,6 +29,8 @@ func (f UpFlags) adjust(p *Plan, want []*Unit) *Plan {
 			continue
 		case f.ForceRecreate && container && s.Action == ActKeep:
 			s.Action, s.Changed, s.Reason = ActChange, []string{"--force-recreate"}, ""
+		case f.Recreate[s.Name] && container && s.Action == ActKeep:
+			s.Action, s.Changed, s.Reason = ActChange, []string{"image rebuilt"}, ""
 		case f.NoRecreate && container && (s.Action == ActChange || s.Action == ActRestart):
 			s.Action, s.Reason, s.Changed, s.Because = ActKeep, "kept (--no-recreate)", nil, ""
 		}

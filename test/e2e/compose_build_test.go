@@ -23,8 +23,9 @@ services:
       dockerfile_inline: |
         FROM localhost/berth-test/pg:15
         RUN --mount=type=secret,id=token cp /run/secrets/token /token.txt
+        COPY stamp.txt /stamp.txt
       secrets: [token]
-    entrypoint: ["cat", "/token.txt"]
+    entrypoint: ["cat", "/token.txt", "/stamp.txt"]
 secrets:
   token:
     file: ./token.txt
@@ -47,11 +48,19 @@ func TestComposeBuildInlineSecret(t *testing.T) {
 		t.Skip("needs localhost/berth-test/pg:15 (scripts/build-test-images.sh --pg): a base image with a shell")
 	}
 	s := newCompose(t, map[string]string{"compose.yaml": composeBuildYAML, "bad.yaml": composeBadBuildYAML,
-		"token.txt": "tok-build-42"})
+		"token.txt": "tok-build-42", "stamp.txt": "one\n"})
 	t.Cleanup(func() { _ = exec.Command("podman", "rmi", "-f", "localhost/"+s.project+"-app:latest").Run() })
 	out := s.must("up", "-d")
-	if logs := s.must("logs", "--no-log-prefix", "app"); strings.TrimSpace(logs) != "tok-build-42" {
+	if logs := s.must("logs", "--no-log-prefix", "app"); strings.TrimSpace(logs) != "tok-build-42one" {
 		t.Errorf("the build secret in the image: %q\nup:\n%s", logs, out)
+	}
+	// up --build builds again and runs the new image.
+	if err := os.WriteFile(filepath.Join(s.dir, "stamp.txt"), []byte("two\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = s.must("up", "-d", "--build")
+	if logs := s.must("logs", "--no-log-prefix", "app"); !strings.Contains(logs, "two") {
+		t.Errorf("after up --build: %q\nup:\n%s", logs, out)
 	}
 
 	// berth build exits with podman build's own status.
