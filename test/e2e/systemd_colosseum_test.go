@@ -290,7 +290,7 @@ func testColosseum(t *testing.T, h sdHost, userScope bool) {
 	// notification plus a health loop that holds the dependants back. sid:
 	// podman 5.8's generator, which has --sdnotify=healthy itself.
 	unit := n.mustExec("cat", c.genDir+"/colosseum-db.service")
-	wants := []string{"--sdnotify=conmon", "ExecStartPost=", "podman healthcheck run colosseum-db", "--secret colosseum-db-password,type=env,target=POSTGRES_PASSWORD"}
+	wants := []string{"--sdnotify=conmon", "ExecStartPost=", "n='colosseum-db' p=/usr/bin/podman", "container inspect --format '{{.State.Status}} {{.State.Health.Status}}'", "--secret colosseum-db-password,type=env,target=POSTGRES_PASSWORD"}
 	if h.sid() {
 		wants = []string{"--sdnotify=healthy", "--secret colosseum-db-password,type=env,target=POSTGRES_PASSWORD"}
 	}
