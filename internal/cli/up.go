@@ -58,6 +58,7 @@ func (a *app) newUpCmd() *cobra.Command {
 	cmd.Flags().DurationVar(&o.waitTimeout, "wait-timeout", 0, "give up --wait after `DURATION` (default: no limit)")
 	cmd.Flags().BoolVar(&o.flags.ForceRecreate, "force-recreate", false, "recreate containers even if unchanged")
 	cmd.Flags().BoolVar(&o.flags.NoRecreate, "no-recreate", false, "keep running containers even if changed")
+	cmd.Flags().BoolVar(&o.flags.AlwaysRecreateDeps, "always-recreate-deps", false, "also recreate the containers a recreated container depends on")
 	cmd.Flags().BoolVar(&o.flags.NoDeps, "no-deps", false, "do not start the containers the services need")
 	cmd.Flags().BoolVar(&o.removeOrphans, "remove-orphans", false, "remove containers of the project whose service no compose file declares")
 	cmd.Flags().BoolVar(&o.build, "build", false, "build the images first (the .build units), and recreate the containers whose image changed")
@@ -209,8 +210,8 @@ func (a *app) orphans(ctx context.Context, p *run.Project, remove bool) error {
 
 // check refuses flag combinations docker compose refuses too.
 func (o upOptions) check(st *run.Stack) error {
-	if o.flags.ForceRecreate && o.flags.NoRecreate {
-		return &usageError{err: errors.New("--force-recreate and --no-recreate cannot be combined")}
+	if (o.flags.ForceRecreate || o.flags.AlwaysRecreateDeps) && o.flags.NoRecreate {
+		return &usageError{err: errors.New("--force-recreate and --always-recreate-deps cannot be combined with --no-recreate")}
 	}
 	if o.detach && (o.abortOnExit || o.abortOnFailure || o.exitCodeFrom != "") {
 		return &usageError{err: errors.New("--abort-on-container-exit, --abort-on-container-failure and --exit-code-from need an attached up, not -d")}

@@ -7,6 +7,9 @@ type UpFlags struct {
 	ForceRecreate bool // recreate running containers even if unchanged
 	NoRecreate    bool // keep running containers even if changed
 	NoDeps        bool // start only the services asked for, not the containers they need
+	// AlwaysRecreateDeps recreates the containers a recreated container
+	// depends on, too.
+	AlwaysRecreateDeps bool
 	// Recreate names units to recreate even if unchanged (up --build:
 	// containers whose image was just rebuilt).
 	Recreate map[string]bool
@@ -36,6 +39,9 @@ func (f UpFlags) adjust(p *Plan, want []*Unit) *Plan {
 		}
 		steps = append(steps, s)
 	}
+	if f.AlwaysRecreateDeps {
+		recreateDeps(steps)
+	}
 	for _, s := range steps {
 		after := s.After[:0]
 		for _, a := range s.After {
@@ -47,4 +53,27 @@ func (f UpFlags) adjust(p *Plan, want []*Unit) *Plan {
 	}
 	p.Steps = steps
 	return p
+}
+
+// recreateDeps turns kept containers that a changed container requires
+// into changes, transitively.
+func recreateDeps(steps []*Step) {
+	byName := map[string]*Step{}
+	for _, s := range steps {
+		byName[s.Name] = s
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, s := range steps {
+			if s.Unit == nil || s.Action != ActChange || s.Unit.Svc == nil {
+				continue
+			}
+			for _, r := range s.Unit.Svc.Requirements() {
+				if d := byName[r]; d != nil && d.Unit != nil && d.Unit.Kind == KindContainer && d.Action == ActKeep {
+					d.Action, d.Changed, d.Reason = ActChange, []string{"--always-recreate-deps"}, ""
+					changed = true
+				}
+			}
+		}
+	}
 }

@@ -3,6 +3,8 @@ package run
 import (
 	"strings"
 	"testing"
+
+	sd "github.com/berth-dev/berth/internal/unitexec"
 )
 
 func TestUpFlagsAdjust(t *testing.T) {
@@ -34,5 +36,20 @@ func TestUpFlagsAdjust(t *testing.T) {
 	p, _ = mk()
 	if got := show(UpFlags{NoRecreate: true}.adjust(p, nil)); got != "keep net.service after ; keep db.service after ; keep web.service after db.service,net.service" {
 		t.Errorf("--no-recreate: %s", got)
+	}
+}
+
+func TestUpFlagsAlwaysRecreateDeps(t *testing.T) {
+	db := &Unit{Name: "db.service", Kind: KindContainer, Svc: &sd.Service{}}
+	web := &Unit{Name: "web.service", Kind: KindContainer, Svc: &sd.Service{Deps: sd.Deps{Requires: []string{"db.service"}}}}
+	other := &Unit{Name: "other.service", Kind: KindContainer, Svc: &sd.Service{}}
+	p := &Plan{Steps: []*Step{
+		{Name: "db.service", Unit: db, Action: ActKeep},
+		{Name: "other.service", Unit: other, Action: ActKeep},
+		{Name: "web.service", Unit: web, Action: ActChange},
+	}}
+	UpFlags{AlwaysRecreateDeps: true}.adjust(p, nil)
+	if p.Steps[0].Action != ActChange || p.Steps[1].Action != ActKeep {
+		t.Errorf("db %s, other %s; want db recreated with web, other kept", p.Steps[0].Action, p.Steps[1].Action)
 	}
 }
