@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 )
 
@@ -33,25 +34,34 @@ func NewLogger(stderr io.Writer, kmsg string, debug bool) *Logger {
 	return &Logger{Stderr: stderr, Kmsg: kmsg, Debug: debug, PID: os.Getpid()}
 }
 
-// Logf writes one message.
+// Logf writes one message. (One formatting per line: a dry run logs a
+// line per unit.)
 func (l *Logger) Logf(format string, args ...any) {
-	line := fmt.Sprintf("quadlet-generator[%d]: %s", l.PID, fmt.Sprintf(format, args...))
+	line := fmt.Appendf(l.prefix(), format, args...)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.toKmsg(line) {
+	if l.toKmsg(string(line)) {
 		return
 	}
 	if l.Stderr == nil {
 		return
 	}
 	if !l.Buffered {
-		_, _ = io.WriteString(l.Stderr, line+"\n")
+		_, _ = l.Stderr.Write(append(line, '\n'))
 		return
 	}
 	l.buf = append(append(l.buf, line...), '\n')
 	if len(l.buf) >= 32<<10 {
 		l.flushLocked()
 	}
+}
+
+// prefix is a new line holding "quadlet-generator[PID]: ", podman's.
+func (l *Logger) prefix() []byte {
+	b := make([]byte, 0, 128)
+	b = append(b, "quadlet-generator["...)
+	b = strconv.AppendInt(b, int64(l.PID), 10)
+	return append(b, "]: "...)
 }
 
 // Flush writes buffered stderr lines.
