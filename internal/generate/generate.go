@@ -85,12 +85,14 @@ func (g *run) finish() error {
 
 // logLoading reports what was read and what could not be.
 func (g *run) logLoading(units []*quadlet.Unit, diags diag.List) {
-	for _, u := range units {
-		g.log.Debugf("Loading source unit file %s", u.Path)
-	}
-	for _, u := range units {
-		for _, f := range SourceFiles(u)[1:] {
-			g.log.Debugf("Loading source drop-in file %s", f)
+	if g.log.Debug { // podman's -v and -dryrun; a boot-time run skips the walk
+		for _, u := range units {
+			g.log.Debugf("Loading source unit file %s", u.Path)
+		}
+		for _, u := range units {
+			for _, f := range SourceFiles(u)[1:] {
+				g.log.Debugf("Loading source drop-in file %s", f)
+			}
 		}
 	}
 	for _, d := range diags {
