@@ -172,6 +172,7 @@ func (a *app) composeStack(ctx context.Context, cp *compose.Project, dir string,
 	}
 	st, more, err := run.CompileStack(dir, cp.Name, units, target, host, names)
 	if st != nil {
+		st.ConfigFiles = cp.ComposeFiles
 		st.Declared = map[string]bool{}
 		for name := range cp.DisabledServices {
 			st.Declared[name] = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/podman"
 	"github.com/berth-dev/berth/internal/run"
+	sd "github.com/berth-dev/berth/internal/unitexec"
 )
 
 // lsOptions are the flags of `berth ls`.
@@ -37,8 +39,9 @@ func (a *app) newLsCmd() *cobra.Command {
 
 // lsRow is one project of `berth ls`, docker compose ls's columns.
 type lsRow struct {
-	Name   string `json:"Name"`
-	Status string `json:"Status"`
+	Name        string `json:"Name"`
+	Status      string `json:"Status"`
+	ConfigFiles string `json:"ConfigFiles"`
 }
 
 func (a *app) runLs(ctx context.Context, o lsOptions) error {
@@ -51,6 +54,17 @@ func (a *app) runLs(ctx context.Context, o lsOptions) error {
 		return fmt.Errorf("podman ps: %w", err)
 	}
 	projects := lsProjects(rows, o.all)
+	host := sd.HostFacts(os.Getuid() != 0)
+	for i, r := range projects {
+		st, err := run.Store{Dir: run.StateDir(r.Name, host.User, host.RuntimeDir)}.Load()
+		if err != nil {
+			continue
+		}
+		projects[i].ConfigFiles = strings.Join(st.ConfigFiles, ",")
+		if projects[i].ConfigFiles == "" {
+			projects[i].ConfigFiles = st.Dir
+		}
+	}
 	switch {
 	case o.quiet:
 		for _, r := range projects {
@@ -65,9 +79,9 @@ func (a *app) runLs(ctx context.Context, o lsOptions) error {
 		return &usageError{err: fmt.Errorf("--format %q: want table or json", o.format)}
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATUS")
+	fmt.Fprintln(tw, "NAME\tSTATUS\tCONFIG FILES")
 	for _, r := range projects {
-		fmt.Fprintf(tw, "%s\t%s\n", r.Name, r.Status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, r.Status, r.ConfigFiles)
 	}
 	return tw.Flush()
 }

@@ -138,6 +138,9 @@ func (p *Project) Up(ctx context.Context, want []*Unit) (*Plan, []*Outcome, erro
 	}
 	outs := p.Exec.Apply(ctx, plan)
 	st.Project, st.Dir = p.Stack.Project, p.Stack.Dir
+	if len(p.Stack.ConfigFiles) > 0 {
+		st.ConfigFiles = p.Stack.ConfigFiles
+	}
 	for _, o := range outs {
 		u := o.Step.Unit
 		us := &UnitState{Service: u.Service, Source: u.Source, Resource: u.Resource, Hash: u.Hash, Text: u.Text,

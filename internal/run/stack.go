@@ -80,6 +80,8 @@ type Stack struct {
 	// the project's, not orphans, and down removes them, as docker
 	// compose's does.
 	Declared map[string]bool
+	// ConfigFiles are a compose project's files, recorded for ls.
+	ConfigFiles []string
 	Units    []*Unit // in name order
 	byName   map[string]*Unit
 }

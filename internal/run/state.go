@@ -24,9 +24,11 @@ func StateDir(project string, user bool, runtimeDir string) string {
 
 // State is what berth remembers about a project between invocations.
 type State struct {
-	Project string                `json:"project"`
-	Dir     string                `json:"dir"`
-	Units   map[string]*UnitState `json:"units"`
+	Project string `json:"project"`
+	Dir     string `json:"dir"`
+	// ConfigFiles are the compose files of a compose project (ls shows them).
+	ConfigFiles []string              `json:"configFiles,omitempty"`
+	Units       map[string]*UnitState `json:"units"`
 }
 
 // UnitState is one unit's remembered state.
