@@ -82,8 +82,8 @@ type Stack struct {
 	Declared map[string]bool
 	// ConfigFiles are a compose project's files, recorded for ls.
 	ConfigFiles []string
-	Units    []*Unit // in name order
-	byName   map[string]*Unit
+	Units       []*Unit // in name order
+	byName      map[string]*Unit
 }
 
 // LoadStack compiles the quadlet files in dir for the target podman.
