@@ -125,8 +125,13 @@ func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, er
 	if len(diags) > 0 {
 		printDiags(a.stderr, diags, dir)
 	}
-	if len(st.Units) == 0 {
+	if len(st.Units) == 0 && cp == nil {
 		return nil, fmt.Errorf("no quadlet files in %s (and no compose file: pass -f compose.yaml)", dir)
+	}
+	if len(st.Units) == 0 {
+		// A compose file without services is valid: docker compose
+		// creates nothing and says so.
+		fmt.Fprintf(a.stderr, "%s: warning: the compose project %s has no services\n", programName, cp.Name)
 	}
 	st.LearnSecrets(client.Mask)
 	p.Stack = st
