@@ -70,6 +70,7 @@ type parsed struct {
 // (after a file that does not parse) are parsed in order.
 func (l *loader) units(workers int) ([]*Unit, diag.List) {
 	var first []string          // paths of the first file of each name
+	var regular []bool          // index in first -> the listing says a regular file
 	firstAt := map[string]int{} // name -> index in first
 	firstDir := []int{}         // index in first -> search folder
 	for i, dir := range l.dirs {
@@ -77,13 +78,14 @@ func (l *loader) units(workers int) ([]*Unit, diag.List) {
 			if _, ok := firstAt[e.Name()]; !ok && IsQuadlet(e.Name()) {
 				firstAt[e.Name()] = len(first)
 				first = append(first, filepath.Join(dir, e.Name()))
+				regular = append(regular, e.Type().IsRegular())
 				firstDir = append(firstDir, i)
 			}
 		}
 	}
 	results := make([]parsed, len(first))
 	forEach(len(first), workers, func(i int) {
-		u, ds := loadFileFast(first[i])
+		u, ds := loadFileFast(first[i], regular[i])
 		results[i] = parsed{u, ds}
 	})
 	var units []*Unit
@@ -278,7 +280,8 @@ func forEach(n, workers int, fn func(int)) {
 const minPerWorker = 16
 
 // loadFileFast is LoadFile reading the file with fewer system calls.
-func loadFileFast(path string) (*Unit, diag.List) {
+// regular says the folder listing shows a regular file (no fstat needed).
+func loadFileFast(path string, regular bool) (*Unit, diag.List) {
 	abs := path // an absolute path from filepath.Join is clean already
 	if !filepath.IsAbs(path) {
 		var err error
@@ -286,7 +289,7 @@ func loadFileFast(path string) (*Unit, diag.List) {
 			return LoadFile(path)
 		}
 	}
-	f, diags := parseFileFast(abs)
+	f, diags := parseFile(abs, regular)
 	if f == nil || diags.HasErrors() {
 		return nil, diags
 	}
@@ -295,10 +298,16 @@ func loadFileFast(path string) (*Unit, diag.List) {
 
 // parseFileFast is unitfile.ParseFile reading the file into a reused
 // buffer: a few thousand small files are read per generator run.
-func parseFileFast(path string) (*unitfile.File, diag.List) {
+func parseFileFast(path string) (*unitfile.File, diag.List) { return parseFile(path, false) }
+
+func parseFile(path string, regular bool) (*unitfile.File, diag.List) {
 	bp := readBufs.Get().(*[]byte)
 	defer readBufs.Put(bp)
-	data, diags := unitfile.ReadFileInto(path, (*bp)[:0])
+	read := unitfile.ReadFileInto
+	if regular {
+		read = unitfile.ReadRegularInto
+	}
+	data, diags := read(path, (*bp)[:0])
 	if diags != nil {
 		return nil, diags
 	}

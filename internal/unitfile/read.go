@@ -25,7 +25,16 @@ func ReadFile(path string) ([]byte, diag.List) { return ReadFileInto(path, nil) 
 
 // ReadFileInto is ReadFile appending the contents to buf, which callers
 // reading many files reuse.
-func ReadFileInto(path string, buf []byte) ([]byte, diag.List) {
+func ReadFileInto(path string, buf []byte) ([]byte, diag.List) { return readInto(path, buf, false) }
+
+// ReadRegularInto is ReadFileInto for a path its folder's listing shows as
+// a regular file (os.DirEntry.Type, from getdents): it saves the fstat(2).
+// Should the file have been replaced by something else since, the read
+// fails (a folder: EISDIR, a pipe: nothing to read without blocking) and
+// is reported as unreadable.
+func ReadRegularInto(path string, buf []byte) ([]byte, diag.List) { return readInto(path, buf, true) }
+
+func readInto(path string, buf []byte, regular bool) ([]byte, diag.List) {
 	fd, err := openNonblock(path)
 	if err != nil {
 		var st syscall.Stat_t
@@ -35,18 +44,22 @@ func ReadFileInto(path string, buf []byte) ([]byte, diag.List) {
 		return nil, unreadable(path, "cannot read file: "+errnoText(err))
 	}
 	defer syscall.Close(fd)
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil {
-		return nil, unreadable(path, "cannot read file: "+errnoText(err))
-	}
-	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
-		return nil, notRegular(path, st.Mode)
-	}
-	if st.Size > MaxFileSize {
-		return nil, tooLarge(path)
+	size := int64(-1)
+	if !regular {
+		var st syscall.Stat_t
+		if err := syscall.Fstat(fd, &st); err != nil {
+			return nil, unreadable(path, "cannot read file: "+errnoText(err))
+		}
+		if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+			return nil, notRegular(path, st.Mode)
+		}
+		if st.Size > MaxFileSize {
+			return nil, tooLarge(path)
+		}
+		size = st.Size
 	}
 	start := len(buf)
-	if want := start + int(st.Size) + 1; cap(buf) < want {
+	if want := start + int(size) + 1; size >= 0 && cap(buf) < want {
 		// Room for the whole file and one byte more: a read that returns
 		// less than asked reached the end (a regular file's reads are
 		// short only there), which saves the read that would return 0.
@@ -65,6 +78,14 @@ func ReadFileInto(path string, buf []byte) ([]byte, diag.List) {
 			return nil, unreadable(path, "cannot read file: "+errnoText(err))
 		}
 		if n == 0 {
+			if regular && len(buf) == start {
+				// Nothing at all: an empty file, or a pipe that took the
+				// listed file's place. Only now is fstat worth it.
+				var st syscall.Stat_t
+				if syscall.Fstat(fd, &st) == nil && st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+					return nil, notRegular(path, st.Mode)
+				}
+			}
 			return buf, nil
 		}
 		buf = buf[:len(buf)+n]

@@ -69,3 +69,26 @@ func TestLineTooLong(t *testing.T) {
 		}
 	}
 }
+
+// ReadRegularInto trusts the folder listing; a path that is something
+// else by the time it is read fails without blocking.
+func TestReadRegularIntoRace(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "x.container")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no mkfifo:", err)
+	}
+	if _, diags := ReadRegularInto(fifo, nil); len(diags) == 0 {
+		t.Error("a pipe read as a regular file")
+	}
+	if _, diags := ReadRegularInto(dir, nil); len(diags) == 0 {
+		t.Error("a folder read as a regular file")
+	}
+	f := filepath.Join(dir, "a.container")
+	if err := os.WriteFile(f, []byte("[Container]\nImage=x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if data, diags := ReadRegularInto(f, make([]byte, 0, 4)); len(diags) != 0 || string(data) != "[Container]\nImage=x\n" {
+		t.Errorf("got %q, %v", data, diags)
+	}
+}
