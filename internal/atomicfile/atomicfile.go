@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -25,7 +26,7 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create the folder of %s: %w", path, err)
 	}
-	tmp, err := writeTempRaw(dir, File{Name: filepath.Base(path), Data: data, Perm: perm}, os.Getpid(), 0, true)
+	tmp, err := writeTempRaw(dir, File{Name: filepath.Base(path), Data: data, Perm: perm}, os.Getpid(), 0, true, -1)
 	if err == nil {
 		err = renameRaw(tmp, path)
 	}
@@ -71,8 +72,12 @@ func WriteAll(dir string, files []File, b Batch) (errs []error) {
 	errs = make([]error, len(files))
 	tmps := make([]string, len(files))
 	pid := os.Getpid()
+	umask := -1
+	if len(files) >= 8 { // reading it costs three system calls, fchmod one per file
+		umask = currentUmask()
+	}
 	Parallel(len(files), b.Workers, func(i int) {
-		tmps[i], errs[i] = writeTempRaw(dir, files[i], pid, i, false)
+		tmps[i], errs[i] = writeTempRaw(dir, files[i], pid, i, false, umask)
 	})
 	if !b.Volatile {
 		if err := syncFS(dir); err != nil {
@@ -98,11 +103,16 @@ func WriteAll(dir string, files []File, b Batch) (errs []error) {
 // writeTempRaw writes f to a new temporary file in dir, named after the
 // process and the file's place in the batch (unique within a run; a name
 // left by an earlier, killed run, or taken by a concurrent Write, is
-// skipped), flushing it to disk with sync.
-func writeTempRaw(dir string, f File, pid, i int, sync bool) (string, error) {
+// skipped), flushing it to disk with sync. umask is the process's (-1:
+// unknown).
+func writeTempRaw(dir string, f File, pid, i int, sync bool, umask int) (string, error) {
 	for try := 0; ; try++ {
 		tmp := filepath.Join(dir, fmt.Sprintf(".%s.berth-%d-%d-%d.tmp", f.Name, pid, i, try))
-		fd, err := unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o600)
+		mode, chmod := uint32(0o600), true
+		if umask >= 0 && f.Perm.Perm()&^os.FileMode(umask) == f.Perm.Perm() {
+			mode, chmod = uint32(f.Perm.Perm()), false // the umask keeps every bit
+		}
+		fd, err := unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, mode)
 		if err == unix.EEXIST && try < 100 {
 			continue
 		}
@@ -113,7 +123,7 @@ func writeTempRaw(dir string, f File, pid, i int, sync bool) (string, error) {
 		if err == nil && sync {
 			err = unix.Fsync(fd)
 		}
-		if err == nil {
+		if err == nil && chmod {
 			// fchmod, not the mode of open(2): that one is cut by the umask.
 			err = unix.Fchmod(fd, uint32(f.Perm.Perm()))
 		}
@@ -125,6 +135,29 @@ func writeTempRaw(dir string, f File, pid, i int, sync bool) (string, error) {
 		}
 		return tmp, nil
 	}
+}
+
+// currentUmask is the process's umask as /proc/self/status reports it
+// (Linux 4.7+); -1 when unknown (then every file is fchmod'ed). When the
+// umask keeps a file's permission bits, open(2) gives them and the fchmod
+// is saved: one system call per unit the generator writes. It is read per
+// batch, not cached: the umask can change. (umask(2) itself cannot be read
+// without setting it, which would race with goroutines creating files.)
+func currentUmask() int {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32)
+			if err != nil {
+				return -1
+			}
+			return int(n)
+		}
+	}
+	return -1
 }
 
 func writeFull(fd int, data []byte) error {

@@ -147,3 +147,31 @@ func TestConcurrentWritesOfOnePath(t *testing.T) {
 	}
 	assertNoTemps(t, dir)
 }
+
+// A batch large enough to read the umask gets every mode right whether the
+// umask keeps the bits (no fchmod) or cuts them (fchmod).
+func TestWriteAllModesWithUmask(t *testing.T) {
+	for _, mask := range []int{0o022, 0o077} {
+		dir := t.TempDir()
+		old := unix.Umask(mask)
+		var files []File
+		for i := 0; i < 12; i++ {
+			perm := os.FileMode(0o644)
+			if i%3 == 0 {
+				perm = 0o600
+			}
+			files = append(files, File{fmt.Sprintf("u%d.service", i), []byte("x\n"), perm})
+		}
+		errs := WriteAll(dir, files, Batch{Workers: 3, Volatile: true})
+		unix.Umask(old)
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		checkFiles(t, dir, files)
+	}
+	if um := currentUmask(); um < 0 || um > 0o777 {
+		t.Errorf("currentUmask() = %o", um)
+	}
+}
