@@ -22,6 +22,7 @@ services:
       context: .
       dockerfile_inline: |
         FROM localhost/berth-test/pg:15
+        USER root
         RUN --mount=type=secret,id=token cp /run/secrets/token /token.txt
         COPY stamp.txt /stamp.txt
       secrets: [token]
