@@ -94,17 +94,8 @@ func (a *app) upWith(parent context.Context, p *run.Project, o upOptions, args [
 	if err != nil {
 		return &usageError{err: err}
 	}
-	if o.wait {
-		o.detach = true
-	}
-	if err := o.check(p.Stack); err != nil {
+	if err := a.applyUpFlags(ctx, p, &o, want); err != nil {
 		return err
-	}
-	p.UpFlags = o.flags
-	if o.build && !o.dryRun {
-		if p.UpFlags.Recreate, err = a.rebuild(ctx, p, want); err != nil {
-			return err
-		}
 	}
 	unlock := func() {}
 	if !o.dryRun {
@@ -182,6 +173,23 @@ func (a *app) upWith(parent context.Context, p *run.Project, o upOptions, args [
 	end = func(error) {}
 	unlock()
 	return a.foreground(ctx, p, o, outs)
+}
+
+// applyUpFlags checks up's docker compose flags and applies those that act
+// before planning: --wait implies -d, the recreate switches adjust the
+// plan, --build builds first.
+func (a *app) applyUpFlags(ctx context.Context, p *run.Project, o *upOptions, want []*run.Unit) (err error) {
+	if o.wait {
+		o.detach = true
+	}
+	if err := o.check(p.Stack); err != nil {
+		return err
+	}
+	p.UpFlags = o.flags
+	if o.build && !o.dryRun {
+		p.UpFlags.Recreate, err = a.rebuild(ctx, p, want)
+	}
+	return err
 }
 
 // orphans warns of the project's containers that no compose file declares,
