@@ -112,6 +112,7 @@ func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, er
 	var st *run.Stack
 	var diags diag.List
 	if cp != nil {
+		p.Exec.UnhealthyFails = true // docker compose's service_healthy semantics
 		st, diags, err = a.composeStack(ctx, cp, dir, target, host, client)
 	} else {
 		st, diags, err = run.LoadStack(dir, project, target, host)

@@ -46,6 +46,13 @@ type Executor struct {
 	// PassEnvironment= (berth's, as systemd's are PID 1's); nil passes none.
 	LookupEnv func(string) (string, bool)
 	Progress  func(service, status string)
+	// UnhealthyFails ends a start that waits for health as soon as podman
+	// marks the container unhealthy, as docker compose fails a
+	// service_healthy dependant at once. Off, the wait goes on while the
+	// container runs (podman's --sdnotify=healthy, where HealthOnFailure=
+	// acts): quadlet stacks keep systemd's and podman's semantics; compose
+	// projects turn it on.
+	UnhealthyFails bool
 	// Settle is how long a container must keep running after READY=1 to
 	// count as started; 0 means 100 ms, negative none.
 	Settle time.Duration
@@ -313,10 +320,10 @@ func (e *Executor) start(ctx context.Context, u *Unit, probe **conmonProbe) (*St
 const healthPoll = 500 * time.Millisecond
 
 // watchHealth watches a container whose start waits for it to be healthy
-// (the ExecStartPost= health gate): when podman marks it unhealthy (its
-// check failed HealthRetries times) or it ends, waiting on is pointless,
-// so the returned context is cancelled, and stop returns why — at once,
-// as docker compose fails a service_healthy dependant, not after
+// (the ExecStartPost= health gate): when it ends, or (UnhealthyFails) podman
+// marks it unhealthy (its check failed HealthRetries times), waiting on is
+// pointless, so the returned context is cancelled, and stop returns why —
+// at once, as docker compose fails a service_healthy dependant, not after
 // TimeoutStartSec.
 func (e *Executor) watchHealth(ctx context.Context, u *Unit) (context.Context, func() error) {
 	wctx, cancel := context.WithCancel(ctx)
@@ -341,7 +348,7 @@ func (e *Executor) watchHealth(ctx context.Context, u *Unit) (context.Context, f
 				why = &StartError{Unit: u.Name, Phase: "ExecStartPost", Code: c.ExitCode, Exited: true,
 					Reason: fmt.Sprintf("container %s exited (%d)", u.Resource, c.ExitCode),
 					Err:    fmt.Errorf("the container exited with status %d while waiting for it to be healthy", c.ExitCode)}
-			case c.Health == "unhealthy":
+			case c.Health == "unhealthy" && e.UnhealthyFails:
 				why = &StartError{Unit: u.Name, Phase: "ExecStartPost", Reason: "container " + u.Resource + " is unhealthy",
 					Err: fmt.Errorf("container %s is unhealthy (its health check failed HealthRetries= times)", u.Resource)}
 			default:
