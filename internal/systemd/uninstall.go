@@ -179,6 +179,11 @@ func removeNetworks(ctx context.Context, nets NetworkRemover, m *Manifest, r *Un
 		if u.Kind != "network" || u.Resource == "" {
 			continue
 		}
+		if owner := executorOwner(ctx, nets, u.Resource); owner != "" {
+			r.Errors = append(r.Errors, fmt.Errorf("network %s of %s was kept: it belongs to project %s, which `berth up` runs",
+				u.Resource, u.Source, owner))
+			continue
+		}
 		removed, err := nets.RemoveNetwork(ctx, u.Resource)
 		switch {
 		case err != nil:
@@ -187,6 +192,24 @@ func removeNetworks(ctx context.Context, nets NetworkRemover, m *Manifest, r *Un
 			r.Networks = append(r.Networks, u.Resource)
 		}
 	}
+}
+
+// executorOwner is the project of `berth up` whose label a network
+// carries ("" for none, or when nets cannot read labels): units installed
+// under systemd label nothing io.berth.project, so such a network was
+// created by up, not by this stack, and uninstall leaves it alone.
+func executorOwner(ctx context.Context, nets NetworkRemover, name string) string {
+	lr, ok := nets.(interface {
+		Labels(ctx context.Context, kind, name string) (map[string]string, bool, error)
+	})
+	if !ok {
+		return ""
+	}
+	labels, exists, err := lr.Labels(ctx, "network", name)
+	if err != nil || !exists {
+		return ""
+	}
+	return labels["io.berth.project"] // run.LabelProject (run imports this package)
 }
 
 // NetworkRemover removes podman networks; removed is false when the network

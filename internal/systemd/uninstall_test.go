@@ -325,3 +325,26 @@ func (f *fakeNetworks) RemoveNetwork(_ context.Context, name string) (bool, erro
 	f.asked = append(f.asked, name)
 	return f.removed && f.err == nil, f.err
 }
+
+// labelledNetworks are networks `berth up` project "up1" created.
+type labelledNetworks struct{ fakeNetworks }
+
+func (l *labelledNetworks) Labels(context.Context, string, string) (map[string]string, bool, error) {
+	return map[string]string{"io.berth.project": "up1"}, true, nil
+}
+
+// uninstall never removes a network a `berth up` project created.
+func TestUninstallKeepsUpProjectsNetwork(t *testing.T) {
+	e := newEnv(t, System)
+	if _, err := e.install(t, Host{Podman: version.Must("4.3.1")}, false); err != nil {
+		t.Fatal(err)
+	}
+	r := &labelledNetworks{fakeNetworks{removed: true}}
+	u, err := Uninstall(context.Background(), UninstallOptions{Stack: "demo", Layout: e.layout, Manager: e.fake, Networks: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.asked) != 0 || len(u.Errors) != 1 || !strings.Contains(u.Errors[0].Error(), "belongs to project up1") {
+		t.Errorf("asked to remove %q; errors %v", r.asked, u.Errors)
+	}
+}
