@@ -34,6 +34,9 @@ func (a *app) runCp(src, dst string) error {
 		if u == nil || u.Kind != run.KindContainer {
 			return "", false, &usageError{err: fmt.Errorf("no container service %q (services: %s)", svc, strings.Join(p.Stack.ServiceNames(), ", "))}
 		}
+		if err := p.Foreign(ctx, u); err != nil {
+			return "", false, err
+		}
 		return u.Resource + ":" + path, true, nil
 	}
 	from, inSrc, err := resolve(src)

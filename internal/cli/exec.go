@@ -39,6 +39,9 @@ func (a *app) runExec(o execOptions, service string, argv []string) error {
 	if u == nil || u.Kind != run.KindContainer {
 		return &usageError{err: fmt.Errorf("no container service %q (services: %v)", service, p.Stack.ServiceNames())}
 	}
+	if err := p.Foreign(ctx, u); err != nil {
+		return err
+	}
 	code, err := p.Podman.Exec(ctx, u.Resource, isTTY(os.Stdin) && isTTY(os.Stdout), o.env, argv)
 	if err != nil {
 		return err

@@ -35,9 +35,11 @@ func (a *app) runKill(ctx context.Context, o killOptions, args []string) error {
 		units = p.Stack.Units
 	}
 	var names []string
+	byName := map[string]*run.Unit{}
 	for _, u := range units {
 		if u.Kind == run.KindContainer && u.Resource != "" {
 			names = append(names, u.Resource)
+			byName[u.Resource] = u
 		}
 	}
 	running, err := p.Podman.InspectMany(ctx, names...)
@@ -46,8 +48,8 @@ func (a *app) runKill(ctx context.Context, o killOptions, args []string) error {
 	}
 	var errs []string
 	for _, n := range names {
-		if c := running[n]; c == nil || !c.Running {
-			continue
+		if c := running[n]; c == nil || !c.Running || !run.Own(byName[n], c) {
+			continue // not running, or another project's container of that name
 		}
 		if _, err := p.Podman.Output(ctx, "kill", "--signal", o.signal, n); err != nil {
 			errs = append(errs, err.Error())

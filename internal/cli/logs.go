@@ -116,6 +116,11 @@ func (a *app) streamLogs(ctx context.Context, p *run.Project, services []string,
 			if o.whole[s] {
 				tail = -1
 			}
+			if err := p.Foreign(ctx, u); err != nil {
+				fmt.Fprintf(w, "%v\n", err)
+				w.flush()
+				return
+			}
 			_ = p.Podman.Logs(ctx, u.Resource, podman.LogOptions{Follow: o.follow, Tail: tail}, w)
 			w.flush()
 		}()

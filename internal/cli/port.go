@@ -51,5 +51,8 @@ func (a *app) containerService(ctx context.Context, service string) (*run.Projec
 	if u == nil || u.Kind != run.KindContainer {
 		return nil, nil, &usageError{err: fmt.Errorf("no container service %q (services: %s)", service, strings.Join(p.Stack.ServiceNames(), ", "))}
 	}
+	if err := p.Foreign(ctx, u); err != nil {
+		return nil, nil, err
+	}
 	return p, u, nil
 }

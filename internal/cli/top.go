@@ -60,7 +60,7 @@ func containersIn(ctx context.Context, p *run.Project, units []*run.Unit, status
 	}
 	var out []*run.Unit
 	for _, u := range units {
-		if c := states[u.Resource]; u.Kind == run.KindContainer && c != nil && c.Status == status {
+		if c := states[u.Resource]; u.Kind == run.KindContainer && c != nil && c.Status == status && run.Own(u, c) {
 			out = append(out, u)
 		}
 	}

@@ -253,3 +253,18 @@ func checkInstallNames(ctx context.Context, c *podman.Client, st *Stack, staged,
 	sort.Strings(msgs)
 	return errors.New(strings.Join(msgs, "\n") + "\nnothing was installed")
 }
+
+// Foreign returns a *NameConflict when u's container (or pod, network,
+// volume) exists and is another project's, so that verbs that act on it by
+// name (logs, exec, cp, port, kill, pause, top) leave it alone; nil when
+// it is the project's own or does not exist.
+func (p *Project) Foreign(ctx context.Context, u *Unit) error {
+	owner, foreign := p.Exec.notOurs(ctx, u)
+	if !foreign {
+		return nil
+	}
+	return &NameConflict{Unit: u, Name: u.Resource, Owner: owner}
+}
+
+// Own reports whether a container podman inspected is u's project's.
+func Own(u *Unit, c *podman.State) bool { return c != nil && c.Labels[LabelProject] == u.Project }

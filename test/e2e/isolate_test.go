@@ -127,7 +127,11 @@ func TestIsolateExplicitNamesRefused(t *testing.T) {
 	if strings.Contains(out, "starting") || strings.Contains(out, "last log lines") {
 		t.Errorf("the refused up started something or printed logs:\n%s", out)
 	}
-	for _, verb := range [][]string{{"stop"}, {"restart"}, {"down", "--volumes"}} {
+	if out, _ := b.berthCmd("logs"); strings.Contains(out, "listening") {
+		t.Errorf("logs of %s printed %s's container's logs:\n%s", b.project, a.project, out)
+	}
+	for _, verb := range [][]string{{"kill"}, {"exec", "web", "--", "/web", "-check", "http://127.0.0.1:8080/"}, {"stop"},
+		{"restart"}, {"down", "--volumes"}} {
 		out, _ := b.berthCmd(verb...)
 		if containerID(t, x) != id || labelOf(t, "network", x) != a.project {
 			t.Fatalf("berth %s of %s touched %s's objects:\n%s", verb[0], b.project, a.project, out)
