@@ -257,11 +257,12 @@ build_image() {
 
 VERIFY_TAG=berth-obsverify-$$
 verify_cleanup() {
-	podman rm -f -t 0 "$VERIFY_TAG-jaeger" "$VERIFY_TAG-otelcol" >/dev/null 2>&1 || true
+	podman rm -f -t 0 "$VERIFY_TAG-jaeger" "$VERIFY_TAG-otelcol" "$VERIFY_TAG-prometheus" >/dev/null 2>&1 || true
 }
 
-# verify: each image starts and serves (jaeger: the query API; otelcol: its
-# OTLP/HTTP receiver answers a POST with an empty export).
+# verify: each image starts and serves (prometheus: /-/ready through its own
+# wget, as the health command berth writes; jaeger: the query API; otelcol:
+# its OTLP/HTTP receiver answers a POST with an empty export).
 verify() {
 	local t0=$SECONDS i
 	trap 'verify_cleanup; cleanup' EXIT
@@ -272,6 +273,14 @@ verify() {
 		for i in $(seq 100); do
 			curl -fsS "http://127.0.0.1:$port/api/services" >/dev/null 2>&1 && break
 			[[ $i == 100 ]] && die "verify: jaeger's query API did not answer: $(podman logs --tail 20 "$VERIFY_TAG-jaeger" 2>&1)"
+			sleep 0.2
+		done
+	fi
+	if [[ " ${WANT[*]} " == *" prometheus "* ]]; then
+		podman run -d --name "$VERIFY_TAG-prometheus" --tmpfs /prometheus:mode=1777 "$PREFIX/prometheus:latest" >/dev/null
+		for i in $(seq 100); do
+			podman exec "$VERIFY_TAG-prometheus" wget -q -O /dev/null http://127.0.0.1:9090/-/ready 2>/dev/null && break
+			[[ $i == 100 ]] && die "verify: prometheus was not ready (or has no wget): $(podman logs --tail 20 "$VERIFY_TAG-prometheus" 2>&1)"
 			sleep 0.2
 		done
 	fi
