@@ -137,6 +137,7 @@ prom_containerfile() {
 	cat <<'EOF'
 FROM scratch
 COPY root/ /
+COPY --chown=65534:65534 data/ /prometheus/
 USER 65534:65534
 EXPOSE 9090
 ENTRYPOINT ["/bin/prometheus"]
@@ -170,7 +171,7 @@ build_prometheus_image() {
 		dpkg-deb -x "$d" "$ctx/x"
 	done
 	mkdir -p "$ctx/root/bin" "$ctx/root/lib64" "$ctx/root/lib/x86_64-linux-gnu" "$ctx/root/etc/prometheus" \
-		"$ctx/root/prometheus" "$ctx/root/usr/share/prometheus"
+		"$ctx/data" "$ctx/root/usr/share/prometheus"
 	cp "$ctx/x/usr/bin/prometheus" "$ctx/x/usr/bin/promtool" "$ctx/x/bin/busybox" "$ctx/root/bin/"
 	ln -s busybox "$ctx/root/bin/sh"
 	ln -s busybox "$ctx/root/bin/wget"
@@ -178,7 +179,6 @@ build_prometheus_image() {
 	cp -L /lib64/ld-linux-x86-64.so.2 "$ctx/root/lib64/"
 	cp -L /lib/x86_64-linux-gnu/libc.so.6 "$ctx/root/lib/x86_64-linux-gnu/"
 	printf 'global:\n  scrape_interval: 15s\n' >"$ctx/root/etc/prometheus/prometheus.yml"
-	chown 65534:65534 "$ctx/root/prometheus"
 	rm -rf "$ctx/x"
 	prom_containerfile >"$ctx/Containerfile"
 	old=$(image_id "$img")
@@ -258,6 +258,7 @@ build_image() {
 VERIFY_TAG=berth-obsverify-$$
 verify_cleanup() {
 	podman rm -f -t 0 "$VERIFY_TAG-jaeger" "$VERIFY_TAG-otelcol" "$VERIFY_TAG-prometheus" >/dev/null 2>&1 || true
+	podman volume rm -f "$VERIFY_TAG" >/dev/null 2>&1 || true
 }
 
 # verify: each image starts and serves (prometheus: /-/ready through its own
@@ -277,10 +278,10 @@ verify() {
 		done
 	fi
 	if [[ " ${WANT[*]} " == *" prometheus "* ]]; then
-		podman run -d --name "$VERIFY_TAG-prometheus" --tmpfs /prometheus:mode=1777 "$PREFIX/prometheus:latest" >/dev/null
-		for i in $(seq 100); do
+		podman run -d --name "$VERIFY_TAG-prometheus" -v "$VERIFY_TAG:/prometheus:U" "$PREFIX/prometheus:latest" >/dev/null
+		for i in $(seq 50); do
 			podman exec "$VERIFY_TAG-prometheus" wget -q -O /dev/null http://127.0.0.1:9090/-/ready 2>/dev/null && break
-			[[ $i == 100 ]] && die "verify: prometheus was not ready (or has no wget): $(podman logs --tail 20 "$VERIFY_TAG-prometheus" 2>&1)"
+			[[ $i == 50 ]] && die "verify: prometheus was not ready (or has no wget): $(podman logs --tail 20 "$VERIFY_TAG-prometheus" 2>&1)"
 			sleep 0.2
 		done
 	fi
