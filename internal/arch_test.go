@@ -32,6 +32,7 @@ var layer = map[string]int{
 	"internal/podman":                        2,
 	"internal/unitexec":                      2,
 	"internal/compose":                       3,
+	"internal/kube":                          3, // k8s.io/api types; reads quadlet units only
 	"internal/generate":                      3,
 	"internal/observe":                       3,
 	"internal/systemd":                       3,

@@ -120,6 +120,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	root.AddCommand(a.runCommands()...)
 	root.AddCommand(a.newLintCmd(), a.newDoctorCmd())
 	root.AddCommand(a.observeCommands()...)
+	root.AddCommand(a.newKubeCmd())
 	return root
 }
 

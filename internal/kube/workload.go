@@ -1,0 +1,150 @@
+package kube
+
+import (
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/berth-dev/berth/internal/quadlet"
+)
+
+// Workload kinds.
+const (
+	kindDeployment  = "Deployment"
+	kindStatefulSet = "StatefulSet"
+	kindJob         = "Job"
+)
+
+// workload is one Deployment, StatefulSet or Job: a container unit of its
+// own, or a .pod unit and the containers in it.
+type workload struct {
+	name        string
+	unit        *quadlet.Unit // the unit that names it
+	kind        string
+	replicas    int32
+	spec        corev1.PodSpec
+	labels      map[string]string // the user's labels, on the pod template
+	annotations map[string]string
+	dnsNames    []string // the names other containers used for it on the stack's network
+	ports       []port   // every container port, for its Services
+	members     []string // unit names of its containers
+	deps        []dependency
+	claims      []string // claim names it mounts
+	restart     string   // the unit's Restart=
+}
+
+// dependency is a unit a workload's container waits for.
+type dependency struct {
+	from *quadlet.Unit
+	on   string // unit name
+	key  string // the [Unit] key that names it
+}
+
+func (e *exporter) newWorkload(u *quadlet.Unit, name string) *workload {
+	w := &workload{name: objectName(name), unit: u, kind: kindDeployment, replicas: 1,
+		labels: map[string]string{}, annotations: map[string]string{}}
+	if prev, taken := e.names["workload/"+w.name]; taken {
+		base := w.name
+		for i := 2; taken; i++ {
+			w.name = objectName(base + "-" + strconv.Itoa(i))
+			_, taken = e.names["workload/"+w.name]
+		}
+		e.loss(u, "", "", Approximated, "its name "+base+" is taken by "+prev+": exported as "+w.name, "")
+	}
+	e.names["workload/"+w.name] = u.Name
+	e.workloads = append(e.workloads, w)
+	e.byUnit[u.Name] = w
+	return w
+}
+
+// addPod makes the workload of a .pod unit; its containers join it.
+func (e *exporter) addPod(u *quadlet.Unit) {
+	name, ok := lookup(u.File, "Pod", "PodName")
+	if !ok || name == "" {
+		name = "systemd-" + unitStem(u.Name)
+	}
+	w := e.newWorkload(u, strings.TrimPrefix(name, "systemd-"))
+	w.dnsNames = append(w.dnsNames, name)
+	s := e.source(u, "Pod")
+	s.use("PodName")
+	for _, l := range s.lines("PublishPort") {
+		w.ports = append(w.ports, s.publish(l.Value)...)
+	}
+	s.networking(w, nil)
+	s.podLabels(w)
+	s.serviceSection(w)
+	s.unitDeps(w)
+	s.rest("")
+}
+
+// addContainer converts a .container unit: into the workload of its pod
+// (Pod=), or into a workload of its own.
+func (e *exporter) addContainer(u *quadlet.Unit) {
+	s := e.source(u, "Container")
+	name, ok := s.last("ContainerName")
+	if !ok || name == "" {
+		name = "systemd-" + unitStem(u.Name)
+	}
+	ctrName := dnsLabel(name, false) // a DNS-1123 label, as container names must be
+	var w *workload
+	if pod, ok := s.last("Pod"); ok && pod != "" {
+		if w = e.byUnit[pod]; w == nil {
+			e.loss(u, "Container", "Pod", Dropped, "pod "+pod+" is not in the stack: exported as a workload of its own", "")
+		}
+	}
+	if w == nil {
+		w = e.newWorkload(u, strings.TrimPrefix(name, "systemd-"))
+	}
+	e.byUnit[u.Name] = w
+	w.members = append(w.members, u.Name)
+	w.dnsNames = append(w.dnsNames, name)
+	c := corev1.Container{Name: ctrName}
+	s.image(&c)
+	s.command(&c)
+	s.env(w, &c)
+	s.containerPorts(w, &c)
+	s.resources(&c)
+	s.security(w, &c)
+	s.health(w, &c)
+	s.storage(w, &c)
+	s.networking(w, &c)
+	s.podLabels(w)
+	s.serviceSection(w)
+	s.unitDeps(w)
+	s.rest("Container")
+	w.spec.Containers = append(w.spec.Containers, c)
+	s.workloadKind(w)
+}
+
+// workloadKind picks Deployment, StatefulSet or Job from the unit's
+// Type=oneshot and berth's kube labels.
+func (s *source) workloadKind(w *workload) {
+	if v, ok := s.f.Lookup("Service", "Type"); ok && strings.TrimSpace(v) == "oneshot" {
+		w.kind = kindJob
+	}
+	if v := w.labels[LabelReplicas]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			s.e.loss(s.u, s.group, "Label", Dropped, "label "+LabelReplicas+"="+v+" is not a number of replicas", "")
+		} else {
+			w.replicas = int32(n)
+		}
+		delete(w.labels, LabelReplicas)
+	}
+	switch v := strings.ToLower(w.labels[LabelKind]); v {
+	case "":
+		if w.replicas > 1 && len(w.claims) > 0 {
+			w.kind = kindStatefulSet
+		}
+	case "deployment":
+		w.kind = kindDeployment
+	case "statefulset":
+		w.kind = kindStatefulSet
+	case "job":
+		w.kind = kindJob
+	default:
+		s.e.loss(s.u, s.group, "Label", Dropped, "label "+LabelKind+"="+v+" is not deployment, statefulset or job", "")
+	}
+	delete(w.labels, LabelKind)
+}
