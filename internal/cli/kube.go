@@ -97,7 +97,7 @@ func (a *app) runKubeExport(ctx context.Context, o kubeExportOptions, args []str
 	if err != nil {
 		return err
 	}
-	opts.Project, opts.Dir, opts.SecretValue = project, dir, values
+	opts.Project, opts.Dir, opts.SecretValue, opts.Podman = project, dir, values, a.target(ctx)
 	res, err := kube.Export(units, opts)
 	if err != nil {
 		return err

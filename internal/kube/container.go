@@ -6,6 +6,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/berth-dev/berth/internal/quadlet"
 )
 
 // image sets the container's image: Image= itself, or the image a .image or
@@ -22,15 +24,14 @@ func (s *source) image(c *corev1.Container) {
 			}
 		}
 	case strings.HasSuffix(img, ".build"):
-		if u := s.e.units[img]; u != nil {
-			tags := u.File.Strv("Build", "ImageTag")
-			if len(tags) > 0 {
-				img = tags[0]
-			}
+		if u := s.e.units[img]; u != nil && s.e.opts.For == ForKubernetes {
+			img = buildTag(u, img)
 			s.e.rep.command("podman push " + img + " REGISTRY/" + strings.TrimPrefix(img, "localhost/") +
 				"   # then set that image in the manifests")
 			s.loss("Image", Note, "the image "+img+" is built on this host ("+u.Name+")",
 				"push it to a registry the cluster pulls from")
+		} else if u != nil {
+			img = buildTag(u, img)
 		}
 	}
 	c.Image = img
@@ -138,6 +139,7 @@ func (s *source) security(w *workload, c *corev1.Container) {
 		set = true
 	}
 	for _, l := range s.lines("GroupAdd") {
+		s.cur = l
 		for _, g := range strings.Fields(l.Value) {
 			if id, ok := numericID(g); ok {
 				if w.spec.SecurityContext == nil {
@@ -217,4 +219,12 @@ func numericID(s string) (int64, bool) {
 		n = n*10 + int64(r-'0')
 	}
 	return n, true
+}
+
+// buildTag is the image a .build unit tags.
+func buildTag(u *quadlet.Unit, fallback string) string {
+	if tags := u.File.Strv("Build", "ImageTag"); len(tags) > 0 {
+		return tags[0]
+	}
+	return fallback
 }

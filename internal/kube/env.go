@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/berth-dev/berth/internal/version"
 )
 
 // secretRef is one Secret the manifests reference: values berth knows
@@ -27,6 +29,12 @@ type configMap struct {
 }
 
 func (e *exporter) secret(name, unit string) *secretRef {
+	if e.opts.For == ForPodman {
+		// podman kube play reads a secretKeyRef's podman secret as a JSON
+		// map of keys to values, so it cannot share the name of the plain
+		// podman secret that the quadlet units use.
+		name += "-kube"
+	}
 	name = objectName(name)
 	if s := e.secrets[name]; s != nil {
 		return s
@@ -64,9 +72,11 @@ func (s *source) env(w *workload, c *corev1.Container) {
 		c.Env = append(c.Env, corev1.EnvVar{Name: kv.Key, Value: kv.Value})
 	}
 	for i, l := range s.lines("EnvironmentFile") {
+		s.cur = l
 		s.envFile(w, c, l.Value, i)
 	}
 	for _, l := range s.lines("Secret") {
+		s.cur = l
 		s.podmanSecret(w, c, l.Value)
 	}
 }
@@ -82,13 +92,13 @@ func (s *source) envFile(w *workload, c *corev1.Container, value string, i int) 
 	data, err := s.e.opts.ReadFile(p)
 	if err != nil {
 		if !optional {
-			s.loss("EnvironmentFile", Dropped, "cannot read "+p+": "+err.Error(), "")
+			s.loss("EnvironmentFile", Dropped, "cannot read "+value+": "+unwrap(err), "")
 		}
 		return
 	}
 	pairs, err := envFile(data)
 	if err != nil {
-		s.loss("EnvironmentFile", Dropped, p+": "+err.Error(), "")
+		s.loss("EnvironmentFile", Dropped, value+": "+err.Error(), "")
 		return
 	}
 	secret := false
@@ -172,11 +182,18 @@ func (e *exporter) secretObjects() []Object {
 	var out []Object
 	for _, name := range sortedKeys(e.secrets) {
 		sec := e.secrets[name]
+		if e.opts.IncludeSecretValues && e.opts.For == ForPodman && !e.podmanReadsSecretObjects() {
+			e.rep.add(Loss{Unit: sec.unit, Severity: Note,
+				Message: fmt.Sprintf("secret %s: podman %s cannot read back a Secret object it plays, so its values are not written", sec.name, e.opts.Podman),
+				Hint:    "create it as a podman secret (command below)"})
+			e.rep.command(createSecretCommand(sec, e.opts.For))
+			continue
+		}
 		if !e.opts.IncludeSecretValues {
 			e.rep.add(Loss{Unit: sec.unit, Severity: Note,
 				Message: fmt.Sprintf("secret %s is referenced, its values are not written", sec.name),
 				Hint:    "create it before applying (command below), or export with --include-secret-values"})
-			e.rep.command(createSecretCommand(sec))
+			e.rep.command(createSecretCommand(sec, e.opts.For))
 			continue
 		}
 		data := map[string][]byte{}
@@ -200,7 +217,30 @@ func (e *exporter) secretObjects() []Object {
 	return out
 }
 
-func createSecretCommand(sec *secretRef) string {
+// podmanReadsSecretObjects: podman 4.3 stores a played Secret object as
+// YAML but reads secretKeyRef secrets only as JSON (measured: "secret X is
+// not valid JSON"); podman 5.8 reads both. Versions in between are treated
+// as the older.
+func (e *exporter) podmanReadsSecretObjects() bool {
+	return e.opts.Podman.IsZero() || !e.opts.Podman.Less(version.V{Major: 5})
+}
+
+// createSecretCommand is the command that creates a referenced secret: with
+// kubectl, or for podman kube play as the JSON map of keys to base64 values
+// that every podman version reads.
+func createSecretCommand(sec *secretRef, target Target) string {
+	if target == ForPodman {
+		var keys, vals []string
+		for _, k := range sortedKeys(sec.data) {
+			keys = append(keys, fmt.Sprintf("%q:\"%%s\"", k))
+			vals = append(vals, "\"$(printf %s VALUE | base64 -w0)\"")
+		}
+		for _, k := range sortedKeys(sec.podman) {
+			keys = append(keys, fmt.Sprintf("%q:\"%%s\"", k))
+			vals = append(vals, "\"$(base64 -w0 < FILE)\"")
+		}
+		return "printf '{" + strings.Join(keys, ",") + "}' " + strings.Join(vals, " ") + " | podman secret create " + sec.name + " -"
+	}
 	var b strings.Builder
 	b.WriteString("kubectl create secret generic " + sec.name)
 	for _, k := range sortedKeys(sec.data) {

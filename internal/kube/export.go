@@ -135,8 +135,12 @@ func Export(units []*quadlet.Unit, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("the stack has no .container or .pod unit to export")
 	}
 	e.dependencies()
+	if e.opts.For == ForPodman {
+		e.forPodman()
+	}
+	objs := e.objects() // adds the notes of restarts and secrets
 	e.rep.sort()
-	return &Result{Objects: e.objects(), Report: e.rep}, nil
+	return &Result{Objects: objs, Report: e.rep}, nil
 }
 
 // isTemplate reports whether name is a template (web@.container) rather

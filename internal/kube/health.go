@@ -22,9 +22,11 @@ func (s *source) publish(v string) []port {
 func (s *source) containerPorts(w *workload, c *corev1.Container) {
 	var ps []port
 	for _, l := range s.lines("PublishPort") {
+		s.cur = l
 		ps = append(ps, s.publish(l.Value)...)
 	}
 	for _, l := range s.lines("ExposeHostPort") {
+		s.cur = l
 		exposed, err := parsePublish(l.Value)
 		if err != nil {
 			s.loss("ExposeHostPort", Dropped, "ExposeHostPort="+l.Value+": "+err.Error(), "")

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -68,6 +69,9 @@ func configKey(name string) string {
 // credential (the same words berth masks everywhere).
 func secretLooking(name string) bool {
 	n := strings.ToUpper(name)
+	if strings.HasSuffix(n, "_FILE") { // the path of a secret, as images' *_FILE conventions read it
+		return false
+	}
 	for _, w := range []string{"PASS", "PWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "AUTH"} {
 		if strings.Contains(n, w) {
 			return true
@@ -75,3 +79,5 @@ func secretLooking(name string) bool {
 	}
 	return false
 }
+
+func itoa(n int32) string { return strconv.Itoa(int(n)) }

@@ -14,6 +14,7 @@ import (
 // Service of its namespace.
 func (s *source) networking(w *workload, c *corev1.Container) {
 	for _, l := range s.lines("Network") {
+		s.cur = l
 		for _, n := range strings.Fields(l.Value) {
 			mode, _, _ := strings.Cut(n, ":")
 			switch {
@@ -27,6 +28,7 @@ func (s *source) networking(w *workload, c *corev1.Container) {
 		}
 	}
 	for _, l := range s.lines("NetworkAlias") {
+		s.cur = l
 		w.dnsNames = append(w.dnsNames, strings.Fields(l.Value)...)
 	}
 	if v, ok := s.last("HostName"); ok && v != "" {
@@ -38,6 +40,7 @@ func (s *source) networking(w *workload, c *corev1.Container) {
 	}
 	s.dns(w)
 	for _, l := range s.lines("AddHost") {
+		s.cur = l
 		host, ip, ok := strings.Cut(l.Value, ":")
 		if !ok {
 			s.loss("AddHost", Dropped, "AddHost="+l.Value+": want HOST:IP", "")
@@ -50,12 +53,15 @@ func (s *source) networking(w *workload, c *corev1.Container) {
 func (s *source) dns(w *workload) {
 	var cfg corev1.PodDNSConfig
 	for _, l := range s.lines("DNS") {
+		s.cur = l
 		cfg.Nameservers = append(cfg.Nameservers, strings.Fields(l.Value)...)
 	}
 	for _, l := range s.lines("DNSSearch") {
+		s.cur = l
 		cfg.Searches = append(cfg.Searches, strings.Fields(l.Value)...)
 	}
 	for _, l := range s.lines("DNSOption") {
+		s.cur = l
 		for _, o := range strings.Fields(l.Value) {
 			name, val, hasVal := strings.Cut(o, ":")
 			opt := corev1.PodDNSConfigOption{Name: name}
@@ -180,9 +186,12 @@ func (e *exporter) dependencies() {
 	}
 }
 
+// waitScript waits with nc (busybox and most images), or with bash's
+// /dev/tcp where the image has bash but no nc.
 func waitScript(host string, port int32) string {
 	p := strconv.Itoa(int(port))
-	return "until nc -z -w 2 " + host + " " + p + "; do echo waiting for " + host + ":" + p + "; sleep 2; done"
+	return "until nc -z -w 2 " + host + " " + p + " 2>/dev/null || bash -c 'exec 3<>/dev/tcp/" + host + "/" + p +
+		"' 2>/dev/null; do echo waiting for " + host + ":" + p + "; sleep 2; done"
 }
 
 // scrapeAnnotations turns berth's io.berth.metrics=PORT/PATH label into the

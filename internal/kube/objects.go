@@ -72,9 +72,7 @@ func (e *exporter) objects() []Object {
 	if e.opts.For == ForKubernetes {
 		out = append(out, e.services()...)
 	}
-	ws := append([]*workload(nil), e.workloads...)
-	sort.Slice(ws, func(i, j int) bool { return ws[i].name < ws[j].name })
-	for _, w := range ws {
+	for _, w := range e.dependencyOrder() {
 		out = append(out, e.workload(w))
 	}
 	return out
@@ -231,4 +229,38 @@ func (e *exporter) statefulSet(w *workload, meta metav1.ObjectMeta, sel map[stri
 	tmpl.Spec.Volumes = vols
 	ss.Spec.Template = tmpl
 	return Object{Kind: kindStatefulSet, Name: w.name, Obj: ss}
+}
+
+// dependencyOrder lists the workloads dependencies first, by name where
+// nothing orders them: podman kube play starts each workload (and runs its
+// init containers to the end) before it reads the next document, so a
+// workload that waits for another must come after it.
+func (e *exporter) dependencyOrder() []*workload {
+	ws := append([]*workload(nil), e.workloads...)
+	sort.Slice(ws, func(i, j int) bool { return ws[i].name < ws[j].name })
+	var out []*workload
+	done, visiting := map[*workload]bool{}, map[*workload]bool{}
+	var visit func(w *workload)
+	visit = func(w *workload) {
+		if done[w] || visiting[w] { // a cycle: lint and compile report it
+			return
+		}
+		visiting[w] = true
+		var deps []*workload
+		for _, d := range w.deps {
+			if dep := e.byUnit[d.on]; dep != nil && dep != w {
+				deps = append(deps, dep)
+			}
+		}
+		sort.Slice(deps, func(i, j int) bool { return deps[i].name < deps[j].name })
+		for _, dep := range deps {
+			visit(dep)
+		}
+		visiting[w], done[w] = false, true
+		out = append(out, w)
+	}
+	for _, w := range ws {
+		visit(w)
+	}
+	return out
 }

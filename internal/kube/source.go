@@ -16,6 +16,7 @@ type source struct {
 	f     *unitfile.File
 	group string
 	used  map[string]bool
+	cur   *unitfile.Line // the line being converted, for the report's positions
 }
 
 func (e *exporter) source(u *quadlet.Unit, group string) *source {
@@ -35,7 +36,9 @@ func (s *source) last(key string) (string, bool) {
 	return lookup(s.f, s.group, key)
 }
 
-// lines returns the key's lines in effect in the unit's group, and marks it.
+// lines returns the key's lines in effect in the unit's group, and marks
+// the key. Loops over them set s.cur, so that report lines point at the
+// line being converted.
 func (s *source) lines(key string) []*unitfile.Line {
 	s.used[key] = true
 	return s.f.AllLines(s.group, key)
@@ -57,6 +60,10 @@ func (s *source) boolean(key string) (value, ok bool) {
 }
 
 func (s *source) loss(key string, sev Severity, msg, hint string) {
+	if s.cur != nil && s.cur.Key == key {
+		s.e.rep.add(Loss{Pos: s.cur.Pos, Unit: s.u.Name, Key: key, Severity: sev, Message: msg, Hint: hint})
+		return
+	}
 	s.e.loss(s.u, s.group, key, sev, msg, hint)
 }
 

@@ -1,6 +1,8 @@
 package kube
 
 import (
+	"errors"
+	"io/fs"
 	"path/filepath"
 	"strings"
 
@@ -18,6 +20,7 @@ type claim struct {
 // storage mounts Volume=, Mount=, Tmpfs= and ShmSize=.
 func (s *source) storage(w *workload, c *corev1.Container) {
 	for _, l := range s.lines("Volume") {
+		s.cur = l
 		v, err := parseVolume(l.Value)
 		if err != nil {
 			s.loss("Volume", Dropped, "Volume="+l.Value+": "+err.Error(), "")
@@ -26,6 +29,7 @@ func (s *source) storage(w *workload, c *corev1.Container) {
 		s.mount(w, c, "Volume", v.Source, v.Target, v.ReadOnly)
 	}
 	for _, l := range s.lines("Mount") {
+		s.cur = l
 		m, err := parseMount(l.Value)
 		if err != nil {
 			s.loss("Mount", Dropped, "Mount="+l.Value+": "+err.Error(), "")
@@ -45,6 +49,7 @@ func (s *source) storage(w *workload, c *corev1.Container) {
 		}
 	}
 	for _, l := range s.lines("Tmpfs") {
+		s.cur = l
 		dir, opts, _ := strings.Cut(l.Value, ":")
 		size := ""
 		for _, o := range strings.Split(opts, ",") {
@@ -135,19 +140,19 @@ func (s *source) bindMount(w *workload, c *corev1.Container, key, src, dst strin
 	fi, err := s.e.opts.Stat(p)
 	switch {
 	case err != nil:
-		s.loss(key, Dropped, "bind mount of "+p+": "+err.Error(), "")
+		s.loss(key, Dropped, "bind mount of "+src+": "+unwrap(err), "")
 		return
 	case fi.IsDir():
-		s.loss(key, Dropped, "bind mount of the folder "+p+" is not carried over",
+		s.loss(key, Dropped, "bind mount of the folder "+src+" is not carried over",
 			"put its files in a ConfigMap or the image, or use a claim")
 		return
 	case !fi.Mode().IsRegular():
-		s.loss(key, Dropped, "bind mount of "+p+", which is not a regular file", "")
+		s.loss(key, Dropped, "bind mount of "+src+", which is not a regular file", "")
 		return
 	}
 	data, err := s.e.opts.ReadFile(p)
 	if err != nil {
-		s.loss(key, Dropped, "cannot read "+p+": "+err.Error(), "")
+		s.loss(key, Dropped, "cannot read "+src+": "+unwrap(err), "")
 		return
 	}
 	m := s.e.configMap(w.name + "-files")
@@ -157,6 +162,16 @@ func (s *source) bindMount(w *workload, c *corev1.Container, key, src, dst strin
 	addVolume(w, corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{
 		ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: m.name}}}})
 	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: vol, MountPath: dst, SubPath: k, ReadOnly: true})
-	s.loss(key, Note, "the file "+p+" is in ConfigMap "+m.name+" (read-only; edit it there)", "")
+	s.loss(key, Note, "the file "+src+" is in ConfigMap "+m.name+" (read-only; edit it there)", "")
 	_ = ro
+}
+
+// unwrap drops the path from a *fs.PathError: messages name the path as the
+// unit writes it.
+func unwrap(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }

@@ -69,6 +69,7 @@ func (e *exporter) addPod(u *quadlet.Unit) {
 	s := e.source(u, "Pod")
 	s.use("PodName")
 	for _, l := range s.lines("PublishPort") {
+		s.cur = l
 		w.ports = append(w.ports, s.publish(l.Value)...)
 	}
 	s.networking(w, nil)
@@ -86,7 +87,7 @@ func (e *exporter) addContainer(u *quadlet.Unit) {
 	if !ok || name == "" {
 		name = "systemd-" + unitStem(u.Name)
 	}
-	ctrName := dnsLabel(name, false) // a DNS-1123 label, as container names must be
+	ctrName := dnsLabel(strings.TrimPrefix(name, "systemd-"), false) // a DNS-1123 label, as container names must be
 	var w *workload
 	if pod, ok := s.last("Pod"); ok && pod != "" {
 		if w = e.byUnit[pod]; w == nil {
