@@ -62,11 +62,11 @@ GOMOD
 
 get_etcd() {
 	local d=$out/etcd-deb
-	[[ -x $out/bin/etcd ]] && return 0
+	[[ -x $out/bin/etcd && $(stat -c %s "$out/bin/etcd") -gt 1000000 ]] && return 0
 	rm -rf "$d" && mkdir -p "$d"
 	(cd "$d" && apt-get download etcd-server >/dev/null) || die "apt-get download etcd-server failed"
 	dpkg-deb -x "$d"/etcd-server_*.deb "$d/x"
-	install -m 0755 "$(find "$d/x" -type f -name etcd -perm -u+x | head -1)" "$out/bin/etcd"
+	install -m 0755 "$d/x/usr/bin/etcd" "$out/bin/etcd"
 	rm -rf "$d"
 }
 

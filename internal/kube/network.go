@@ -16,7 +16,12 @@ func (s *source) networking(w *workload, c *corev1.Container) {
 	for _, l := range s.lines("Network") {
 		s.cur = l
 		for _, n := range strings.Fields(l.Value) {
-			mode, _, _ := strings.Cut(n, ":")
+			mode, opts, _ := strings.Cut(n, ":")
+			for _, o := range strings.Split(opts, ",") {
+				if alias, ok := strings.CutPrefix(o, "alias="); ok && alias != "" {
+					w.dnsNames = append(w.dnsNames, alias)
+				}
+			}
 			switch {
 			case mode == "host":
 				w.spec.HostNetwork = true

@@ -83,6 +83,11 @@ func (e *exporter) addPod(u *quadlet.Unit) {
 // (Pod=), or into a workload of its own.
 func (e *exporter) addContainer(u *quadlet.Unit) {
 	s := e.source(u, "Container")
+	if img, _ := lookup(u.File, "Container", "Image"); img == "" {
+		e.loss(u, "Container", "Rootfs", Dropped, "a container without an image (Rootfs=) cannot run on a cluster: not exported",
+			"build an image of the root file system")
+		return
+	}
 	name, ok := s.last("ContainerName")
 	if !ok || name == "" {
 		name = "systemd-" + unitStem(u.Name)
@@ -114,6 +119,7 @@ func (e *exporter) addContainer(u *quadlet.Unit) {
 	s.serviceSection(w)
 	s.unitDeps(w)
 	s.rest("Container")
+	dedupeMounts(&c)
 	w.spec.Containers = append(w.spec.Containers, c)
 	s.workloadKind(w)
 }
@@ -148,4 +154,20 @@ func (s *source) workloadKind(w *workload) {
 		s.e.loss(s.u, s.group, "Label", Dropped, "label "+LabelKind+"="+v+" is not deployment, statefulset or job", "")
 	}
 	delete(w.labels, LabelKind)
+}
+
+// dedupeMounts keeps the last mount of each path: an explicit Tmpfs=/run or
+// Volume= replaces the tmpfs that ReadOnly= puts there, as in podman.
+func dedupeMounts(c *corev1.Container) {
+	last := map[string]int{}
+	for i, m := range c.VolumeMounts {
+		last[m.MountPath] = i
+	}
+	var out []corev1.VolumeMount
+	for i, m := range c.VolumeMounts {
+		if last[m.MountPath] == i {
+			out = append(out, m)
+		}
+	}
+	c.VolumeMounts = out
 }
