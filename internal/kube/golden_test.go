@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/quadlet"
 	"github.com/berth-dev/berth/internal/testutil/golden"
+	"github.com/berth-dev/berth/internal/version"
 )
 
 // TestGolden exports every folder under testdata/cases (quadlet files and
@@ -69,6 +70,12 @@ func caseOptions(t *testing.T, dir string) Options {
 			opts.Namespace = v
 		case "service_type":
 			opts.ServiceType = corev1.ServiceType(v)
+		case "podman":
+			v, err := version.Parse(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts.Podman = v
 		case "include_secret_values":
 			opts.IncludeSecretValues = v == "true"
 		default:

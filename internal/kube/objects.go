@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/berth-dev/berth/internal/version"
 )
 
 // Object is one manifest.
@@ -179,6 +181,15 @@ func (e *exporter) workload(w *workload) Object {
 		tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever
 		if w.restart != "" && w.restart != "no" {
 			tmpl.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
+		}
+		if e.opts.For == ForPodman && !e.opts.Podman.IsZero() && e.opts.Podman.Less(version.V{Major: 5, Minor: 3}) {
+			// podman kube play reads Job documents from 5.3 on (its release
+			// notes; 4.3.1 says "does not contain any supported kube kind").
+			e.loss(w.unit, "Service", "Type", Approximated, "podman "+e.opts.Podman.String()+
+				" plays no Job (5.3 does): a Pod that runs once", "")
+			tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever
+			return Object{Kind: "Pod", Name: w.name, Obj: &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+				ObjectMeta: e.meta(w.name, tmpl.Labels), Spec: tmpl.Spec}}
 		}
 		return Object{Kind: kindJob, Name: w.name, Obj: &batchv1.Job{
 			TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: kindJob}, ObjectMeta: meta,
