@@ -63,6 +63,7 @@ func adaptUnit(u *Unit, project string) {
 	case KindContainer:
 		for _, c := range u.Svc.ExecStart {
 			adaptRun(c, map[string]string{LabelProject: project, LabelService: u.Service, LabelHash: u.Hash})
+			addAlias(c, podmanAlias(u))
 		}
 	case KindNetwork, KindVolume, KindPod:
 		for _, cmds := range [][]*sd.Command{u.Svc.ExecStartPre, u.Svc.ExecStart} {
@@ -70,6 +71,56 @@ func adaptUnit(u *Unit, project string) {
 				labelCreate(c, string(u.Kind), project)
 			}
 		}
+	}
+}
+
+// podmanAlias is the name podman's own quadlet would give a container the
+// executor names after its project ("systemd-web" for "shop-web"): it is
+// also its DNS name on the project's networks, so that a stack written for
+// systemd (DATABASE_URL=postgres://systemd-db/..., berth observe's scrape
+// targets) works under berth up unchanged. The networks are the project's
+// own, so the alias is only ever the project's. "" for an explicit name.
+func podmanAlias(u *Unit) string {
+	prefix := NamePrefix(u.Project)
+	if u.NameKey != "" || u.Resource == "" || !strings.HasPrefix(u.Resource, prefix) {
+		return ""
+	}
+	return "systemd-" + strings.TrimPrefix(u.Resource, prefix)
+}
+
+// addAlias adds --network-alias to a `podman run` line joined to a network
+// with DNS (a named network; not the default one, none, host, another
+// container's or a pod's, where an alias means nothing or is refused).
+func addAlias(c *sd.Command, alias string) {
+	i := podmanVerb(c.Argv, "run")
+	if alias == "" || i < 0 {
+		return
+	}
+	named := false
+	for j := i + 1; j < len(c.Argv); j++ {
+		a := c.Argv[j]
+		val, ok := "", false
+		switch {
+		case a == "--pod" || strings.HasPrefix(a, "--pod="):
+			return
+		case (a == "--network" || a == "--net") && j+1 < len(c.Argv):
+			val, ok = c.Argv[j+1], true
+		case strings.HasPrefix(a, "--network=") || strings.HasPrefix(a, "--net="):
+			_, val, _ = strings.Cut(a, "=")
+			ok = true
+		}
+		if !ok {
+			continue
+		}
+		name, _, _ := strings.Cut(val, ":")
+		switch name {
+		case "none", "host", "private", "bridge", "container", "ns", "slirp4netns", "pasta", "podman":
+			return
+		}
+		named = true
+	}
+	if named {
+		c.Argv = append(c.Argv[:i+1:i+1], append([]string{"--network-alias", alias}, c.Argv[i+1:]...)...)
 	}
 }
 

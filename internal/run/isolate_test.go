@@ -61,7 +61,7 @@ func TestProjectNamesAndLabels(t *testing.T) {
 		}
 		web := execLines(st.Unit("web"))
 		for _, want := range []string{"--name shop-web", "--network shop-net", "-v shop-data:/data", "-v shared-data:/own",
-			"--label io.berth.project=shop", "rm -v -f -i shop-web"} {
+			"--label io.berth.project=shop", "rm -v -f -i shop-web", "--network-alias systemd-web"} {
 			if !strings.Contains(web, want) {
 				t.Errorf("%s: web lacks %q:\n%s", target, want, web)
 			}
@@ -71,6 +71,9 @@ func TestProjectNamesAndLabels(t *testing.T) {
 			if got := execLines(u); !strings.Contains(got, string(u.Kind)+" create --label io.berth.project=shop") {
 				t.Errorf("%s: %s is not labelled:\n%s", target, name, got)
 			}
+		}
+		if db := execLines(st.Unit("db")); strings.Contains(db, "--network-alias") {
+			t.Errorf("%s: an explicitly named container off any network got an alias:\n%s", target, db)
 		}
 		if u := st.Unit("db"); u.NameKey != "ContainerName" || u.NamePos.String() != "/stack/db.container:3" {
 			t.Errorf("db's name is set at %s=%s", u.NameKey, u.NamePos)

@@ -143,10 +143,10 @@ func newStack(dir, project string, res *quadlet.Result, host *sd.Host, names map
 		if n := names[s.Source.Name]; n != "" {
 			u.Service = n
 		}
+		u.NameKey, u.NamePos = explicitName(s.Source, u.Kind)
 		if err := u.load(s.File, host, res.Infos[s.Source.Name], project); err != nil {
 			return nil, err
 		}
-		u.NameKey, u.NamePos = explicitName(s.Source, u.Kind)
 		st.Units = append(st.Units, u)
 		st.byName[u.Name] = u
 	}

@@ -83,6 +83,11 @@ func TestIsolateSameFilesTwoProjects(t *testing.T) {
 	if containerID(t, a.project+"-web") != idA {
 		t.Errorf("%s's web was replaced by %s's up", a.project, b.project)
 	}
+	// podman's own name (systemd-web) resolves on the project's network to
+	// the project's own container, as under systemd.
+	if out, err := a.berthCmd("exec", "web", "--", "/web", "-check", "http://systemd-web:8080/"); err != nil {
+		t.Errorf("systemd-web does not resolve in %s: %v\n%s", a.project, err, out)
+	}
 	if ps := a.must("ps"); !strings.Contains(ps, "active") || !strings.Contains(ps, a.project+"-web") {
 		t.Errorf("ps of %s:\n%s", a.project, ps)
 	}
