@@ -250,7 +250,23 @@ func loadStaged(ctx context.Context, o InstallOptions, staged string) (*Stack, e
 	if o.Podman != nil {
 		secrets = podmanSecrets(o.Podman)
 	}
+	st.dropTemplates()
 	return st, st.Fingerprint(ctx, secrets)
+}
+
+// dropTemplates leaves out template units (web@.service): installed with
+// the stack, but systemd starts only their instances, which the stack's
+// own units name.
+func (s *Stack) dropTemplates() {
+	units := s.Units[:0]
+	for _, u := range s.Units {
+		if strings.Contains(u.Name, "@.") {
+			delete(s.byName, u.Name)
+			continue
+		}
+		units = append(units, u)
+	}
+	s.Units = units
 }
 
 // observeInstalled is what the installed stack was last applied from and
