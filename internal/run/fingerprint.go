@@ -250,7 +250,7 @@ func (s *Stack) displayPath(p, digest string) string {
 }
 
 // digestPath digests a file, or a folder's tree (names, modes, contents,
-// link targets); a missing path digests as "missing".
+// link targets; .git folders aside); a missing path digests as "missing".
 func digestPath(p string) (string, error) {
 	fi, err := os.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -271,6 +271,9 @@ func digestPath(p string) (string, error) {
 			return err
 		}
 		rel, _ := filepath.Rel(p, path)
+		if d.IsDir() && d.Name() == ".git" && path != p {
+			return filepath.SkipDir // a commit is not a change of what a build or a mount serves
+		}
 		info, err := d.Info()
 		if err != nil {
 			return err
