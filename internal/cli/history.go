@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"time"
 
@@ -70,7 +72,10 @@ func (a *app) installOptionsFor(ctx context.Context, stack, dir string, layout s
 		Compile: a.compileInto(host, exe, layout.Scope == systemd.User)}, nil
 }
 
-type historyOptions struct{ scope scopeFlags }
+type historyOptions struct {
+	scope scopeFlags
+	json  bool
+}
 
 func (a *app) newHistoryCmd() *cobra.Command {
 	o := &historyOptions{}
@@ -81,6 +86,7 @@ func (a *app) newHistoryCmd() *cobra.Command {
 		RunE:  func(c *cobra.Command, args []string) error { return a.runHistory(o, args[0]) },
 	}
 	o.scope.add(cmd, "the stack of")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON: revision, time, summary, source, units, current")
 	return cmd
 }
 
@@ -92,6 +98,28 @@ func (a *app) runHistory(o *historyOptions, stack string) error {
 	revs, err := run.Revisions{Dir: layout.StateDir(m.Stack)}.List()
 	if err != nil {
 		return err
+	}
+	if o.json {
+		type row struct {
+			Revision int       `json:"revision"`
+			Time     time.Time `json:"time"`
+			Summary  string    `json:"summary"`
+			Source   string    `json:"source"`
+			Units    []string  `json:"units"`
+			Current  bool      `json:"current"`
+		}
+		rows := []row{}
+		for i, r := range revs {
+			units := make([]string, 0, len(r.Units))
+			for u := range r.Units {
+				units = append(units, u)
+			}
+			sort.Strings(units)
+			rows = append(rows, row{r.N, r.Time, r.Summary, r.Source, units, i == len(revs)-1})
+		}
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
 	}
 	if len(revs) == 0 {
 		fmt.Fprintf(a.stdout, "stack %s has no revisions yet (installed by an older berth); the next install records one\n", m.Stack)

@@ -275,17 +275,20 @@ func TestSystemdApplyInterrupted(t *testing.T) {
 // real examples/colosseum under systemd (podman 4.3.1): reported, not
 // asserted.
 func TestSystemdColosseumApply(t *testing.T) {
-	needSystemd(t)
 	if os.Getenv("BERTH_E2E_PG") == "0" {
 		t.Skip("BERTH_E2E_PG=0")
 	}
+	forEachHost(t, testSystemdColosseumApply)
+}
+
+func testSystemdColosseumApply(t *testing.T, h sdHost) {
 	needImages(t, "scripts/build-test-images.sh --pg", pgImage)
 	store, shared := hostImageStore()
 	var nspawnArgs []string
 	if shared {
 		nspawnArgs = append(nspawnArgs, "--bind-ro="+store+":"+innerHostStore)
 	}
-	n := bootSystemd(t, bookwormHost(t), "berth-e2e-colapply", nspawnArgs...)
+	n := bootSystemd(t, h, "berth-e2e-colapply", nspawnArgs...)
 	useImages(t, n, shared, pgImage)
 	installBerth(t, n)
 	copyExamples(t, n, innerCheckout)
@@ -321,7 +324,7 @@ func TestSystemdColosseumApply(t *testing.T) {
 			t.Errorf("install --wait returned with the agent %q", h)
 		}
 	}
-	t.Logf("berth install --wait of a one-service change (the agent) to healthy, 3 runs: %s", strings.Join(took, ", "))
+	t.Logf("berth install --wait of a one-service change (the agent) to healthy on %s (%s), 3 runs: %s", h.name, hostVersions(n), strings.Join(took, ", "))
 	waitDatabaseReachable(t, n, systemScope, 30*time.Second)
 	e.berth("uninstall", "colosseum")
 }
