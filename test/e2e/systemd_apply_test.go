@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -326,5 +327,13 @@ func testSystemdColosseumApply(t *testing.T, h sdHost) {
 	}
 	t.Logf("berth install --wait of a one-service change (the agent) to healthy on %s (%s), 3 runs: %s", h.name, hostVersions(n), strings.Join(took, ", "))
 	waitDatabaseReachable(t, n, systemScope, 30*time.Second)
+	var hist []struct {
+		Revision int  `json:"revision"`
+		Current  bool `json:"current"`
+	}
+	if err := json.Unmarshal([]byte(e.berth("history", "--json", "colosseum")), &hist); err != nil || len(hist) != 5 ||
+		hist[4].Revision != 5 || !hist[4].Current {
+		t.Errorf("history --json: %v %+v", err, hist)
+	}
 	e.berth("uninstall", "colosseum")
 }
