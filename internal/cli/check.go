@@ -77,6 +77,7 @@ func (a *app) runCheckTraces(c *cobra.Command, o checkOptions) error {
 	if err != nil {
 		return err
 	}
+	executorNetworks(st, a.global.projectName(dir))
 	checks, err := observe.CheckTraces(c.Context(), st, observe.HTTPGetter{}, observe.TraceOptions{
 		Service: o.service, JaegerURL: o.jaeger, Since: o.since, Collector: st.Generated("otel-collector")})
 	if err != nil {
@@ -143,6 +144,7 @@ func (a *app) runCheckMetrics(c *cobra.Command, o checkOptions) error {
 	if err != nil {
 		return err
 	}
+	executorNetworks(st, a.global.projectName(dir))
 	prom := o.prometheus
 	switch {
 	case prom == "none":
