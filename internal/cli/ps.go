@@ -132,6 +132,8 @@ func status(ctx context.Context, p *run.Project) ([]run.ServiceStatus, error) {
 			r.Restarts, r.LastExit, r.Health, r.PID = s.Restarts, s.LastExit, s.Health, s.PID
 			if s.State != "running" {
 				r.State = s.State
+			} else if r.State == "inactive" && u.Kind == run.KindContainer {
+				r.State = "exited" // it ended a moment ago; the supervisor has yet to see it
 			}
 		} else if us := st.Units[u.Name]; us != nil && us.Failed != "" && r.State == "inactive" {
 			r.State = "failed"
