@@ -14,7 +14,8 @@ import (
 )
 
 // promImage is a registry-free Prometheus: Debian's prometheus package (a
-// binary linked against libc only) on the Debian root of the pg test image.
+// binary linked against libc only), as scripts/build-observe-images.sh
+// builds it; else (older hosts) on the Debian root of the pg test image.
 const promImage = "localhost/berth-test/prometheus:2.42"
 
 const promContainerfile = `FROM localhost/berth-test/pg-base:15
@@ -69,12 +70,13 @@ func TestE2EPrometheusScrapesAgent(t *testing.T) {
 	t.Cleanup(func() {
 		_ = exec.Command("podman", "rm", "-f", "-t", "0", id+"-agent", id+"-prometheus").Run()
 		_ = exec.Command("podman", "network", "rm", "-f", id).Run()
+		_ = exec.Command("podman", "volume", "rm", "-f", id+"-data").Run()
 	})
 	run(t, dir, "podman", "network", "create", id)
 	run(t, dir, "podman", "run", "-d", "--name", id+"-agent", "--network", id, agent)
 	// As the generated quadlet runs it: the config folder, the same arguments.
 	run(t, dir, "podman", "run", "-d", "--name", id+"-prometheus", "--network", id,
-		"-v", filepath.Join(dir, "observe/prometheus")+":/etc/prometheus/berth:ro,z", "--tmpfs", "/prometheus:mode=1777",
+		"-v", filepath.Join(dir, "observe/prometheus")+":/etc/prometheus/berth:ro,z", "-v", id+"-data:/prometheus",
 		prom, "--config.file=/etc/prometheus/berth/prometheus.yml", "--storage.tsdb.path=/prometheus", "--web.enable-lifecycle")
 	waitUp(t, id, "agent")
 	// A service added later is scraped without restarting Prometheus: Add
