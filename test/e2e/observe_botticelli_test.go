@@ -216,11 +216,14 @@ func flowChecks(t *testing.T, project string, must func(...string) string, berth
 	scrape := eventually(t, 90*time.Second, "Prometheus scrapes bot-server with up == 1", func() bool {
 		return promValue(fmt.Sprintf(`up{job=%q,service=%q}`, project, project+"-bot-server")) == "1"
 	})
-	if v := promValue(fmt.Sprintf(`agent_http_requests_total{job=%q,path="/healthz"}`, project)); v == "" {
-		t.Errorf("no bot metric with a value in Prometheus")
-	} else {
-		t.Logf("agent_http_requests_total{path=/healthz} = %s", v)
+	// A request of our own through the published port: a counter in
+	// Prometheus after the next scrape, a span in Jaeger.
+	if _, err := http.Get("http://127.0.0.1:9091/"); err != nil {
+		t.Errorf("GET the bot server's published port: %v", err)
 	}
+	metric := fmt.Sprintf(`agent_http_requests_total{job=%q,path="/"}`, project)
+	eventually(t, 60*time.Second, "Prometheus has a bot metric with a value", func() bool { return promValue(metric) != "" })
+	t.Logf("%s = %s", metric, promValue(metric))
 	span := eventually(t, 90*time.Second, "Jaeger has spans of bot-server", func() bool {
 		return len(jaegerSpans("bot-server", t0)) > 0
 	})
