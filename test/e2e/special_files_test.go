@@ -95,6 +95,8 @@ ContainerName={P}-web
 Environment=READY_AFTER=30
 HealthCmd=["/web","-check","http://127.0.0.1:8080/healthz"]
 HealthInterval=1s
+HealthStartPeriod=120s
+HealthRetries=100
 Notify=healthy
 `})
 		out, code := s.runLimited(3*time.Second, sig, "up", "-d")
