@@ -31,9 +31,10 @@ var executorImages = []string{"localhost/berth-test/web:latest", "localhost/bert
 
 // buildStatic builds pkg (a command, or a test binary with -c) for the
 // instance: static, so it runs on sid's libc.
-func buildStatic(t *testing.T, out string, args ...string) {
+func buildStatic(t *testing.T, out, verb string, args ...string) {
 	t.Helper()
-	cmd := exec.Command("go", append(args, "-o", out)...)
+	args = append([]string{verb, "-o", out}, args...)
+	cmd := exec.Command("go", args...)
 	cmd.Dir, cmd.Env = sdRepoRoot(t), append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
@@ -86,8 +87,7 @@ func testSidExecutor(t *testing.T, h sdHost) {
 		n.must(append([]string{"load"}, executorImages...)...)
 		t.Logf("images loaded into root's store in %.1fs", time.Since(t0).Seconds())
 		t0 = time.Now()
-		cmd := "cd /root && env " + strings.Join(env, " ") + " " + strings.Join(args, " ") + " >/root/e2e.log 2>&1"
-		_, err := n.exec("sh", "-c", cmd)
+		_, err := n.exec(append([]string{"sh", "-c", `cd /root && exec "$@" >/root/e2e.log 2>&1`, "sh", "env"}, append(env, args...)...)...)
 		out, _ := n.exec("cat", "/root/e2e.log")
 		reportInner(t, "root", out, err, time.Since(t0))
 	})
@@ -95,8 +95,8 @@ func testSidExecutor(t *testing.T, h sdHost) {
 		u := addUser(t, n, userName, 100000)
 		loadUserImages(t, u, executorImages...)
 		t0 := time.Now()
-		cmd := "env " + strings.Join(append(env, "BERTH_E2E_ROOTLESS=1"), " ") + " " + strings.Join(args, " ") + " >$HOME/e2e.log 2>&1"
-		_, err := u.exec("sh", "-c", cmd)
+		// Output to a file: rootless podman's pause process would hold a pipe.
+		_, err := u.exec(append([]string{"sh", "-c", `exec "$@" >"$HOME/e2e.log" 2>&1`, "sh", "env", "BERTH_E2E_ROOTLESS=1"}, append(env, args...)...)...)
 		out, _ := u.exec("sh", "-c", "cat $HOME/e2e.log")
 		reportInner(t, u.name, out, err, time.Since(t0))
 	})
