@@ -82,23 +82,34 @@ func testSidExecutor(t *testing.T, h sdHost) {
 		args[2] = r
 	}
 
-	t.Run("rootful", func(t *testing.T) {
-		t0 := time.Now()
-		n.must(append([]string{"load"}, executorImages...)...)
-		t.Logf("images loaded into root's store in %.1fs", time.Since(t0).Seconds())
-		t0 = time.Now()
-		_, err := n.exec(append([]string{"sh", "-c", `cd /root && exec "$@" >/root/e2e.log 2>&1`, "sh", "env"}, append(env, args...)...)...)
-		out, _ := n.exec("cat", "/root/e2e.log")
-		reportInner(t, "root", out, err, time.Since(t0))
-	})
-	t.Run("rootless", func(t *testing.T) {
-		u := addUser(t, n, userName, 100000)
-		loadUserImages(t, u, executorImages...)
-		t0 := time.Now()
-		// Output to a file: rootless podman's pause process would hold a pipe.
-		_, err := u.exec(append([]string{"sh", "-c", `exec "$@" >"$HOME/e2e.log" 2>&1`, "sh", "env", "BERTH_E2E_ROOTLESS=1"}, append(env, args...)...)...)
-		out, _ := u.exec("sh", "-c", "cat $HOME/e2e.log")
-		reportInner(t, u.name, out, err, time.Since(t0))
+	// Rootful and rootless at the same time (separate stores, random
+	// project names): the tests mostly wait on health intervals and
+	// restarts, so this halves the wall time on 2 cores.
+	t.Run("scopes", func(t *testing.T) {
+		t.Run("rootful", func(t *testing.T) {
+			t.Parallel()
+			n := n
+			n.t = t // its failures are this subtest's
+			t0 := time.Now()
+			n.must(append([]string{"load"}, executorImages...)...)
+			t.Logf("images loaded into root's store in %.1fs", time.Since(t0).Seconds())
+			t0 = time.Now()
+			_, err := n.exec(append([]string{"sh", "-c", `cd /root && exec "$@" >/root/e2e.log 2>&1`, "sh", "env"}, append(env, args...)...)...)
+			out, _ := n.exec("cat", "/root/e2e.log")
+			reportInner(t, "root", out, err, time.Since(t0))
+		})
+		t.Run("rootless", func(t *testing.T) {
+			t.Parallel()
+			n := n
+			n.t = t
+			u := addUser(t, n, userName, 100000)
+			loadUserImages(t, u, executorImages...)
+			t0 := time.Now()
+			// Output to a file: rootless podman's pause process would hold a pipe.
+			_, err := u.exec(append([]string{"sh", "-c", `exec "$@" >"$HOME/e2e.log" 2>&1`, "sh", "env", "BERTH_E2E_ROOTLESS=1"}, append(env, args...)...)...)
+			out, _ := u.exec("sh", "-c", "cat $HOME/e2e.log")
+			reportInner(t, u.name, out, err, time.Since(t0))
+		})
 	})
 	t.Logf("whole executor e2e on %s: %.1fs", h.name, time.Since(tAll).Seconds())
 }
