@@ -22,6 +22,8 @@ func FuzzCompile(f *testing.F) {
 		"[Container]\nMount=type=volume,src=v.volume,dst=/x\nMount=\"type=bind,source=\"\n",
 		"[Image]\nImage=x\n[Quadlet]\nDefaultDependencies=no\n",
 		"[Artifact]\nArtifact=a\n",
+		"[Container]\nImage=x\nPod=p.pod\nHostName=h\nSecret=s,type=env,mode=1\nVolume=/a:/b:ro,rw\nEnvironment=A=%x\n",
+		"[Network]\nSubnet=fd00::/64\nIPRange=fd00::1-fd00::9\n[Unit]\nAfter=c.container\n",
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -33,8 +35,9 @@ func FuzzCompile(f *testing.F) {
 			file, _ := unitfile.Parse(name, []byte(text))
 			units = append(units, &Unit{Name: name, File: file})
 		}
-		for _, target := range []version.V{{}, version.Must("4.3.1")} {
-			res := Compile(units, Options{Target: target, User: target.IsZero()})
+		for i, target := range []version.V{{}, version.Must("4.3.1")} {
+			// Strict (compile, up, lint) on one target, the generator's reading on the other.
+			res := Compile(units, Options{Target: target, User: target.IsZero(), Strict: i == 0, HostFile: func(string) bool { return false }})
 			for _, d := range res.Diags {
 				if d.Pos.File == "" {
 					t.Fatalf("diagnostic without a file: %v", d)
