@@ -145,7 +145,11 @@ func (a *sdApply) restartedAlready(ctx context.Context, name string) bool {
 // unless another installed stack has a unit for the same network (podman
 // also refuses while a container uses it: then it stays, and that is said).
 func (a *sdApply) removeNetworks(ctx context.Context, removed []string) []error {
-	if a.o.Podman == nil || a.old == nil || len(removed) == 0 {
+	nets := a.o.Networks
+	if nets == nil && a.o.Podman != nil {
+		nets = a.o.Podman
+	}
+	if nets == nil || a.old == nil || len(removed) == 0 {
 		return nil
 	}
 	gone := map[string]bool{}
@@ -170,7 +174,7 @@ func (a *sdApply) removeNetworks(ctx context.Context, removed []string) []error 
 		if u.Kind != "network" || u.Resource == "" || !gone[u.Service] || used[u.Resource] {
 			continue
 		}
-		ok, err := a.o.Podman.RemoveNetwork(ctx, u.Resource)
+		ok, err := nets.RemoveNetwork(ctx, u.Resource)
 		switch {
 		case err != nil:
 			errs = append(errs, fmt.Errorf("network %s of %s was kept: %w", u.Resource, u.Source, err))

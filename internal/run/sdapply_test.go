@@ -127,6 +127,47 @@ func TestInstallApplyChangeDropKeep(t *testing.T) {
 	}
 }
 
+type netRecorder struct{ removed []string }
+
+func (n *netRecorder) RemoveNetwork(_ context.Context, name string) (bool, error) {
+	n.removed = append(n.removed, name)
+	return true, nil
+}
+
+// A dropped .network unit is stopped before its file goes, then its
+// network is removed (another stack cannot hold the same network: install
+// refuses that name clash).
+func TestDroppedNetworkRemoved(t *testing.T) {
+	e := newSdEnv(t)
+	if _, _, err := e.install(t, e.src, true, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"app.network", "drop.container"} {
+		os.Remove(filepath.Join(e.src, f))
+	}
+	for _, f := range []string{"keep.container", "change.container"} {
+		writeFiles(t, e.src, map[string]string{f: "[Container]\nImage=localhost/web\n"})
+	}
+	nets := &netRecorder{}
+	before := len(e.fake.CallLog())
+	_, err := InstallStack(context.Background(), InstallOptions{Install: systemd.InstallOptions{Source: e.src, Stack: "demo",
+		Layout: e.layout, Manager: e.fake, Host: systemd.Host{Podman: version.Must("5.4.0"), Generator: "/usr/lib/systemd/system-generators/podman-system-generator"}},
+		UnitHost: testHost(), Networks: nets, Out: &e.out})
+	if err != nil {
+		t.Fatal(err, e.out.String())
+	}
+	if got := fmt.Sprint(nets.removed); got != "[systemd-app]" {
+		t.Errorf("networks removed %s\n%s", got, e.out.String())
+	}
+	calls := strings.Join(e.fake.CallLog()[before:], "\n")
+	if !strings.HasPrefix(calls, "stop drop.service\nstop app-network.service\n") { // the container first
+		t.Errorf("calls:\n%s", calls)
+	}
+	if i, j := strings.Index(calls, "stop app-network.service"), strings.Index(calls, "daemon-reload"); i < 0 || i > j {
+		t.Errorf("the network unit was not stopped before its file went:\n%s", calls)
+	}
+}
+
 func TestUninstallStopsDroppedUnits(t *testing.T) {
 	e := newSdEnv(t)
 	if _, _, err := e.install(t, e.src, true, false); err != nil {

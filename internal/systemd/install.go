@@ -154,11 +154,15 @@ func dropped(old, m *Manifest) []ManifestUnit {
 }
 
 // Validate loads and compiles the stack in src for the host's podman, as
-// the generator will: any error (every one, with file:line) stops an
-// install before anything is written.
+// the generator will, and checks its names against the other installed
+// stacks: any error (every one, with file:line of the user's files) stops
+// an install before anything is written or stopped.
 func Validate(src string, o InstallOptions) (diag.List, error) {
-	_, _, diags, err := validate(src, o)
-	return diags, err
+	_, res, diags, err := validate(src, o)
+	if err != nil {
+		return diags, err
+	}
+	return diags, checkConflicts(o.Layout, o.Stack, res)
 }
 
 // Stage copies the stack's quadlet files and drop-ins from src into dir
