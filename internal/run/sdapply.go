@@ -34,8 +34,8 @@ type InstallOptions struct {
 	Podman   *podman.Client // secrets, health, networks; nil skips them
 	// Networks removes dropped networks; nil means Podman.
 	Networks systemd.NetworkRemover
-	Now      bool           // start the stack (new units start anyway when it runs)
-	DryRun   bool           // plan only
+	Now      bool // start the stack (new units start anyway when it runs)
+	DryRun   bool // plan only
 	// Wait is how long to wait for the started units to be active and
 	// healthy (0: do not wait).
 	Wait              time.Duration
