@@ -53,8 +53,8 @@ func (e *Executor) RunOneOff(ctx context.Context, u *Unit, o OneOff) (int, error
 }
 
 // oneOffArgv edits a compiled `podman run` line: quadlet's own flags, which
-// come before the image, are replaced (the first --name value, -d,
-// --replace, --sdnotify, the service label), the rest is kept.
+// come before the image, are replaced (the first --name value, --replace,
+// --sdnotify and the -d after it, the service label), the rest is kept.
 func oneOffArgv(argv []string, service string, o OneOff) []string {
 	i := podmanVerb(argv, "run")
 	out := append([]string{}, argv[:i+1]...)
@@ -84,8 +84,14 @@ func oneOffArgv(argv []string, service string, o OneOff) []string {
 		case a == "--name" && j+1 < len(argv) && once("--name"):
 			out = append(out, "--name", o.Name)
 			j++
-		case (a == "-d" || a == "--replace") && once(a):
+		case a == "--replace" && once(a):
 		case strings.HasPrefix(a, "--sdnotify=") && once("--sdnotify"):
+			// quadlet writes -d right after it, before the image; a
+			// oneshot unit has neither, and a -d after the image is the
+			// command's
+			if j+1 < len(argv) && argv[j+1] == "-d" {
+				j++
+			}
 		case a == "--label" && j+1 < len(argv) && strings.HasPrefix(argv[j+1], LabelService+"=") && once("label"):
 			j++
 		default:
