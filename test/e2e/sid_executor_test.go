@@ -67,13 +67,21 @@ func testSidExecutor(t *testing.T, h sdHost) {
 	needImages(t, "scripts/build-test-images.sh", executorImages...)
 	tAll := time.Now()
 	repo := sdRepoRoot(t)
-	n := bootSystemd(t, h, sidExecInstance, "--bind-ro="+repo+":"+repo)
+	// One instance per scope: in one network namespace rootless pasta
+	// copies the name of the rootful bridge (podman1, the only interface
+	// besides lo under --private-network) for its tap, and the user's
+	// netavark then fails ("bridge interface podman1 already exists but is
+	// a Tun interface"), which a real host (eth0) never sees.
+	n := bootSystemd(t, h, sidExecInstance+"-root", "--bind-ro="+repo+":"+repo)
+	nu := bootSystemd(t, h, sidExecInstance+"-user", "--bind-ro="+repo+":"+repo)
 	t0 := time.Now()
 	bin := t.TempDir()
 	buildStatic(t, filepath.Join(bin, "berth"), "build", "./cmd/berth")
 	buildStatic(t, filepath.Join(bin, "e2e.test"), "test", "-c", "-tags", "e2e", "./test/e2e")
-	n.must("cp", filepath.Join(bin, "berth"), berthInner)
-	n.must("cp", filepath.Join(bin, "e2e.test"), innerE2E)
+	for _, in := range []sdInstance{n, nu} {
+		in.must("cp", filepath.Join(bin, "berth"), berthInner)
+		in.must("cp", filepath.Join(bin, "e2e.test"), innerE2E)
+	}
 	t.Logf("berth and the e2e test binary built and copied in %.1fs", time.Since(t0).Seconds())
 
 	env := []string{"BERTH_E2E_BIN=" + berthInner, "BERTH_REPO=" + repo, "BERTH_E2E_SYSTEMD=0"}
@@ -82,9 +90,9 @@ func testSidExecutor(t *testing.T, h sdHost) {
 		args[2] = r
 	}
 
-	// Rootful and rootless at the same time (separate stores, random
-	// project names): the tests mostly wait on health intervals and
-	// restarts, so this halves the wall time on 2 cores.
+	// Rootful and rootless at the same time, each in its own instance: the
+	// tests mostly wait on health intervals and restarts, so this halves
+	// the wall time on 2 cores.
 	t.Run("scopes", func(t *testing.T) {
 		t.Run("rootful", func(t *testing.T) {
 			t.Parallel()
@@ -100,7 +108,7 @@ func testSidExecutor(t *testing.T, h sdHost) {
 		})
 		t.Run("rootless", func(t *testing.T) {
 			t.Parallel()
-			n := n
+			n := nu
 			n.t = t
 			u := addUser(t, n, userName, 100000)
 			loadUserImages(t, u, executorImages...)
