@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -267,11 +268,18 @@ func (a *app) foreground(ctx context.Context, p *run.Project, o upOptions, outs 
 			default:
 			}
 		}}
+	// `berth down` elsewhere asks the supervisor to quit: the session then
+	// ends without stopping anything (down stops and removes it all, and
+	// its state), so that down leaves no supervising process behind.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var downed atomic.Bool
+	quit := func() { downed.Store(true); cancel() }
 	if err := sup.Reload(ctx); err != nil {
 		return err
 	}
 	go sup.Run(ctx)
-	go func() { _ = sup.Serve(ctx, p.Store.SocketPath(), func() {}) }()
+	go func() { _ = sup.Serve(ctx, p.Store.SocketPath(), quit) }()
 	lctx, stopLogs := context.WithCancel(ctx)
 	defer stopLogs()
 	logsDone := make(chan struct{})
@@ -285,6 +293,10 @@ func (a *app) foreground(ctx context.Context, p *run.Project, o upOptions, outs 
 	for {
 		select {
 		case <-ctx.Done():
+			if downed.Load() {
+				fmt.Fprintf(a.stderr, "%s is being taken down (berth down): leaving\n", p.Stack.Project)
+				return nil
+			}
 			fmt.Fprintln(a.stderr, "stopping...")
 			a.stopAll(p)
 			return nil

@@ -102,3 +102,21 @@ func TestIsolateUpDownRace(t *testing.T) {
 		t.Fatalf("supervisors %v after the last down", pids)
 	}
 }
+
+// down also ends a foreground up: no supervising process outlives it.
+func TestIsolateDownEndsForegroundUp(t *testing.T) {
+	s := isoStack(t, "", isoFiles)
+	cmd, out := s.startForeground()
+	eventually(t, 30*time.Second, "web ready", func() bool { return strings.Contains(out.String(), "web            ready (") })
+	s.must("down")
+	waitExit(t, cmd, out)
+	if c := s.containers(); len(c) != 0 {
+		t.Errorf("containers after down: %q", c)
+	}
+	if _, err := os.Stat("/run/berth/" + s.project); err == nil {
+		t.Errorf("state left after down")
+	}
+	if !strings.Contains(out.String(), "being taken down") {
+		t.Errorf("foreground output:\n%s", out.String())
+	}
+}
