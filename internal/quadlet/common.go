@@ -402,7 +402,8 @@ func (c *ctx) healthGate(name string) {
 //   - it is done when the container is healthy; "starting" and "unhealthy"
 //     keep it waiting while the container runs (HealthOnFailure= acts);
 //   - it fails at once when the container is gone or no longer running
-//     (killed by HealthOnFailure=kill, exited, removed by --rm).
+//     (killed by HealthOnFailure=kill, exited, removed by --rm), and when it
+//     has no health check at all (podman 5 refuses --sdnotify=healthy then).
 //
 // The text is written for the unit file: "%%" is systemd's "%", "$x" inside
 // a word is left to the shell and "${" is never used (systemd would
@@ -410,7 +411,8 @@ func (c *ctx) healthGate(name string) {
 func healthWaitScript(podman, name string, interval int) string {
 	return strings.Join([]string{
 		fmt.Sprintf("n='%s' p=%s i=%d next=0", name, podman, interval),
-		`id=$($p container inspect --format {{.Id}} "$n") || exit 1`,
+		`id=$($p container inspect --format '{{.Id}}{{if not .Config.Healthcheck}} none{{end}}' "$n") || exit 1`,
+		`case $id in *" none") echo "container $n has no health check: Notify=healthy needs HealthCmd= or the image's HEALTHCHECK" >&2; exit 1;; esac`,
 		`t=/run/systemd/transient/$id u="$XDG_RUNTIME_DIR/systemd/transient/$id"`,
 		`while :; do ` +
 			`if [ ! -e $t.timer ] && [ ! -e $t-startup.timer ] && [ ! -e "$u.timer" ] && [ ! -e "$u-startup.timer" ] && [ $(date +%%s) -ge $next ]; then ` +

@@ -20,7 +20,7 @@ case "$1 $2" in
 "container inspect")
 	[ -e "$d/gone" ] && { echo "Error: no such container $5" >&2; exit 125; }
 	case "$4" in
-	*Id*) echo abc123 ;;
+	*Id*) if [ -e "$d/nocheck" ]; then echo "abc123 none"; else echo abc123; fi ;;
 	*) n=$(cat "$d/polls" 2>/dev/null || echo 0); n=$((n + 1)); echo $n >"$d/polls"
 	   line=$(sed -n "${n}p" "$d/status"); [ -n "$line" ] || line=$(tail -n 1 "$d/status")
 	   case "$line" in gone) touch "$d/gone"; exit 125 ;; esac
@@ -35,6 +35,7 @@ func TestHealthWaitScript(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		timer    bool // podman's transient timer runs the checks
+		nocheck  bool // the container has no health check
 		interval int
 		status   string
 		ok       bool
@@ -53,6 +54,8 @@ func TestHealthWaitScript(t *testing.T) {
 			status: "running starting\nexited unhealthy", stderr: "is exited unhealthy before it was healthy"},
 		{name: "healthy but not running is not ready", timer: true, interval: 1,
 			status: "stopped healthy", stderr: "is stopped healthy before"},
+		{name: "no health check at all", nocheck: true, interval: 1,
+			status: "running ", stderr: "has no health check"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -62,6 +65,9 @@ func TestHealthWaitScript(t *testing.T) {
 			must(t, os.WriteFile(filepath.Join(dir, "status"), []byte(tc.status+"\n"), 0o644))
 			rt := filepath.Join(dir, "rt")
 			must(t, os.MkdirAll(filepath.Join(rt, "systemd/transient"), 0o755))
+			if tc.nocheck {
+				must(t, os.WriteFile(filepath.Join(dir, "nocheck"), nil, 0o644))
+			}
 			if tc.timer {
 				must(t, os.WriteFile(filepath.Join(rt, "systemd/transient/abc123.timer"), nil, 0o644))
 			}
