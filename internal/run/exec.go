@@ -284,7 +284,15 @@ func (e *Executor) start(ctx context.Context, u *Unit, probe **conmonProbe) (*St
 			return nil, err
 		}
 	case "notify", "notify-reload":
-		if st, err = e.startNotify(ctx, u, env); err != nil {
+		nctx, stop := ctx, func() error { return nil }
+		if u.Kind == KindContainer && e.UnhealthyFails && notifiesHealthy(u) {
+			nctx, stop = e.watchUnhealthy(ctx, u)
+		}
+		st, err = e.startNotify(nctx, u, env)
+		if werr := stop(); werr != nil {
+			return nil, werr
+		}
+		if err != nil {
 			return nil, err
 		}
 		if u.Kind == KindContainer {
@@ -380,6 +388,13 @@ func (e *Executor) settled(ctx context.Context, u *Unit, p *conmonProbe, env sd.
 	}
 	if sd.ExitResult(code, u.Svc.SuccessExit...) == sd.ResultSuccess {
 		return true, nil
+	}
+	if c, ierr := e.Podman.Inspect(ctx, u.Resource); ierr == nil && c != nil && !c.Running && c.Health == "unhealthy" {
+		// podman >= 5 runs the first check at once and HealthOnFailure=
+		// (kill, stop) ended it: the start succeeded, as systemd sees it
+		// (READY=1 came), and the exit is the supervisor's, which restarts
+		// it per Restart= as systemd would.
+		return false, nil
 	}
 	se := &StartError{Unit: u.Name, Phase: "ExecStart", Code: code, Exited: true,
 		Reason: fmt.Sprintf("container %s exited (%d)", u.Resource, code),

@@ -122,3 +122,61 @@ func (e *Executor) awaitHealthy(ctx context.Context, u *Unit) (*Started, error) 
 		}
 	}
 }
+
+// notifiesHealthy reports whether a container's ExecStart= is podman's own
+// health wait (`--sdnotify=healthy`, podman >= 4.7): podman then sends
+// READY=1 only once the container is healthy and, when a check turns it
+// unhealthy, keeps waiting while it runs.
+func notifiesHealthy(u *Unit) bool {
+	if len(u.Svc.ExecStart) == 0 {
+		return false
+	}
+	argv := u.Svc.ExecStart[0].Argv
+	for i := 0; i < len(argv); i++ {
+		name, val, _ := cutFlag(argv, &i)
+		if name == "--sdnotify" && (val == "healthy" || val == "" && i+1 < len(argv) && argv[i+1] == "healthy") {
+			return true
+		}
+	}
+	return false
+}
+
+// watchUnhealthy is watchHealth for a start that waits in podman's
+// --sdnotify=healthy (UnhealthyFails only): podman itself fails the start
+// when the container ends, but waits on while it runs unhealthy, so the
+// returned context is cancelled, and stop says why, as soon as the
+// container berth is starting runs unhealthy. The container that was there
+// before the start (one `--replace` removes) is never judged.
+func (e *Executor) watchUnhealthy(ctx context.Context, u *Unit) (context.Context, func() error) {
+	old := ""
+	if c, err := e.Podman.Inspect(ctx, u.Resource); err == nil && c != nil {
+		old = c.ID
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	var why error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-wctx.Done():
+				return
+			case <-e.Clock.After(healthPoll):
+			}
+			c, err := e.Podman.Inspect(wctx, u.Resource)
+			if err != nil || c == nil || c.ID == old || !c.Running || c.Health != "unhealthy" ||
+				c.Labels[LabelProject] != u.Project {
+				continue
+			}
+			why = &StartError{Unit: u.Name, Phase: "ExecStart", Reason: "container " + u.Resource + " is unhealthy",
+				Err: fmt.Errorf("container %s is unhealthy (its health check failed HealthRetries= times)", u.Resource)}
+			cancel()
+			return
+		}
+	}()
+	return wctx, func() error {
+		cancel()
+		<-done
+		return why
+	}
+}
