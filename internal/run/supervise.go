@@ -414,6 +414,15 @@ func (s *Supervisor) handleExit(ctx context.Context, w *watch) {
 // recordExit reads the exit code of w's run and records the exit.
 func (s *Supervisor) recordExit(ctx context.Context, w *watch) int {
 	code, known := s.P.Podman.LastExitCode(ctx, w.id)
+	if !known {
+		// podman 5.8 with systemd as PID 1 logs events to the journal,
+		// where the died event of a container HealthOnFailure=kill ended
+		// was not found (measured on Debian sid, rootful): the exited
+		// container's own state still has the code.
+		if c, err := s.P.Podman.Inspect(ctx, w.unit.Resource); err == nil && c != nil && c.ID == w.id && !c.Running {
+			code, known = c.ExitCode, true
+		}
+	}
 	if known {
 		s.Metrics.ServiceExited(w.unit.Service, code)
 	}

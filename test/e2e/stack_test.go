@@ -408,6 +408,17 @@ Restart=always
 RestartSec=500ms
 `})
 	s.must("up", "-d")
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _ := s.berthCmd("ps", "--json")
+			t.Logf("ps --json: %s", out)
+			for _, dir := range []string{"/run/berth/", os.Getenv("XDG_RUNTIME_DIR") + "/berth/"} {
+				if b, err := os.ReadFile(dir + s.project + "/supervisor.log"); err == nil {
+					t.Logf("supervisor.log:\n%s", b)
+				}
+			}
+		}
+	})
 	var rows []struct {
 		Service  string
 		Restarts int
