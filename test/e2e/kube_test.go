@@ -200,6 +200,12 @@ func TestKubeExportServerDryRun(t *testing.T) {
 	if out, err := kubectl(bin, kubeconfig, "apply", "--dry-run=server", "--validate=strict", "-f", bad); err == nil {
 		t.Fatalf("the API server accepted an unknown field; strict validation is not on:\n%s", out)
 	}
+	// A cluster's controller-manager makes each namespace's "default"
+	// service account; this bare API server has none, and admission of a
+	// Pod (the --for podman export of a Job for podman < 5.3) needs it.
+	if out, err := kubectl(bin, kubeconfig, "create", "serviceaccount", "default"); err != nil {
+		t.Fatalf("kubectl create serviceaccount default: %v\n%s", err, out)
+	}
 	stacks := kubeStacks(t, repo)
 	names := make([]string, 0, len(stacks))
 	for n := range stacks {
@@ -238,6 +244,7 @@ func TestKubeExportServerDryRun(t *testing.T) {
 			writeKubeFile(t, out, stdout.String())
 			if ns := regexp.MustCompile(`(?m)^kind: Namespace\n(?:.*\n)*?  name: (\S+)`).FindStringSubmatch(stdout.String()); ns != nil {
 				_, _ = kubectl(bin, kubeconfig, "create", "namespace", ns[1])
+				_, _ = kubectl(bin, kubeconfig, "-n", ns[1], "create", "serviceaccount", "default")
 			}
 			res, err := kubectl(bin, kubeconfig, "apply", "--dry-run=server", "--validate=strict", "-f", out)
 			if err != nil {
