@@ -17,8 +17,10 @@ Image=localhost/berth-test/client:latest
 ContainerName={P}-bad
 Environment=DATABASE_URL=postgres://u:e2eurlpw1@db/x DB_PASS=e2e-pass-2 PGPASS=e2e-pgpass-3
 Environment=REDIS_URL=redis://:e2eredispw4@cache:6379
-# The client prints the name it cannot resolve: the password, by value.
-Exec=-timeout 1s -resolve e2e-pass-2.invalid
+# A usage error (a stray argument after -resolve) fails on every podman
+# and network (a name under .invalid resolved on podman 5.8's network), and
+# the client prints the argument it rejects: the password, by value.
+Exec=-timeout 1s -resolve localhost e2e-pass-2.invalid
 `})
 	secrets := []string{"e2eurlpw1", "e2e-pass-2", "e2e-pgpass-3", "e2eredispw4"}
 	var all strings.Builder

@@ -40,9 +40,18 @@ func TestSupervisorMetricsHaveInitialStarts(t *testing.T) {
 	s.must("down")
 }
 
+// stateDir is where berth keeps the project's run-time state: /run/berth
+// as root, $XDG_RUNTIME_DIR/berth for a non-root user (run.StateDir).
+func (s *stStack) stateDir() string {
+	if rt := os.Getenv("XDG_RUNTIME_DIR"); os.Getuid() != 0 && rt != "" {
+		return rt + "/berth/" + s.project
+	}
+	return "/run/berth/" + s.project
+}
+
 // supervisorPID is the PID the project's supervisor recorded (0: none).
 func (s *stStack) supervisorPID() int {
-	b, _ := os.ReadFile("/run/berth/" + s.project + "/supervisor.pid")
+	b, _ := os.ReadFile(s.stateDir() + "/supervisor.pid")
 	pid, _ := strconv.Atoi(strings.Fields(string(b) + " 0")[0])
 	return pid
 }
