@@ -251,7 +251,7 @@ func TestComposeSecrets(t *testing.T) {
 	if !strings.Contains(inspect, s.project+"_token") {
 		t.Errorf("podman inspect does not show the podman secret %s_token", s.project)
 	}
-	state, _ := exec.Command("sh", "-c", "cat /run/berth/"+s.project+"/*.json").Output()
+	state, _ := exec.Command("sh", "-c", "cat "+s.stateDir()+"/*.json").Output()
 	if strings.Contains(string(state), token) || strings.Contains(string(state), apiKey) {
 		t.Errorf("a secret value in berth's state (the recorded units)")
 	}

@@ -79,7 +79,7 @@ func TestIsolateUpDownRace(t *testing.T) {
 		if c := s.containers(); len(c) != 0 {
 			t.Fatalf("try %d: containers left after down: %q", i, c)
 		}
-		if _, err := os.Stat("/run/berth/" + s.project); err == nil {
+		if _, err := os.Stat(s.stateDir()); err == nil {
 			t.Errorf("try %d: state left after down", i)
 		}
 	}
@@ -113,7 +113,7 @@ func TestIsolateDownEndsForegroundUp(t *testing.T) {
 	if c := s.containers(); len(c) != 0 {
 		t.Errorf("containers after down: %q", c)
 	}
-	if _, err := os.Stat("/run/berth/" + s.project); err == nil {
+	if _, err := os.Stat(s.stateDir()); err == nil {
 		t.Errorf("state left after down")
 	}
 	if !strings.Contains(out.String(), "being taken down") {

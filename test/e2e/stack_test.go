@@ -249,7 +249,7 @@ func TestStackDNSHealthOrderVolumeDown(t *testing.T) {
 	if exec.Command("podman", "volume", "exists", s.project+"-"+s.project+"-data").Run() == nil {
 		t.Errorf("volume left after down --volumes")
 	}
-	if _, err := os.Stat("/run/berth/" + s.project + "/control.sock"); err == nil {
+	if _, err := os.Stat(s.stateDir() + "/control.sock"); err == nil {
 		t.Errorf("supervisor socket left after down")
 	}
 }
