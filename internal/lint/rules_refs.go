@@ -52,50 +52,8 @@ func orderingKey(k string) bool {
 }
 
 // resourceRefs returns the quadlet names a resource key refers to.
-func resourceRefs(u *Unit, l *unitfile.Line) []string {
-	v := value(l)
-	var names []string
-	switch l.Key {
-	case "Network":
-		name, _, _ := strings.Cut(v, ":")
-		names = append(names, name)
-	case "Volume":
-		if src, _, found := strings.Cut(v, ":"); found {
-			names = append(names, src)
-		}
-	case "Pod", "Image":
-		names = append(names, v)
-	case "Mount":
-		for _, opt := range strings.Split(v, ",") {
-			k, val, _ := strings.Cut(opt, "=")
-			if k == "source" || k == "src" {
-				names = append(names, val)
-			}
-		}
-	}
-	var out []string
-	for _, n := range names {
-		if ext := filepath.Ext(n); quadlet.IsQuadlet(n) && validRefExt(l.Key, ext) {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-func validRefExt(key, ext string) bool {
-	switch key {
-	case "Network":
-		return ext == ".network" || ext == ".container"
-	case "Volume":
-		return ext == ".volume"
-	case "Pod":
-		return ext == ".pod"
-	case "Image":
-		return ext == ".image" || ext == ".build"
-	case "Mount":
-		return ext == ".volume" || ext == ".image"
-	}
-	return false
+func resourceRefs(_ *Unit, l *unitfile.Line) []string {
+	return quadlet.ResourceRefs(l.Key, value(l))
 }
 
 // unitByService finds the unit whose service is name ("db.service").

@@ -479,7 +479,7 @@ func (c *ctx) volumeError(l *unitfile.Line, v, msg string) {
 // does; this names them all (duplicates of the converter's are dropped).
 func (c *ctx) checkResourceRefs() {
 	for _, l := range c.src.Entries(c.kind.Group) {
-		for _, name := range resourceRefs(l.Key, unquoteValue(l.Value)) {
+		for _, name := range ResourceRefs(l.Key, unquoteValue(l.Value)) {
 			if _, ok := c.infos[name]; !ok {
 				c.diags.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: "dangling-reference",
 					Message: fmt.Sprintf("requested Quadlet unit %s was not found", name),
@@ -489,8 +489,10 @@ func (c *ctx) checkResourceRefs() {
 	}
 }
 
-// resourceRefs returns the quadlet names a key's value refers to.
-func resourceRefs(key, v string) []string {
+// ResourceRefs returns the quadlet unit names a [Container]-style key's
+// value refers to (Network=, Volume=, Pod=, Image=, Mount=); names with a
+// specifier are left out, since they resolve only per instance.
+func ResourceRefs(key, v string) []string {
 	var names []string
 	switch key {
 	case "Network":
