@@ -122,10 +122,12 @@ func Compile(units []*Unit, opts Options) *Result {
 		res.Infos[o.u.Name] = newInfo(o.u, opts.namePrefix())
 	}
 	byName := make(map[string]*Service, len(ordered))
+	argv := new(argSlab)
 	for _, o := range ordered {
 		u := o.u
-		c := &ctx{unit: u, src: u.File, kind: o.k, opts: opts, infos: res.Infos, info: res.Infos[u.Name]}
+		c := &ctx{unit: u, src: u.File, kind: o.k, opts: opts, infos: res.Infos, info: res.Infos[u.Name], argv: argv}
 		svc := c.convert()
+		argv.reset()
 		res.Diags = append(res.Diags, c.diags...)
 		if svc != nil {
 			byName[u.Name] = svc
@@ -243,6 +245,8 @@ type ctx struct {
 	// becomes its image name) before the other keys, as podman does, so the
 	// image unit's dependency comes first.
 	image string
+	// argv holds the words of the unit's command lines (argSlab).
+	argv *argSlab
 }
 
 // pos is the position of the last assignment of key in the unit's group.
