@@ -122,10 +122,10 @@ func Compile(units []*Unit, opts Options) *Result {
 		res.Infos[o.u.Name] = newInfo(o.u, opts.namePrefix())
 	}
 	byName := make(map[string]*Service, len(ordered))
-	argv := new(argSlab)
+	argv, lines := new(argSlab), new(unitfile.Lines)
 	for _, o := range ordered {
 		u := o.u
-		c := &ctx{unit: u, src: u.File, kind: o.k, opts: opts, infos: res.Infos, info: res.Infos[u.Name], argv: argv}
+		c := &ctx{unit: u, src: u.File, kind: o.k, opts: opts, infos: res.Infos, info: res.Infos[u.Name], argv: argv, lines: lines}
 		svc := c.convert()
 		argv.reset()
 		res.Diags = append(res.Diags, c.diags...)
@@ -141,6 +141,7 @@ func Compile(units []*Unit, opts Options) *Result {
 	for _, u := range units {
 		if svc := byName[u.Name]; svc != nil {
 			finishPod(svc, res.Infos[u.Name])
+			svc.File.UseLines(nil) // the shared blocks stay with this call
 			res.Services = append(res.Services, svc)
 		}
 	}
@@ -247,6 +248,9 @@ type ctx struct {
 	image string
 	// argv holds the words of the unit's command lines (argSlab).
 	argv *argSlab
+	// lines are the blocks the service's new lines come from, shared by
+	// the services of one Compile call (unitfile.Lines).
+	lines *unitfile.Lines
 }
 
 // pos is the position of the last assignment of key in the unit's group.
@@ -370,6 +374,7 @@ func (c *ctx) checkGroup(group string, t *Table) []bool {
 // X-<Group> for reference.
 func (c *ctx) initService() {
 	c.svc = c.src.Clone()
+	c.svc.UseLines(c.lines)
 	c.svc.Path = c.info.ServiceFile()
 	c.translateDependencies()
 	c.defaultDependencies()
