@@ -180,7 +180,7 @@ func conversionOrder(units []*quadlet.Unit) []int {
 
 // warnCollisions warns about units generating the same service.
 func (g *run) warnCollisions(done []*quadlet.Service) {
-	first := map[string]*quadlet.Service{}
+	first := make(map[string]*quadlet.Service, len(done))
 	for _, s := range done {
 		if f, ok := first[s.Name]; ok {
 			g.log.Logf("Warning: %s and %s both generate %s; %s is the one kept (converted last)",

@@ -123,9 +123,12 @@ func Compile(units []*Unit, opts Options) *Result {
 	}
 	byName := make(map[string]*Service, len(ordered))
 	argv, lines := new(argSlab), new(unitfile.Lines)
+	// One ctx serves every unit in turn: nothing keeps it past its unit's
+	// conversion (command lines die with it; diagnostics are copied out).
+	c := new(ctx)
 	for _, o := range ordered {
 		u := o.u
-		c := &ctx{unit: u, src: u.File, kind: o.k, opts: opts, infos: res.Infos, info: res.Infos[u.Name], argv: argv, lines: lines}
+		*c = ctx{unit: u, src: u.File, kind: o.k, opts: opts, infos: res.Infos, info: res.Infos[u.Name], argv: argv, lines: lines}
 		svc := c.convert()
 		argv.reset()
 		res.Diags = append(res.Diags, c.diags...)

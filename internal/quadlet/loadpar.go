@@ -60,6 +60,15 @@ type loader struct {
 	listings []dirListing
 }
 
+// entries is how many entries the folders list, every name counted.
+func (l *loader) entries() int {
+	n := 0
+	for _, lst := range l.listings {
+		n += len(lst.entries)
+	}
+	return n
+}
+
 type parsed struct {
 	unit  *Unit
 	diags diag.List
@@ -69,10 +78,11 @@ type parsed struct {
 // The first file of each name is parsed in parallel; the rare later ones
 // (after a file that does not parse) are parsed in order.
 func (l *loader) units(workers int) ([]*Unit, diag.List) {
-	var first []string          // paths of the first file of each name
-	var regular []bool          // index in first -> the listing says a regular file
-	firstAt := map[string]int{} // name -> index in first
-	firstDir := []int{}         // index in first -> search folder
+	n := l.entries()                   // at most this many names (sized once: no growth)
+	first := make([]string, 0, n)      // paths of the first file of each name
+	regular := make([]bool, 0, n)      // index in first -> the listing says a regular file
+	firstAt := make(map[string]int, n) // name -> index in first
+	firstDir := make([]int, 0, n)      // index in first -> search folder
 	for i, dir := range l.dirs {
 		for _, e := range l.listings[i].entries {
 			if _, ok := firstAt[e.Name()]; !ok && IsQuadlet(e.Name()) {
@@ -90,7 +100,7 @@ func (l *loader) units(workers int) ([]*Unit, diag.List) {
 	})
 	var units []*Unit
 	var diags diag.List
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(first))
 	for i, dir := range l.dirs {
 		if err := l.listings[i].err; err != nil {
 			diags.Errorf(diag.Pos{File: dir}, "unreadable", "cannot read directory: %v", err)
