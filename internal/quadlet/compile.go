@@ -376,7 +376,7 @@ func (c *ctx) checkGroup(group string, t *Table) []bool {
 // [Unit], [Service] and [Install] pass through, the type's group is kept as
 // X-<Group> for reference.
 func (c *ctx) initService() {
-	c.svc = c.src.Clone()
+	c.svc = c.src.CloneRoom(serviceRoom)
 	c.svc.UseLines(c.lines)
 	c.svc.Path = c.info.ServiceFile()
 	c.translateDependencies()
@@ -387,6 +387,21 @@ func (c *ctx) initService() {
 	c.svc.Add("Unit", "RequiresMountsFor", "%t/containers")
 	c.svc.RenameSection(c.kind.Group, c.kind.XGroup())
 	c.svc.RenameSection("Quadlet", "X-Quadlet")
+}
+
+// serviceRoom is the room CloneRoom leaves in a service's sections for
+// the lines the compiler adds: a container's [Unit] gets 8 or more
+// (dependencies, SourcePath, RequiresMountsFor), its [Service] 9 or more
+// (the Exec lines, KillMode, Type, ...); the type's own group is only
+// renamed, and [Install] passes through.
+func serviceRoom(section string) int {
+	switch section {
+	case "Unit":
+		return 10
+	case "Service":
+		return 12
+	}
+	return 0
 }
 
 // dependencyKeys are the [Unit] keys whose quadlet names are translated to

@@ -128,7 +128,9 @@ func (f *File) ensure(name string) *Section {
 			return f.Sections[i]
 		}
 	}
-	s := &Section{Name: name}
+	// Room for a few lines: a section is made to add a line to it, and
+	// the compiler adds several (growing from 1 copies the list 3 times).
+	s := &Section{Name: name, Lines: make([]*Line, 0, 4)}
 	f.Sections = append(f.Sections, s)
 	return s
 }
@@ -474,15 +476,22 @@ func (f *File) Merge(other *File) {
 // replace and drop lines), so only the sections and their lists of lines
 // are copied, all lists in one block. Each list is full (len == cap), so
 // appending to one never writes over the next.
-func (f *File) Clone() *File {
+func (f *File) Clone() *File { return f.CloneRoom(nil) }
+
+// CloneRoom is Clone leaving room(name) more lines in each section's list
+// (nil: cloneRoom in each): a clone is usually added to (a compiled service
+// gets a dozen lines, most of them in [Unit] and [Service]), and growing a
+// list one append at a time copies it several times. The list of sections
+// has room for two more.
+func (f *File) CloneRoom(room func(section string) int) *File {
+	if room == nil {
+		room = func(string) int { return cloneRoom }
+	}
 	n := len(f.tail)
 	for _, s := range f.Sections {
-		n += len(s.Lines) + len(s.head)
+		n += len(s.Lines) + len(s.head) + max(0, room(s.Name))
 	}
-	// Each section's lines get room for cloneRoom more: a clone is usually
-	// added to (a compiled service gets a dozen lines), and growing a list
-	// one append at a time copies it several times.
-	block := make([]*Line, n+cloneRoom*len(f.Sections))
+	block := make([]*Line, n)
 	take := func(ls []*Line, room int) []*Line {
 		if ls == nil && room == 0 {
 			return nil
@@ -493,10 +502,10 @@ func (f *File) Clone() *File {
 		return out
 	}
 	c := &File{Path: f.Path, trailNL: f.trailNL, synth: f.synth, tail: take(f.tail, 0)}
-	c.Sections = make([]*Section, len(f.Sections))
+	c.Sections = make([]*Section, len(f.Sections), len(f.Sections)+2)
 	sections := make([]Section, len(f.Sections))
 	for i, s := range f.Sections {
-		sections[i] = Section{Name: s.Name, Pos: s.Pos, raw: s.raw, head: take(s.head, 0), Lines: take(s.Lines, cloneRoom)}
+		sections[i] = Section{Name: s.Name, Pos: s.Pos, raw: s.raw, head: take(s.head, 0), Lines: take(s.Lines, max(0, room(s.Name)))}
 		c.Sections[i] = &sections[i]
 	}
 	return c
