@@ -48,27 +48,48 @@ func CompileUnits(units []*quadlet.Unit, opts quadlet.Options, workers int) *qua
 		}
 		results[bySize[j]] = quadlet.Compile(part, opts)
 	})
-	return mergeResults(units, results)
+	return mergeResults(units, groups, results)
 }
 
 // mergeResults joins the groups' results: services in input order,
-// diagnostics group by group.
-func mergeResults(units []*quadlet.Unit, results []*quadlet.Result) *quadlet.Result {
-	index := make(map[*quadlet.Unit]int, len(units))
-	for i, u := range units {
-		index[u] = i
-	}
+// diagnostics group by group. Each group's services come in the order of its
+// unit indexes (Compile keeps its input's order), so they are put in place
+// by walking the group's indexes alongside.
+func mergeResults(units []*quadlet.Unit, groups [][]int, results []*quadlet.Result) *quadlet.Result {
+	at := make([]*quadlet.Service, len(units)) // by unit index
 	out := &quadlet.Result{Infos: make(map[string]*quadlet.Info, len(units))}
-	for _, r := range results {
-		out.Services = append(out.Services, r.Services...)
+	n := 0
+	var extra []*quadlet.Service
+	for gi, r := range results {
+		g := groups[gi]
+		k := 0
+		for _, s := range r.Services {
+			for k < len(g) && units[g[k]] != s.Source {
+				k++
+			}
+			if k == len(g) { // not in order after all: look from the start
+				for k = 0; k < len(g) && units[g[k]] != s.Source; k++ {
+				}
+			}
+			if k < len(g) && at[g[k]] == nil {
+				at[g[k]] = s
+				n++
+			} else {
+				extra = append(extra, s) // not one of the group's units
+			}
+		}
 		out.Diags = append(out.Diags, r.Diags...)
 		for name, info := range r.Infos {
 			out.Infos[name] = info
 		}
 	}
-	sort.SliceStable(out.Services, func(a, b int) bool {
-		return index[out.Services[a].Source] < index[out.Services[b].Source]
-	})
+	out.Services = make([]*quadlet.Service, 0, n+len(extra))
+	for _, s := range at {
+		if s != nil {
+			out.Services = append(out.Services, s)
+		}
+	}
+	out.Services = append(out.Services, extra...)
 	return out
 }
 
@@ -122,6 +143,9 @@ func referenceGroups(units []*quadlet.Unit) [][]int {
 				}
 				if strings.IndexByte(l.Value, '\\') >= 0 {
 					return all()
+				}
+				if strings.IndexByte(l.Value, '.') < 0 {
+					continue // names have an extension: nothing to look up
 				}
 				forEachToken(l.Value, func(tok string) {
 					// Every unit name has an extension: a token without

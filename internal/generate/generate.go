@@ -90,6 +90,9 @@ func (g *run) logLoading(units []*quadlet.Unit, diags diag.List) {
 			g.log.Debugf("Loading source unit file %s", u.Path)
 		}
 		for _, u := range units {
+			if !u.File.Merged() {
+				continue // no drop-ins: spares a walk over every line
+			}
 			for _, f := range SourceFiles(u)[1:] {
 				g.log.Debugf("Loading source drop-in file %s", f)
 			}

@@ -57,7 +57,12 @@ type File struct {
 	synth    bool    // built in memory rather than parsed: write with canonical spacing
 	spare    []Line  // unused lines for newLine
 	pool     *Lines  // where newLine takes lines from, when set (UseLines)
+	merged   bool    // Merge added another file's sections
 }
+
+// Merged reports whether Merge added another file's sections (drop-ins) to
+// f, or to the file f is a clone of.
+func (f *File) Merged() bool { return f.merged }
 
 // Lines hands out lines in blocks shared by the files that use it
 // (File.UseLines): a compiled service adds some 8 to 20 lines to its file,
@@ -463,6 +468,7 @@ func (f *File) RenameSection(from, to string) {
 // Merge appends the sections of other (a drop-in) to f: the lines of a section
 // f already has are appended to it, new sections are added at the end.
 func (f *File) Merge(other *File) {
+	f.merged = f.merged || len(other.Sections) > 0
 	for _, s := range other.Sections {
 		dst := f.ensure(s.Name)
 		for _, l := range s.Lines {
@@ -501,7 +507,7 @@ func (f *File) CloneRoom(room func(section string) int) *File {
 		copy(out, ls)
 		return out
 	}
-	c := &File{Path: f.Path, trailNL: f.trailNL, synth: f.synth, tail: take(f.tail, 0)}
+	c := &File{Path: f.Path, trailNL: f.trailNL, synth: f.synth, merged: f.merged, tail: take(f.tail, 0)}
 	c.Sections = make([]*Section, len(f.Sections), len(f.Sections)+2)
 	sections := make([]Section, len(f.Sections))
 	for i, s := range f.Sections {
