@@ -242,6 +242,9 @@ type ctx struct {
 	// group assigns (checkKeys fills it): most of a table's keys are unset,
 	// and this spares looking each one up in the file.
 	assigned []bool
+	// entries are the lines of the unit's group (checkKeys), which present
+	// scans when they are few.
+	entries []*unitfile.Line
 	// startsWithPod is the pod a container starts with (Pod=, and
 	// StartWithPod= not false).
 	startsWithPod *Info
@@ -343,15 +346,16 @@ func (c *ctx) warnEmptyFlags() {
 // checkKeys reports every key its group does not know, with a suggestion,
 // and every key or flag the target podman lacks.
 func (c *ctx) checkKeys() {
-	c.assigned = c.checkGroup(c.kind.Group, c.kind.keys)
-	c.checkGroup("Quadlet", QuadletTable)
+	c.entries = c.src.Entries(c.kind.Group)
+	c.assigned = c.checkGroup(c.entries, c.kind.Group, c.kind.keys)
+	c.checkGroup(c.src.Entries("Quadlet"), "Quadlet", QuadletTable)
 }
 
-// checkGroup checks the keys of group against t and returns which of t's
-// keys are assigned.
-func (c *ctx) checkGroup(group string, t *Table) []bool {
+// checkGroup checks the keys of group, whose entries are lines, against t
+// and returns which of t's keys are assigned.
+func (c *ctx) checkGroup(lines []*unitfile.Line, group string, t *Table) []bool {
 	assigned := make([]bool, len(t.Keys))
-	for _, l := range c.src.Entries(group) {
+	for _, l := range lines {
 		i, ok := t.pos(l.Key)
 		if !ok {
 			d := diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: "unknown-key",

@@ -137,11 +137,27 @@ func (c *ctx) emitGeneric(k *Key, cmd *cmdline) {
 
 // present reports whether the key is assigned at all in the unit's group.
 func (c *ctx) present(name string) bool {
+	if c.assigned != nil && len(c.entries) <= maxScan {
+		// A unit assigns a handful of its group's keys: comparing with
+		// them costs less than hashing name (the compiler asks some 50
+		// times per unit). The answer is the same: a key is assigned
+		// when one of the group's lines has it.
+		for _, l := range c.entries {
+			if l.Key == name {
+				return true
+			}
+		}
+		return false
+	}
 	if i, ok := c.kind.keys.pos(name); ok && c.assigned != nil {
 		return c.assigned[i]
 	}
 	return c.src.Has(c.kind.Group, name)
 }
+
+// maxScan is the most lines present compares name with before it looks
+// the key up in the table instead.
+const maxScan = 16
 
 // all, strv and lastLine are the File methods of the same names for the
 // unit's group, answering at once for keys the unit does not assign.
