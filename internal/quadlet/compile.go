@@ -245,6 +245,8 @@ type ctx struct {
 	// entries are the lines of the unit's group (checkKeys), which present
 	// scans when they are few.
 	entries []*unitfile.Line
+	// hasQuadlet says the unit has lines in a [Quadlet] group (checkKeys).
+	hasQuadlet bool
 	// startsWithPod is the pod a container starts with (Pod=, and
 	// StartWithPod= not false).
 	startsWithPod *Info
@@ -337,6 +339,9 @@ var emptyFlagKeys = map[string][]string{"Container": {"LogDriver"}, "Kube": {"Lo
 
 func (c *ctx) warnEmptyFlags() {
 	for _, key := range emptyFlagKeys[c.kind.Group] {
+		if !c.present(key) {
+			continue
+		}
 		if v, ok := c.src.Lookup(c.kind.Group, key); ok && v == "" {
 			c.warnf(key, "empty-value", "%s= is empty, so berth uses the default (podman's generator would give the flag the next argument as its value); remove the line or give a value", key)
 		}
@@ -348,7 +353,9 @@ func (c *ctx) warnEmptyFlags() {
 func (c *ctx) checkKeys() {
 	c.entries = c.src.Entries(c.kind.Group)
 	c.assigned = c.checkGroup(c.entries, c.kind.Group, c.kind.keys)
-	c.checkGroup(c.src.Entries("Quadlet"), "Quadlet", QuadletTable)
+	quadlet := c.src.Entries("Quadlet")
+	c.hasQuadlet = len(quadlet) > 0
+	c.checkGroup(quadlet, "Quadlet", QuadletTable)
 }
 
 // checkGroup checks the keys of group, whose entries are lines, against t
@@ -461,8 +468,10 @@ func (c *ctx) hasDependencyKeys() bool {
 }
 
 func (c *ctx) defaultDependencies() {
-	if b, ok := c.src.LookupBool("Quadlet", "DefaultDependencies"); ok && !b {
-		return
+	if c.hasQuadlet {
+		if b, ok := c.src.LookupBool("Quadlet", "DefaultDependencies"); ok && !b {
+			return
+		}
 	}
 	target := "network-online.target"
 	if c.opts.User {

@@ -245,6 +245,9 @@ func emitCgroups(c *ctx, cmd *cmdline) error {
 }
 
 func emitEntrypoint(c *ctx, cmd *cmdline) error {
+	if !c.present("Entrypoint") {
+		return nil
+	}
 	if val, ok := c.src.Lookup("Container", "Entrypoint"); ok {
 		cmd.add("--entrypoint=" + val)
 	}
@@ -314,6 +317,9 @@ func emitDevices(c *ctx, cmd *cmdline) error {
 }
 
 func emitSeccomp(c *ctx, cmd *cmdline) error {
+	if !c.present("SeccompProfile") {
+		return nil
+	}
 	if val, ok := c.src.Lookup("Container", "SeccompProfile"); ok {
 		cmd.add("--security-opt", "seccomp="+val)
 	}
@@ -331,8 +337,7 @@ func emitCaps(c *ctx, cmd *cmdline) error {
 }
 
 func emitVolatileTmp(c *ctx, cmd *cmdline) error {
-	readOnly, _ := c.src.LookupBool("Container", "ReadOnly")
-	if c.boolean("VolatileTmp", false) && !readOnly {
+	if c.boolean("VolatileTmp", false) && !c.boolean("ReadOnly", false) {
 		cmd.add("--tmpfs", "/tmp:rw,size=512M,mode=1777")
 	}
 	return nil
