@@ -404,19 +404,39 @@ func (f *File) AddComment(section, text string) {
 // the last one (or at the end).
 func (f *File) Set(section, key, value string) {
 	s := f.ensure(section)
-	last := -1
+	last, n := -1, 0
 	for i, l := range s.Lines {
 		if !l.Comment && l.Key == key {
 			last = i
+			n++
 		}
 	}
+	// Only other assignments need removing: in this section (n > 1) or in
+	// another of the same name. (The compiler sets a handful of keys per
+	// unit, mostly absent ones in the file's one [Service].)
+	others := n > 1 || f.sectionCount(section) > 1
 	if last < 0 {
-		f.Unset(section, key)
+		if others {
+			f.Unset(section, key)
+		}
 		s.Lines = append(s.Lines, f.newLine(Line{Key: key, Value: value}))
 		return
 	}
 	s.Lines[last] = f.newLine(Line{Key: key, Value: value})
-	f.unsetExcept(section, key, s.Lines[last])
+	if others {
+		f.unsetExcept(section, key, s.Lines[last])
+	}
+}
+
+// sectionCount is how many sections are named name.
+func (f *File) sectionCount(name string) int {
+	n := 0
+	for _, s := range f.Sections {
+		if s.Name == name {
+			n++
+		}
+	}
+	return n
 }
 
 // SetDefault sets key only when it is not assigned yet.

@@ -166,6 +166,26 @@ func TestEditing(t *testing.T) {
 	}
 }
 
+// Set leaves one assignment, wherever the others were: in the same
+// section, in another section of the same name, or nowhere.
+func TestSetReplacesEveryAssignment(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"[Unit]\nA=1\n", "[Unit]\nA=9\n"},
+		{"[Unit]\nB=1\n", "[Unit]\nB=1\nA=9\n"},
+		{"[Unit]\nA=1\nB=1\nA=2\n", "[Unit]\nB=1\nA=9\n"},
+		{"[Unit]\nA=1\n[Service]\nC=1\n[Unit]\nB=2\n", "[Unit]\n\n[Service]\nC=1\n\n[Unit]\nB=2\nA=9\n"},
+		{"[Unit]\nB=1\n[Service]\nC=1\n[Unit]\nA=2\nA=3\n", "[Unit]\nB=1\n\n[Service]\nC=1\n\n[Unit]\nA=9\n"},
+		{"[Unit]\nA=1\n[Unit]\nA=2\n", "[Unit]\n\n[Unit]\nA=9\n"},
+		{"[Service]\nC=1\n", "[Service]\nC=1\n\n[Unit]\nA=9\n"},
+	} {
+		f, _ := Parse("t", []byte(tc.src))
+		f.Set("Unit", "A", "9")
+		if got := f.Format(); got != tc.want {
+			t.Errorf("Set in %q: Format = %q, want %q", tc.src, got, tc.want)
+		}
+	}
+}
+
 // The parser gives all sections' line lists one block; a list that grows
 // after parsing must not write over the next section's lines, in the file
 // or in a clone.
