@@ -43,6 +43,11 @@ func Write(path string, data []byte, perm os.FileMode) error {
 type File struct {
 	Name string // base name inside the batch's folder
 	Data []byte
+	// Fill, when Data is nil, appends the contents to a buffer WriteAll
+	// reuses from file to file: a batch of generated files then never holds
+	// all their texts at once (a megabyte of fresh memory, and its page
+	// faults, per thousand units).
+	Fill func([]byte) []byte
 	Perm os.FileMode
 }
 
@@ -76,8 +81,21 @@ func WriteAll(dir string, files []File, b Batch) (errs []error) {
 	if len(files) >= 8 { // reading it costs three system calls, fchmod one per file
 		umask = currentUmask()
 	}
+	var bufs sync.Pool // for Fill: about one buffer per writing goroutine
 	Parallel(len(files), b.Workers, func(i int) {
-		tmps[i], errs[i] = writeTempRaw(dir, files[i], pid, i, false, umask)
+		f := files[i]
+		if f.Data != nil || f.Fill == nil {
+			tmps[i], errs[i] = writeTempRaw(dir, f, pid, i, false, umask)
+			return
+		}
+		bp, _ := bufs.Get().(*[]byte)
+		if bp == nil {
+			bp = new([]byte)
+		}
+		f.Data = f.Fill((*bp)[:0])
+		tmps[i], errs[i] = writeTempRaw(dir, f, pid, i, false, umask)
+		*bp = f.Data[:0]
+		bufs.Put(bp)
 	})
 	if !b.Volatile {
 		if err := syncFS(dir); err != nil {

@@ -55,12 +55,32 @@ func TestWriteAll(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "c.service"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	files := []File{{"a.service", []byte("A"), 0o644}, {"b.service", []byte("B"), 0o600}, {"c.service", []byte("C"), 0o644}}
+	files := []File{{Name: "a.service", Data: []byte("A"), Perm: 0o644}, {Name: "b.service", Data: []byte("B"), Perm: 0o600}, {Name: "c.service", Data: []byte("C"), Perm: 0o644}}
 	errs := WriteAll(dir, files, Batch{Workers: 4})
 	if errs[0] != nil || errs[1] != nil || errs[2] == nil {
 		t.Fatalf("errs = %v (want only c to fail: a folder is in its way)", errs)
 	}
 	checkFiles(t, dir, files[:2])
+	assertNoTemps(t, dir)
+}
+
+// Files given by Fill are written as if their Data were what Fill appends,
+// each whole, though the writers reuse their buffers from file to file.
+func TestWriteAllFill(t *testing.T) {
+	dir := t.TempDir()
+	var files, want []File
+	for i := 0; i < 40; i++ {
+		name := fmt.Sprintf("u%02d.service", i)
+		text := strings.Repeat(name+"\n", 40-i) // longer first: a reused buffer has leftovers
+		files = append(files, File{Name: name, Perm: 0o644, Fill: func(b []byte) []byte { return append(b, text...) }})
+		want = append(want, File{Name: name, Data: []byte(text), Perm: 0o644})
+	}
+	for _, err := range WriteAll(dir, files, Batch{Workers: 3, Volatile: true}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkFiles(t, dir, want)
 	assertNoTemps(t, dir)
 }
 
@@ -74,7 +94,7 @@ func TestWriteAllVolatileSkipsStaleTemp(t *testing.T) {
 	}
 	old := unix.Umask(0o077) // a mode cut by the umask would show here
 	defer unix.Umask(old)
-	files := []File{{"a.service", []byte("A\n"), 0o644}, {"b.service", []byte(strings.Repeat("b", 1<<20)), 0o640}}
+	files := []File{{Name: "a.service", Data: []byte("A\n"), Perm: 0o644}, {Name: "b.service", Data: []byte(strings.Repeat("b", 1<<20)), Perm: 0o640}}
 	for _, err := range WriteAll(dir, files, Batch{Workers: 2, Volatile: true}) {
 		if err != nil {
 			t.Fatal(err)
@@ -160,7 +180,7 @@ func TestWriteAllModesWithUmask(t *testing.T) {
 			if i%3 == 0 {
 				perm = 0o600
 			}
-			files = append(files, File{fmt.Sprintf("u%d.service", i), []byte("x\n"), perm})
+			files = append(files, File{Name: fmt.Sprintf("u%d.service", i), Data: []byte("x\n"), Perm: perm})
 		}
 		errs := WriteAll(dir, files, Batch{Workers: 3, Volatile: true})
 		unix.Umask(old)

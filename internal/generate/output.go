@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/berth-dev/berth/internal/quadlet"
@@ -75,11 +74,12 @@ func writeFiles(out, argv0 string, services []*quadlet.Service, durable bool) ma
 	}
 	header := Header(argv0)
 	files := make([]atomicfile.File, len(todo))
-	parallel(len(todo), runtime.GOMAXPROCS(0), func(j int) {
-		s := services[todo[j]]
-		b := append(make([]byte, 0, len(header)+s.File.FormatSize()), header...) // one allocation
-		files[j] = atomicfile.File{Name: s.Name, Data: s.File.AppendFormat(b), Perm: 0o644}
-	})
+	for j, i := range todo {
+		f := services[i].File
+		// Formatted by the writer into a buffer it reuses: no text per unit.
+		fill := func(b []byte) []byte { return f.AppendFormat(append(b, header...)) }
+		files[j] = atomicfile.File{Name: services[i].Name, Fill: fill, Perm: 0o644}
+	}
 	errs := atomicfile.WriteAll(out, files, atomicfile.Batch{Workers: writeWorkersFor(len(files), durable), Volatile: !durable})
 	byName := map[string]error{}
 	for j, err := range errs {
