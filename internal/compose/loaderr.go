@@ -100,7 +100,7 @@ func keyPos(files []string, msg string) diag.Pos {
 			return pos
 		}
 		for path, v := range p.val {
-			if v == m[2] && strings.HasPrefix(path, base+".") {
+			if v == m[2] && strings.HasPrefix(path, base+".") && !strings.Contains(path[len(base)+1:], ".") {
 				return p.at[path]
 			}
 		}

@@ -11,18 +11,18 @@ import (
 )
 
 // TestLoadErrorsHavePositions: what compose-go refuses is reported at the
-// compose file's line, by every verb (they all load through Load).
+// compose file's line and column, by every verb (they all load through Load).
 func TestLoadErrorsHavePositions(t *testing.T) {
 	for _, c := range []struct {
 		name, yaml, want string
 	}{
 		{"undefined dependency", "services:\n  db:\n    image: x\n  web:\n    image: x\n    depends_on:\n      - db\n      - ghost\n",
-			`:8: error: [compose-invalid] service "web" depends on undefined service "ghost"`},
+			`:8:9: error: [compose-invalid] service "web" depends on undefined service "ghost"`},
 		{"undefined dependency, long form", "services:\n  web:\n    image: x\n    depends_on:\n      ghost:\n        condition: service_started\n",
-			`:5: error: [compose-invalid] service "web" depends on undefined service "ghost"`},
+			`:5:7: error: [compose-invalid] service "web" depends on undefined service "ghost"`},
 		{"yaml syntax", "services:\n  web:\n    image: x\n   bad: indent\n", `:4:4: error: [compose-invalid] YAML syntax: did not find expected key`},
-		{"unknown key", "services:\n  web:\n    image: x\n    imagee: y\n", `:4: error: [compose-invalid] services.web.imagee: compose has no such key`},
-		{"undefined network", "services:\n  web:\n    image: x\n    networks: [front]\n", `:4: error: [compose-invalid] service "web" refers to undefined network front`},
+		{"unknown key", "services:\n  web:\n    image: x\n    imagee: y\n", `:4:5: error: [compose-invalid] services.web.imagee: compose has no such key`},
+		{"undefined network", "services:\n  web:\n    image: x\n    networks: [front]\n", `:4:5: error: [compose-invalid] service "web" refers to undefined network front`},
 	} {
 		dir := t.TempDir()
 		file := filepath.Join(dir, "compose.yaml")

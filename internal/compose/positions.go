@@ -14,15 +14,16 @@ import (
 // written. Only positions are read from the YAML here: what the keys mean is
 // compose-go's job. Later files (overrides) win for the keys they set.
 type positions struct {
-	at  map[string]diag.Pos
-	val map[string]string // scalar list items ("DB_PASSWORD=x" of environment.0), to find an item by its value
+	at   map[string]diag.Pos
+	kids map[string][]string // the keys (or indexes) below a path, in file order
+	val  map[string]string   // scalar values ("DB_PASSWORD=x" of environment.0, "/data" of volumes.1.target), to find an item by its value
 }
 
 // indexFiles reads the positions of every key of the given compose files.
 // Files that cannot be read or parsed are skipped: compose-go has reported
 // them already, and positions are only a help.
 func indexFiles(files []string) *positions {
-	p := &positions{at: map[string]diag.Pos{}, val: map[string]string{}}
+	p := &positions{at: map[string]diag.Pos{}, kids: map[string][]string{}, val: map[string]string{}}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -50,18 +51,30 @@ func (p *positions) walk(file string, n *yaml.Node, path string) {
 				continue // merge keys: the merged keys keep the anchor's lines
 			}
 			sub := join(path, k.Value)
-			p.at[sub] = diag.Pos{File: file, Line: k.Line}
+			p.kid(path, sub)
+			p.at[sub] = diag.Pos{File: file, Line: k.Line, Col: k.Column}
+			if v.Kind == yaml.ScalarNode {
+				p.val[sub] = v.Value
+			}
 			p.walk(file, v, sub)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			sub := join(path, strconv.Itoa(i))
-			p.at[sub] = diag.Pos{File: file, Line: c.Line}
+			p.kid(path, sub)
+			p.at[sub] = diag.Pos{File: file, Line: c.Line, Col: c.Column}
 			if c.Kind == yaml.ScalarNode {
 				p.val[sub] = c.Value
 			}
 			p.walk(file, c, sub)
 		}
+	}
+}
+
+// kid records sub as a child of path once (an override file may set it again).
+func (p *positions) kid(path, sub string) {
+	if _, seen := p.at[sub]; !seen {
+		p.kids[path] = append(p.kids[path], sub)
 	}
 }
 

@@ -84,7 +84,7 @@ func TestSecretFileMissing(t *testing.T) {
 			errs = append(errs, e.String())
 		}
 	}
-	if len(errs) != 1 || !strings.Contains(errs[0], "compose.yaml:6: error: service web: secrets.0: secret gone: its file") ||
+	if len(errs) != 1 || !strings.Contains(errs[0], "compose.yaml:6:9: error: service web: secrets.0: secret gone: its file") ||
 		!strings.Contains(errs[0], "does-not-exist.txt does not exist") {
 		t.Errorf("errors: %q", errs)
 	}

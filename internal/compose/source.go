@@ -8,136 +8,240 @@ import (
 )
 
 // Source is where a line of a generated quadlet came from in the compose
-// files: its service (or top-level network or volume), the compose key,
-// and the key's position as far as it is known.
+// files: its service (or top-level network or volume), the compose key with
+// the list item or map entry it was made from, and the key's position.
 type Source struct {
 	Service string // compose service, "" for networks and volumes
-	Key     string // compose key path below the service, network or volume, e.g. "ports"
-	Pos     diag.Pos
+	Owner   string // "service db", "network back", "volume data"
+	// Key is the compose key path below the owner, with the item when it is
+	// known: "ports.1", "environment.DB_PASSWORD", "depends_on.db".
+	Key string
+	Pos diag.Pos
+	// Unset: no compose key is written for it. Either berth adds the line
+	// itself (the project's default network, the container's name), or the
+	// key is left at its default; Key then names the compose key that
+	// would set it (when there is one), and Pos is the owner's position.
+	Unset bool
 }
 
-// String names the source for people: "service db: ports", "network back".
+// String names the source for people: "service db: ports.0", "network
+// back", "service web: restart (not set)".
 func (s Source) String() string {
-	if s.Service == "" {
-		return s.Key
+	switch {
+	case s.Key == "":
+		return s.Owner
+	case s.Unset:
+		return s.Owner + ": " + s.Key + " (not set)"
 	}
-	if s.Key != "" {
-		return "service " + s.Service + ": " + s.Key
-	}
-	return "service " + s.Service
+	return s.Owner + ": " + s.Key
 }
 
-// unitKeySource maps the keys berth writes into a container unit to the
-// compose key they come from.
+// unitKeySource maps the keys berth writes into a unit to the compose keys
+// they come from, below the service (network, volume, build); "|" separates
+// the places one key may come from, most specific first.
 var unitKeySource = map[string]string{
-	"Image": "image", "Pull": "pull_policy", "ContainerName": "container_name", "HostName": "hostname",
+	"Image": "image|build", "Pull": "pull_policy", "ContainerName": "container_name", "HostName": "hostname",
 	"User": "user", "Group": "user", "WorkingDir": "working_dir", "Label": "labels", "Annotation": "annotations",
 	"Exec": "command", "Entrypoint": "entrypoint", "Environment": "environment", "EnvironmentFile": "env_file",
-	"PublishPort": "ports", "ExposeHostPort": "expose", "Network": "networks", "NetworkAlias": "networks",
+	"PublishPort": "ports", "ExposeHostPort": "expose", "Network": "networks|network_mode", "NetworkAlias": "networks",
 	"IP": "networks", "IP6": "networks", "DNS": "dns", "DNSSearch": "dns_search", "DNSOption": "dns_opt",
-	"AddHost": "extra_hosts", "Volume": "volumes", "Mount": "volumes", "Tmpfs": "tmpfs", "Secret": "secrets",
+	"AddHost": "extra_hosts", "Volume": "volumes|configs", "Mount": "volumes|configs", "Tmpfs": "tmpfs|volumes",
+	"Secret": "secrets|environment",
 	"HealthCmd": "healthcheck.test", "HealthInterval": "healthcheck.interval", "HealthTimeout": "healthcheck.timeout",
 	"HealthRetries": "healthcheck.retries", "HealthStartPeriod": "healthcheck.start_period",
 	"HealthStartupInterval": "healthcheck.start_interval", "Notify": "healthcheck",
 	"AddCapability": "cap_add", "DropCapability": "cap_drop", "SecurityLabelDisable": "security_opt",
-	"SecurityLabelType": "security_opt", "NoNewPrivileges": "security_opt", "SeccompProfile": "security_opt",
-	"ReadOnly": "read_only", "ShmSize": "shm_size", "Sysctl": "sysctls", "Ulimit": "ulimits", "AddDevice": "devices",
-	"Memory": "mem_limit", "PidsLimit": "pids_limit", "StopSignal": "stop_signal", "StopTimeout": "stop_grace_period",
-	"LogDriver": "logging", "UserNS": "userns_mode", "GroupAdd": "group_add", "Init": "init",
-	"Restart": "restart", "TimeoutStopSec": "stop_grace_period", "Requires": "depends_on", "Wants": "depends_on",
-	"After": "depends_on", "BindsTo": "depends_on", "ImageTag": "image", "File": "build.dockerfile",
-	"SetWorkingDirectory": "build.context", "Target": "build.target",
-	"Driver": "driver", "Subnet": "ipam", "Gateway": "ipam", "IPRange": "ipam", "Internal": "internal",
-	"IPv6": "enable_ipv6", "NetworkName": "name", "VolumeName": "name",
+	"SecurityLabelType": "security_opt", "NoNewPrivileges": "security_opt", "SeccompProfile": "security_opt|x-podman",
+	"ReadOnly": "read_only", "ShmSize": "shm_size", "Sysctl": "sysctls", "Ulimit": "ulimits",
+	"AddDevice": "devices|gpus|deploy.resources.reservations.devices",
+	"Memory": "mem_limit|deploy.resources.limits.memory", "PidsLimit": "pids_limit|deploy.resources.limits.pids",
+	"StopSignal": "stop_signal", "StopTimeout": "stop_grace_period",
+	"LogDriver": "logging.driver|log_driver|logging", "LogOpt": "logging.options|log_opt|logging",
+	"UserNS": "userns_mode", "GroupAdd": "group_add", "Init": "init", "RunInit": "init",
+	"UIDMap": "x-podman.uidmaps", "GIDMap": "x-podman.gidmaps", "Rootfs": "x-podman.rootfs",
+	"Restart": "restart", "TimeoutStopSec": "stop_grace_period",
+	"Requires": "depends_on|network_mode|volumes_from|ipc|pid", "Wants": "depends_on", "After": "depends_on|network_mode|volumes_from|ipc|pid",
+	"BindsTo": "depends_on", "ImageTag": "image", "File": "dockerfile", "SetWorkingDirectory": "context",
+	"Target": "target", "Driver": "driver", "Subnet": "ipam", "Gateway": "ipam", "IPRange": "ipam",
+	"Internal": "internal", "IPv6": "enable_ipv6", "NetworkName": "name", "VolumeName": "name",
+}
+
+// flagSource maps the podman flags berth passes in PodmanArgs= to their
+// compose keys, where the key is not the flag's name with _ for -.
+var flagSource = map[string]string{
+	"interactive": "stdin_open", "memory": "mem_limit|deploy.resources.limits.memory",
+	"memory-reservation": "mem_reservation|deploy.resources.reservations.memory",
+	"memory-swap": "memswap_limit", "memory-swappiness": "mem_swappiness", "cpus": "cpus|deploy.resources.limits.cpus",
+	"cpuset-cpus": "cpuset", "cgroupns": "cgroup", "blkio-weight": "blkio_config.weight",
+	"blkio-weight-device": "blkio_config.weight_device", "device-read-bps": "blkio_config.device_read_bps",
+	"device-write-bps": "blkio_config.device_write_bps", "device-read-iops": "blkio_config.device_read_iops",
+	"device-write-iops": "blkio_config.device_write_iops", "no-hosts": "x-podman.no_hosts", "passwd": "x-podman.passwd",
+	"security-opt": "security_opt", "stop-timeout": "stop_grace_period", "log-driver": "logging.driver|log_driver",
+	"log-opt": "logging.options|log_opt", "add-host": "extra_hosts", "dns-option": "dns_opt", "hostname": "hostname",
+	"workdir": "working_dir", "ulimit": "ulimits", "sysctl": "sysctls", "rootfs": "x-podman.rootfs",
+	"uidmap": "x-podman.uidmaps", "gidmap": "x-podman.gidmaps", "device-cgroup-rule": "device_cgroup_rules",
+	"storage-opt": "storage_opt", "build-arg": "args", "no-cache": "no_cache", "platform": "platforms|platform",
+	"build-context": "additional_contexts", "secret": "secrets", "shm-size": "shm_size",
+}
+
+// SourceAt tells where line n (1-based) of a generated unit came from;
+// lines is the unit's text as it is written (Format), one string a line.
+// Comments, section headers and lines that are not in the text give the
+// unit's owner.
+func (p *Project) SourceAt(unit string, lines []string, n int) Source {
+	var key, value string
+	if n >= 1 && n <= len(lines) {
+		raw := strings.TrimSpace(lines[n-1])
+		if k, v, ok := strings.Cut(raw, "="); ok && !strings.HasPrefix(raw, "#") && !strings.HasPrefix(raw, ";") {
+			key, value = strings.TrimSpace(k), v
+		}
+	}
+	occ, total := 0, 0
+	if key != "" {
+		for i, l := range lines {
+			if k, _, ok := strings.Cut(l, "="); ok && strings.TrimSpace(k) == key {
+				if i+1 < n {
+					occ++
+				}
+				total++
+			}
+		}
+	}
+	return p.SourceOf(unit, key, value, occ, total)
 }
 
 // SourceOf tells where the line `key=value` of the generated unit (as
 // ToUnits names it) came from; occurrence counts the lines with the same key
 // before it in the unit, and total all of them, so that the third
-// PublishPort= points at the third port when the numbers match. The
-// position falls back to the compose key, then to the service.
+// PublishPort= points at the third port when nothing better identifies it.
+// With an empty value it names the compose key that sets the unit key. The
+// position falls back to the compose key, then to its owner; a unit of
+// another project, or none, gives the zero Source.
 func (p *Project) SourceOf(unit, key, value string, occurrence, total int) Source {
-	base, ext, _ := strings.Cut(unit, ".")
-	name, ok := strings.CutPrefix(base, p.Name+"-")
+	src, prefix, ok := p.owner(unit)
 	if !ok {
 		return Source{}
 	}
-	var prefix string
-	var src Source
-	switch ext {
-	case "container":
-		prefix, src.Service = "services."+name, name
-	case "build":
-		prefix, src.Service = "services."+name+".build", name
-	case "network":
-		prefix, src.Key = "networks."+name, "network "+name
-	case "volume":
-		prefix, src.Key = "volumes."+name, "volume "+name
-	default:
-		return Source{}
+	src.Pos = p.pos.find(prefix)
+	if key == "" {
+		return src
 	}
-	ckey := unitKeySource[key]
-	if key == "PodmanArgs" {
+	value = unescape(strings.TrimSpace(value))
+	alts := unitKeySource[key]
+	if key == "PodmanArgs" || key == "GlobalArgs" {
 		// --privileged → privileged, --cpus=2 → cpus, --shm-size → shm_size
 		flag, _, _ := strings.Cut(strings.TrimLeft(strings.Trim(value, `"'`), "-"), "=")
-		ckey = strings.ReplaceAll(flag, "-", "_")
+		flag, _, _ = strings.Cut(flag, " ")
+		alts = flagSource[flag]
+		if alts == "" {
+			alts = strings.ReplaceAll(flag, "-", "_")
+		}
 	}
-	if ext == "build" && ckey != "" && !strings.HasPrefix(ckey, "build.") {
-		ckey = ""
-	} else if ext == "build" {
-		ckey = strings.TrimPrefix(ckey, "build.")
-	}
-	if ckey == "" || p.pos == nil {
-		src.Pos = p.pos.find(prefix)
+	if alts == "" {
+		src.Unset = true
 		return src
 	}
-	path := prefix + "." + ckey
-	if _, ok := p.pos.at[path]; !ok {
-		src.Pos = p.pos.find(prefix)
+	var first string
+	for _, ckey := range strings.Split(alts, "|") {
+		path := prefix + "." + ckey
+		if _, ok := p.pos.at[path]; !ok {
+			continue
+		}
+		if item := p.pos.item(p, path, key, value, occurrence, total); item != "" {
+			src.Key, src.Pos = strings.TrimPrefix(item, prefix+"."), p.pos.at[item]
+			return src
+		}
+		if first == "" {
+			first = path
+		}
+	}
+	if first == "" {
+		src.Key, src.Unset = strings.Split(alts, "|")[0], true
 		return src
 	}
-	if src.Service != "" {
-		src.Key = ckey
-	}
-	src.Pos = p.pos.at[path]
-	if item := p.pos.item(path, key, value, occurrence, total); item != "" {
-		src.Pos = p.pos.at[item]
-	}
+	src.Key, src.Pos = strings.TrimPrefix(first, prefix+"."), p.pos.at[first]
 	return src
 }
 
-// item finds the list item or mapping entry of path a unit line came from:
-// environment and labels by variable name, other lists by position when
-// the compose list has exactly as many items as the unit has lines.
-func (p *positions) item(path, key, value string, occurrence, total int) string {
-	if key == "Environment" || key == "Label" || key == "Annotation" || key == "Sysctl" {
-		name, _, _ := strings.Cut(strings.Trim(value, `"'`), "=")
-		if _, ok := p.at[path+"."+name]; ok {
-			return path + "." + name
-		}
-		for i := 0; ; i++ {
-			sub := path + "." + strconv.Itoa(i)
-			v, ok := p.val[sub]
-			if !ok {
-				if _, ok := p.at[sub]; !ok {
-					return ""
+// owner finds the service, network or volume a generated unit belongs to,
+// and the key path of its definition. Replicas of a scaled service
+// (P-web-2.container) belong to the service.
+func (p *Project) owner(unit string) (Source, string, bool) {
+	base, ext, _ := strings.Cut(unit, ".")
+	name, ok := strings.CutPrefix(base, p.Name+"-")
+	if !ok || p.pos == nil {
+		return Source{}, "", false
+	}
+	switch ext {
+	case "container", "build":
+		if _, ok := p.Services[name]; !ok {
+			if i := strings.LastIndexByte(name, '-'); i > 0 {
+				if _, err := strconv.Atoi(name[i+1:]); err == nil {
+					name = name[:i]
 				}
-				continue
-			}
-			if v == name || strings.HasPrefix(v, name+"=") {
-				return sub
 			}
 		}
-	}
-	n := 0
-	for {
-		if _, ok := p.at[path+"."+strconv.Itoa(n)]; !ok {
-			break
+		if _, ok := p.Services[name]; !ok {
+			return Source{}, "", false
 		}
-		n++
+		prefix := "services." + name
+		if ext == "build" {
+			prefix += ".build"
+		}
+		return Source{Service: name, Owner: "service " + name}, prefix, true
+	case "network":
+		return Source{Owner: "network " + name}, "networks." + name, true
+	case "volume":
+		return Source{Owner: "volume " + name}, "volumes." + name, true
 	}
-	if n > 0 && occurrence < n && total == n {
-		return path + "." + strconv.Itoa(occurrence)
+	return Source{}, "", false
+}
+
+// unescape undoes the systemd escaping of converted values (%% and $$).
+func unescape(s string) string {
+	return strings.NewReplacer("%%", "%", "$$", "$").Replace(s)
+}
+
+// Place moves a diagnostic on a generated unit (lines: the unit's text as
+// written) to the compose file, line and column of the key the unit's line
+// came from, naming the service and key in the message and the generated
+// line in the hint, so that every verb reports a problem of a compose
+// project where the user can fix it. A diagnostic that cannot be placed
+// (another unit, a project without positions) is returned as it is.
+func (p *Project) Place(d diag.Diagnostic, unit string, lines []string) diag.Diagnostic {
+	src := p.SourceAt(unit, lines, d.Pos.Line)
+	if src.Owner == "" {
+		return d
 	}
-	return ""
+	raw := ""
+	if n := d.Pos.Line; n >= 1 && n <= len(lines) {
+		raw = strings.TrimSpace(lines[n-1])
+		if !strings.Contains(raw, "=") || strings.HasPrefix(raw, "#") || strings.HasPrefix(raw, ";") {
+			raw = ""
+		}
+	}
+	d.Pos = src.Pos
+	d.Message = src.String() + ": " + d.Message
+	d.Hint = joinHint(d.Hint, Generated(src, unit, raw))
+	return d
+}
+
+// Generated says which unit line a finding is about: "generated as
+// Volume=./x:/x in P-web.container", and when no compose key is behind
+// it, that berth added it.
+func Generated(src Source, unit, line string) string {
+	switch {
+	case line == "":
+		return "in the generated " + unit
+	case src.Unset:
+		return "berth adds " + line + " to " + unit + "; no compose key sets it"
+	}
+	return "generated as " + line + " in " + unit
+}
+
+func joinHint(hint, more string) string {
+	if hint == "" {
+		return more
+	}
+	return hint + " (" + more + ")"
 }

@@ -68,47 +68,14 @@ func RunCompose(p *compose.Project, opts ComposeOptions) *Report {
 }
 
 // toCompose moves a finding on a generated unit to the compose line the
-// unit's key came from; one that cannot be placed keeps the unit's name.
+// unit's key came from (compose.Project.Place, as every verb does); one that
+// cannot be placed keeps the unit's name.
 func (s *Stack) toCompose(p *compose.Project, d diag.Diagnostic) diag.Diagnostic {
 	u := s.unitOf(d.Pos.File)
 	if u == nil {
 		return d
 	}
-	raw := strings.TrimSpace(s.rawLine(d.Pos.File, d.Pos.Line))
-	key, value, isKV := strings.Cut(raw, "=")
-	key = strings.TrimSpace(key)
-	if !isKV || d.Pos.Line == 0 || strings.HasPrefix(raw, "#") {
-		key, value = "", ""
-	}
-	occ, total := 0, 0
-	if key != "" {
-		for i, l := range u.lines[d.Pos.File] {
-			if k, _, ok := strings.Cut(l, "="); ok && strings.TrimSpace(k) == key {
-				if i+1 < d.Pos.Line {
-					occ++
-				}
-				total++
-			}
-		}
-	}
-	src := p.SourceOf(u.Name, key, value, occ, total)
-	if src.Pos.File == "" {
-		return d
-	}
-	d.Pos = diag.Pos{File: src.Pos.File, Line: src.Pos.Line}
-	if what := src.String(); what != "" {
-		d.Message = what + ": " + d.Message
-	}
-	gen := "generated " + u.Name
-	if key != "" {
-		gen = "generated as " + raw + " in " + u.Name
-	}
-	if d.Hint == "" {
-		d.Hint = gen
-	} else {
-		d.Hint += " (" + gen + ")"
-	}
-	return d
+	return p.Place(d, u.Name, u.lines[d.Pos.File])
 }
 
 // entryDiag is a conversion report entry as a diagnostic.
