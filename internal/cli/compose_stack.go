@@ -155,11 +155,14 @@ func (a *app) composeStack(ctx context.Context, cp *compose.Project, dir string,
 	}
 	a.warnLosses(rep, dir)
 	var diags diag.List
+	texts := map[string][]string{} // to report problems at the compose keys, as lint -f does
 	for i, u := range units {
-		f, ds := unitfile.Parse(u.Name, []byte(u.File.Format()))
+		text := u.File.Format()
+		texts[u.Name] = strings.Split(text, "\n")
+		f, ds := unitfile.Parse(u.Name, []byte(text))
 		diags = append(diags, ds...)
 		if f == nil || ds.HasErrors() {
-			return nil, diags, nil
+			return nil, placeDiags(cp, texts, diags), nil
 		}
 		units[i] = &quadlet.Unit{Name: u.Name, File: f}
 	}
@@ -171,6 +174,7 @@ func (a *app) composeStack(ctx context.Context, cp *compose.Project, dir string,
 		}
 	}
 	st, more, err := run.CompileStack(dir, cp.Name, units, target, host, names)
+	more = placeDiags(cp, texts, more)
 	if st != nil {
 		st.ConfigFiles = cp.ComposeFiles
 		st.Declared = map[string]bool{}

@@ -15,7 +15,6 @@ import (
 	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/kube"
 	"github.com/berth-dev/berth/internal/quadlet"
-	"github.com/berth-dev/berth/internal/unitfile"
 )
 
 // kubeExportOptions are the flags of `berth kube export`.
@@ -93,14 +92,18 @@ func (a *app) runKubeExport(ctx context.Context, o kubeExportOptions, args []str
 	if len(args) == 1 {
 		dir = absUnder(base, args[0])
 	}
-	units, project, values, err := a.kubeInput(ctx, o, dir)
+	st, err := a.kubeInput(ctx, o, dir)
 	if err != nil {
 		return err
 	}
-	opts.Project, opts.Dir, opts.SecretValue, opts.Podman = project, dir, values, a.target(ctx)
-	res, err := kube.Export(units, opts)
+	opts.Project, opts.Dir, opts.SecretValue, opts.Podman = st.project, dir, st.values, a.target(ctx)
+	res, err := kube.Export(st.units, opts)
 	if err != nil {
 		return err
+	}
+	if st.compose != nil { // each line at the compose key it came from, not the generated unit's
+		res.Report.Losses = composeLosses(st.compose, st.texts, res.Report.Losses)
+		res.Report.Sort()
 	}
 	for _, l := range res.Report.Losses {
 		l.Pos.File = relTo(base, l.Pos.File)
@@ -113,7 +116,7 @@ func (a *app) runKubeExport(ctx context.Context, o kubeExportOptions, args []str
 	if err != nil {
 		return err
 	}
-	return a.writeKube(o, base, project, out, res.Report.Commands)
+	return a.writeKube(o, base, st.project, out, res.Report.Commands)
 }
 
 func (o kubeExportOptions) exportOptions() (kube.Options, error) {
@@ -138,17 +141,27 @@ func (o kubeExportOptions) exportOptions() (kube.Options, error) {
 	return opts, nil
 }
 
+// kubeStack is what kube export exports: quadlet units, and for a compose
+// project the project and the converted units' text, to report each line
+// at the compose key it came from.
+type kubeStack struct {
+	units   []*quadlet.Unit
+	project string
+	values  func(name string) ([]byte, error) // a secret's value, for --include-secret-values
+	compose *compose.Project
+	texts   map[string][]string // converted unit → its lines, as `berth convert` writes them
+}
+
 // kubeInput loads the stack: the compose project of -f (or of a folder
 // without quadlet files), converted to quadlet units as `berth convert`
 // writes them, or the quadlet files of dir. Units with errors stop the
 // export, with the same diagnostics every verb prints.
-func (a *app) kubeInput(ctx context.Context, o kubeExportOptions, dir string) ([]*quadlet.Unit, string,
-	func(string) ([]byte, error), error) {
+func (a *app) kubeInput(ctx context.Context, o kubeExportOptions, dir string) (*kubeStack, error) {
 	isCompose := len(o.files) > 0
 	if !isCompose {
 		var err error
 		if isCompose, err = composeFolder(dir); err != nil {
-			return nil, "", nil, err
+			return nil, err
 		}
 	}
 	if isCompose {
@@ -162,45 +175,13 @@ func (a *app) kubeInput(ctx context.Context, o kubeExportOptions, dir string) ([
 			Message: "no quadlet files found", Hint: "quadlet files end in " + quadletExts})
 	}
 	if diags.HasErrors() {
-		return nil, "", nil, &diagsError{diags: diags, base: dir}
+		return nil, &diagsError{diags: diags, base: dir}
 	}
 	if len(diags) > 0 {
 		printDiags(a.stderr, diags, dir)
 	}
 	values := func(name string) ([]byte, error) { return a.podmanSecretValue(ctx, name) }
-	return units, a.global.projectName(dir), values, nil
-}
-
-func (a *app) kubeCompose(ctx context.Context, o kubeExportOptions, dir string) ([]*quadlet.Unit, string,
-	func(string) ([]byte, error), error) {
-	cp, err := compose.Load(ctx, a.composeLoadOptions(dir, o.files, o.envFiles, o.profiles))
-	if err != nil {
-		return nil, "", nil, err
-	}
-	units, rep, err := compose.ToUnits(cp, compose.Options{Target: a.target(ctx)})
-	printReport(a.stderr, compose.Report{Entries: rep.Entries}, dir)
-	if err != nil {
-		return nil, "", nil, errSilent{fmt.Errorf("nothing written: %v", err)}
-	}
-	for i, u := range units { // read back as `convert` writes them, positions and all
-		f, ds := unitfile.Parse(u.Name, []byte(u.File.Format()))
-		if f == nil || ds.HasErrors() {
-			return nil, "", nil, &diagsError{diags: ds, base: dir}
-		}
-		units[i] = &quadlet.Unit{Name: u.Name, File: f}
-	}
-	secrets := map[string]compose.Secret{}
-	for _, s := range rep.Secrets {
-		secrets[s.Name] = s
-	}
-	values := func(name string) ([]byte, error) {
-		s, ok := secrets[name]
-		if !ok {
-			return a.podmanSecretValue(ctx, name)
-		}
-		return cp.Data(s)
-	}
-	return units, cp.Name, values, nil
+	return &kubeStack{units: units, project: a.global.projectName(dir), values: values}, nil
 }
 
 // podmanSecretValue asks podman for a secret's value (podman >= 4.5 can

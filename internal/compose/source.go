@@ -243,5 +243,5 @@ func joinHint(hint, more string) string {
 	if hint == "" {
 		return more
 	}
-	return hint + " (" + more + ")"
+	return hint + "; " + more
 }

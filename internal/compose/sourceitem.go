@@ -87,6 +87,17 @@ func (p *positions) matchItem(proj *Project, path, key, value string) string {
 			}
 			return shortTarget(v) == target
 		})
+	case "Ulimit":
+		name, _, _ := strings.Cut(value, "=")
+		return p.named(path, name, func(string) bool { return false })
+	case "SecurityLabelType", "SecurityLabelDisable", "SecurityLabelLevel", "SecurityLabelFileType", "SeccompProfile", "NoNewPrivileges":
+		opt := map[string]string{"SecurityLabelType": "label:type:" + value, "SecurityLabelDisable": "label:disable",
+			"SecurityLabelLevel": "label:level:" + value, "SecurityLabelFileType": "label:filetype:" + value,
+			"SeccompProfile": "seccomp:", "NoNewPrivileges": "no-new-privileges"}[key]
+		return p.find1(path, func(sub string) bool {
+			v := strings.Replace(p.val[sub], "=", ":", 1)
+			return v == opt || strings.HasPrefix(v, opt) && (strings.HasSuffix(opt, ":") || strings.HasPrefix(v, opt+":"))
+		})
 	case "PublishPort", "ExposeHostPort":
 		return p.find1(path, func(sub string) bool { return p.val[sub] == value })
 	}

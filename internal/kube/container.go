@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/unitfile"
 )
 
 // image sets the container's image: Image= itself, or the image a .image or
@@ -84,31 +85,18 @@ func (s *source) resources(c *corev1.Container) {
 			limits[corev1.ResourceMemory] = q
 		}
 	}
-	words, _ := s.args("PodmanArgs")
-	var rest []string
-	for i := 0; i < len(words); i++ {
-		flag, val, hasVal := strings.Cut(words[i], "=")
-		if !hasVal && i+1 < len(words) && (flag == "--cpus" || flag == "--memory-reservation") {
-			i++
-			val = words[i]
+	for _, l := range s.lines("PodmanArgs") { // every line adds flags; each is reported where it is
+		s.cur = l
+		words, err := unitfile.SplitQuadletArgs(l.Value)
+		if !unitfile.WordsUsable(err) {
+			s.loss("PodmanArgs", Dropped, "cannot split the value into words: "+err.Error(), "")
+			continue
 		}
-		switch flag {
-		case "--cpus":
-			if q, err := resource.ParseQuantity(val); err == nil {
-				limits[corev1.ResourceCPU] = q
-				continue
-			}
-		case "--memory-reservation":
-			if q, err := memoryQuantity(val); err == nil {
-				requests[corev1.ResourceMemory] = q
-				continue
-			}
+		if rest := podmanResources(words, limits, requests); len(rest) > 0 {
+			s.loss("PodmanArgs", Dropped, "podman options without a counterpart: "+strings.Join(rest, " "), "")
 		}
-		rest = append(rest, words[i])
 	}
-	if len(rest) > 0 {
-		s.loss("PodmanArgs", Dropped, "podman options without a counterpart: "+strings.Join(rest, " "), "")
-	}
+	s.cur = nil
 	if len(limits) > 0 {
 		c.Resources.Limits = limits
 	}
@@ -227,4 +215,31 @@ func buildTag(u *quadlet.Unit, fallback string) string {
 		return tags[0]
 	}
 	return fallback
+}
+
+// podmanResources takes --cpus and --memory-reservation out of PodmanArgs=
+// words into limits and requests, and returns the words left.
+func podmanResources(words []string, limits, requests corev1.ResourceList) []string {
+	var rest []string
+	for i := 0; i < len(words); i++ {
+		flag, val, hasVal := strings.Cut(words[i], "=")
+		if !hasVal && i+1 < len(words) && (flag == "--cpus" || flag == "--memory-reservation") {
+			i++
+			val = words[i]
+		}
+		switch flag {
+		case "--cpus":
+			if q, err := resource.ParseQuantity(val); err == nil {
+				limits[corev1.ResourceCPU] = q
+				continue
+			}
+		case "--memory-reservation":
+			if q, err := memoryQuantity(val); err == nil {
+				requests[corev1.ResourceMemory] = q
+				continue
+			}
+		}
+		rest = append(rest, words[i])
+	}
+	return rest
 }

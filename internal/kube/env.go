@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/version"
 )
 
@@ -17,6 +18,8 @@ import (
 type secretRef struct {
 	name   string
 	unit   string
+	key    string   // the unit key that references it first
+	pos    diag.Pos // and its line
 	data   map[string][]byte
 	podman map[string]string // key → podman secret name
 }
@@ -28,7 +31,10 @@ type configMap struct {
 	data map[string]string
 }
 
-func (e *exporter) secret(name, unit string) *secretRef {
+// secret returns the Secret object name, made on its first reference: the
+// unit, key and line that reference it first are where its report lines
+// point.
+func (e *exporter) secret(name, unit, key string, pos diag.Pos) *secretRef {
 	if e.opts.For == ForPodman {
 		// podman kube play reads a secretKeyRef's podman secret as a JSON
 		// map of keys to values, so it cannot share the name of the plain
@@ -39,7 +45,7 @@ func (e *exporter) secret(name, unit string) *secretRef {
 	if s := e.secrets[name]; s != nil {
 		return s
 	}
-	s := &secretRef{name: name, unit: unit, data: map[string][]byte{}, podman: map[string]string{}}
+	s := &secretRef{name: name, unit: unit, key: key, pos: pos, data: map[string][]byte{}, podman: map[string]string{}}
 	e.secrets[name] = s
 	return s
 }
@@ -60,11 +66,15 @@ func (e *exporter) configMap(name string) *configMap {
 func (s *source) env(w *workload, c *corev1.Container) {
 	for _, kv := range s.keyVals("Environment") {
 		if !kv.HasValue {
-			s.loss("Environment", Dropped, kv.Key+" has no value: podman passes the host's, which the cluster cannot", "")
+			s.lossFor("Environment", kv.Key, Dropped, kv.Key+" has no value: podman passes the host's, which the cluster cannot", "")
 			continue
 		}
 		if secretLooking(kv.Key) && kv.Value != "" {
-			sec := s.e.secret(w.name+"-env", s.u.Name)
+			pos := diag.Pos{}
+			if l := s.lineNaming("Environment", kv.Key); l != nil {
+				pos = l.Pos
+			}
+			sec := s.e.secret(w.name+"-env", s.u.Name, "Environment", pos)
 			sec.data[kv.Key] = []byte(kv.Value)
 			c.Env = append(c.Env, secretEnv(kv.Key, sec.name, kv.Key))
 			continue
@@ -111,7 +121,7 @@ func (s *source) envFile(w *workload, c *corev1.Container, value string, i int) 
 	}
 	ref := corev1.EnvFromSource{}
 	if secret {
-		sec := s.e.secret(name, s.u.Name)
+		sec := s.e.secret(name, s.u.Name, "EnvironmentFile", s.here("EnvironmentFile"))
 		for _, kv := range pairs {
 			sec.data[kv[0]] = []byte(kv[1])
 		}
@@ -144,7 +154,7 @@ func (s *source) podmanSecret(w *workload, c *corev1.Container, value string) {
 			s.loss("Secret", Approximated, "secret "+name+": "+k+"= is not carried over", "set defaultMode or the pod's fsGroup")
 		}
 	}
-	sec := s.e.secret(name, s.u.Name)
+	sec := s.e.secret(name, s.u.Name, "Secret", s.here("Secret"))
 	key := configKey(name)
 	sec.podman[key] = name
 	if typ == "env" {
@@ -183,14 +193,14 @@ func (e *exporter) secretObjects() []Object {
 	for _, name := range sortedKeys(e.secrets) {
 		sec := e.secrets[name]
 		if e.opts.IncludeSecretValues && e.opts.For == ForPodman && !e.podmanReadsSecretObjects() {
-			e.rep.add(Loss{Unit: sec.unit, Severity: Note,
+			e.rep.add(Loss{Pos: sec.pos, Unit: sec.unit, Key: sec.key, Severity: Note,
 				Message: fmt.Sprintf("secret %s: podman %s cannot read back a Secret object it plays, so its values are not written", sec.name, e.opts.Podman),
 				Hint:    "create it as a podman secret (command below)"})
 			e.rep.command(createSecretCommand(sec, e.opts.For))
 			continue
 		}
 		if !e.opts.IncludeSecretValues {
-			e.rep.add(Loss{Unit: sec.unit, Severity: Note,
+			e.rep.add(Loss{Pos: sec.pos, Unit: sec.unit, Key: sec.key, Severity: Note,
 				Message: fmt.Sprintf("secret %s is referenced, its values are not written", sec.name),
 				Hint:    "create it before applying (command below), or export with --include-secret-values"})
 			e.rep.command(createSecretCommand(sec, e.opts.For))
@@ -202,12 +212,12 @@ func (e *exporter) secretObjects() []Object {
 		}
 		for _, key := range sortedKeys(sec.podman) {
 			if e.opts.SecretValue == nil {
-				e.rep.add(Loss{Unit: sec.unit, Severity: Dropped, Message: "the value of secret " + sec.podman[key] + " is unknown here"})
+				e.rep.add(Loss{Pos: sec.pos, Unit: sec.unit, Key: sec.key, Severity: Dropped, Message: "the value of secret " + sec.podman[key] + " is unknown here"})
 				continue
 			}
 			v, err := e.opts.SecretValue(sec.podman[key])
 			if err != nil {
-				e.rep.add(Loss{Unit: sec.unit, Severity: Dropped, Message: "secret " + sec.podman[key] + ": " + err.Error()})
+				e.rep.add(Loss{Pos: sec.pos, Unit: sec.unit, Key: sec.key, Severity: Dropped, Message: "secret " + sec.podman[key] + ": " + err.Error()})
 				continue
 			}
 			data[key] = v

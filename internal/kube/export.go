@@ -139,7 +139,7 @@ func Export(units []*quadlet.Unit, opts Options) (*Result, error) {
 		e.forPodman()
 	}
 	objs := e.objects() // adds the notes of restarts and secrets
-	e.rep.sort()
+	e.rep.Sort()
 	return &Result{Objects: objs, Report: e.rep}, nil
 }
 

@@ -6,6 +6,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/berth-dev/berth/internal/unitfile"
 )
 
 // networking carries over the names the container is reached by
@@ -106,12 +108,12 @@ func (s *source) podLabels(w *workload) {
 		}
 		w.annotations[kv.Key] = kv.Value
 		if !strings.HasPrefix(kv.Key, "io.berth.") {
-			s.loss("Label", Approximated, "label "+kv.Key+"="+kv.Value+" is not a valid Kubernetes label: it is an annotation", "")
+			s.lossFor("Label", kv.Key, Approximated, "label "+kv.Key+"="+kv.Value+" is not a valid Kubernetes label: it is an annotation", "")
 		}
 	}
 	for _, kv := range s.keyVals("Annotation") {
 		if len(validation.IsQualifiedName(kv.Key)) != 0 {
-			s.loss("Annotation", Dropped, "annotation "+kv.Key+" is not a valid Kubernetes annotation name", "")
+			s.lossFor("Annotation", kv.Key, Dropped, "annotation "+kv.Key+" is not a valid Kubernetes annotation name", "")
 			continue
 		}
 		w.annotations[kv.Key] = kv.Value
@@ -147,21 +149,28 @@ func (s *source) serviceSection(w *workload) {
 func (s *source) unitDeps(w *workload) {
 	seen := map[string]bool{}
 	for _, key := range []string{"Requires", "BindsTo", "After"} {
-		for _, name := range s.f.Strv("Unit", key) {
-			unit := name
-			if stem, ok := strings.CutSuffix(name, ".service"); ok {
-				unit = stem + ".container"
-				if s.e.units[unit] == nil {
-					unit = stem + ".pod"
-				}
+		for _, l := range s.f.AllLines("Unit", key) {
+			for _, name := range strings.Fields(l.Value) {
+				s.unitDep(w, seen, key, name, l)
 			}
-			if seen[unit] || s.e.units[unit] == nil || !(strings.HasSuffix(unit, ".container") || strings.HasSuffix(unit, ".pod")) {
-				continue
-			}
-			seen[unit] = true
-			w.deps = append(w.deps, dependency{from: s.u, on: unit, key: key})
 		}
 	}
+}
+
+// unitDep records one dependency named on line l.
+func (s *source) unitDep(w *workload, seen map[string]bool, key, name string, l *unitfile.Line) {
+	unit := name
+	if stem, ok := strings.CutSuffix(name, ".service"); ok {
+		unit = stem + ".container"
+		if s.e.units[unit] == nil {
+			unit = stem + ".pod"
+		}
+	}
+	if seen[unit] || s.e.units[unit] == nil || !(strings.HasSuffix(unit, ".container") || strings.HasSuffix(unit, ".pod")) {
+		return
+	}
+	seen[unit] = true
+	w.deps = append(w.deps, dependency{from: s.u, on: unit, key: key, pos: l.Pos})
 }
 
 // dependencies turns each workload's dependencies into init containers that
@@ -177,8 +186,9 @@ func (e *exporter) dependencies() {
 			}
 			done[dep.name] = true
 			if len(dep.ports) == 0 || len(dep.dnsNames) == 0 {
-				e.loss(d.from, "Unit", d.key, Dropped, "waits for "+d.on+", which publishes no port to wait on",
-					"declare ExposeHostPort= on "+d.on+" so a Service can be made and waited for")
+				e.rep.add(Loss{Pos: d.pos, Unit: d.from.Name, Key: d.key, Severity: Dropped,
+					Message: "waits for " + d.on + ", which publishes no port to wait on",
+					Hint:    "declare ExposeHostPort= on " + d.on + " so a Service can be made and waited for"})
 				continue
 			}
 			host, p := serviceName(dep.dnsNames[0]), dep.ports[0].Port

@@ -41,6 +41,10 @@ type Loss struct {
 	Severity Severity
 	Message  string
 	Hint     string
+	// Source names the setting in the file the user wrote when the unit
+	// was converted from it ("service web: cap_add.0"); it then stands in
+	// for Key.
+	Source string
 }
 
 func (l Loss) String() string {
@@ -51,7 +55,10 @@ func (l Loss) String() string {
 		b.WriteString(l.Unit + ": ")
 	}
 	b.WriteString(l.Severity.String() + ": ")
-	if l.Key != "" {
+	switch {
+	case l.Source != "":
+		b.WriteString(l.Source + ": ")
+	case l.Key != "":
 		b.WriteString(l.Key + "=: ")
 	}
 	b.WriteString(l.Message)
@@ -99,19 +106,24 @@ func (r *Report) Err(strict bool) error {
 	return fmt.Errorf("%d setting(s) not carried over exactly (--strict)", r.Count())
 }
 
-// sort orders the report by file, line, then message, so that the same
-// input always gives the same report.
-func (r *Report) sort() {
+// Sort orders the report by file, line, column, then message, so that the
+// same input always gives the same report; Export returns it sorted, and a
+// caller that moves the positions (to the compose file a unit came from)
+// sorts again.
+func (r *Report) Sort() {
 	sort.SliceStable(r.Losses, func(i, j int) bool {
 		a, b := r.Losses[i], r.Losses[j]
 		if a.Pos.File != b.Pos.File {
 			return a.Pos.File < b.Pos.File
 		}
-		if a.Unit != b.Unit {
-			return a.Unit < b.Unit
-		}
 		if a.Pos.Line != b.Pos.Line {
 			return a.Pos.Line < b.Pos.Line
+		}
+		if a.Pos.Col != b.Pos.Col {
+			return a.Pos.Col < b.Pos.Col
+		}
+		if a.Unit != b.Unit {
+			return a.Unit < b.Unit
 		}
 		return a.Message < b.Message
 	})

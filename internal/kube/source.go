@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/quadlet"
 	"github.com/berth-dev/berth/internal/unitfile"
 )
@@ -65,6 +66,43 @@ func (s *source) loss(key string, sev Severity, msg, hint string) {
 		return
 	}
 	s.e.loss(s.u, s.group, key, sev, msg, hint)
+}
+
+// lineNaming returns the line of key (Environment=, Label=, ...) in effect
+// that sets name, so that a report line about one variable points at the
+// line that sets it; nil when none does.
+func (s *source) lineNaming(key, name string) *unitfile.Line {
+	lines := s.f.AllLines(s.group, key)
+	for i := len(lines) - 1; i >= 0; i-- {
+		words, _ := unitfile.SplitQuadletArgs(lines[i].Value)
+		for _, w := range words {
+			if w == name || strings.HasPrefix(w, name+"=") {
+				return lines[i]
+			}
+		}
+	}
+	return nil
+}
+
+// lossFor reports a loss about one NAME=value of key, at the line that sets it.
+func (s *source) lossFor(key, name string, sev Severity, msg, hint string) {
+	prev := s.cur
+	if l := s.lineNaming(key, name); l != nil {
+		s.cur = l
+	}
+	s.loss(key, sev, msg, hint)
+	s.cur = prev
+}
+
+// here is the position of the line being converted, or of key's last line.
+func (s *source) here(key string) diag.Pos {
+	if s.cur != nil && s.cur.Key == key {
+		return s.cur.Pos
+	}
+	if l := s.f.LastLine(s.group, key); l != nil {
+		return l.Pos
+	}
+	return diag.Pos{}
 }
 
 // noted are keys that need no counterpart: what they do is the cluster's

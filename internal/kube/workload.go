@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/quadlet"
 )
 
@@ -37,8 +38,9 @@ type workload struct {
 // dependency is a unit a workload's container waits for.
 type dependency struct {
 	from *quadlet.Unit
-	on   string // unit name
-	key  string // the [Unit] key that names it
+	on   string   // unit name
+	key  string   // the [Unit] key that names it
+	pos  diag.Pos // the line that names it
 }
 
 func (e *exporter) newWorkload(u *quadlet.Unit, name string) *workload {
