@@ -205,7 +205,7 @@ func syncFS(dir string) error {
 		return err
 	}
 	defer f.Close()
-	return unix.Syncfs(int(f.Fd()))
+	return syncfs(int(f.Fd()))
 }
 
 func syncFile(path string) error {

@@ -38,8 +38,8 @@ func readInto(path string, buf []byte, regular bool) ([]byte, diag.List) {
 	fd, err := openNonblock(path)
 	if err != nil {
 		var st syscall.Stat_t
-		if syscall.Stat(path, &st) == nil && st.Mode&syscall.S_IFMT != syscall.S_IFREG {
-			return nil, notRegular(path, st.Mode)
+		if syscall.Stat(path, &st) == nil && uint32(st.Mode)&syscall.S_IFMT != syscall.S_IFREG {
+			return nil, notRegular(path, uint32(st.Mode))
 		}
 		return nil, unreadable(path, "cannot read file: "+errnoText(err))
 	}
@@ -50,8 +50,8 @@ func readInto(path string, buf []byte, regular bool) ([]byte, diag.List) {
 		if err := syscall.Fstat(fd, &st); err != nil {
 			return nil, unreadable(path, "cannot read file: "+errnoText(err))
 		}
-		if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
-			return nil, notRegular(path, st.Mode)
+		if uint32(st.Mode)&syscall.S_IFMT != syscall.S_IFREG {
+			return nil, notRegular(path, uint32(st.Mode))
 		}
 		if st.Size > MaxFileSize {
 			return nil, tooLarge(path)
@@ -82,8 +82,8 @@ func readInto(path string, buf []byte, regular bool) ([]byte, diag.List) {
 				// Nothing at all: an empty file, or a pipe that took the
 				// listed file's place. Only now is fstat worth it.
 				var st syscall.Stat_t
-				if syscall.Fstat(fd, &st) == nil && st.Mode&syscall.S_IFMT != syscall.S_IFREG {
-					return nil, notRegular(path, st.Mode)
+				if syscall.Fstat(fd, &st) == nil && uint32(st.Mode)&syscall.S_IFMT != syscall.S_IFREG {
+					return nil, notRegular(path, uint32(st.Mode))
 				}
 			}
 			return buf, nil
