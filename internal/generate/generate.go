@@ -225,15 +225,20 @@ func (g *run) logOrphan(d diag.Diagnostic) {
 
 // finishWrite reports the written service and returns the links it needs.
 func (g *run) finishWrite(svc *quadlet.Service, err error) []Link {
-	path := filepath.Join(g.cfg.Output, svc.Name)
-	g.log.Debugf("writing %q", path)
+	// Paths are joined only for messages that are written: a boot-time
+	// run logs none of the debug ones, for a thousand units.
+	if g.log.Debug {
+		g.log.Debugf("writing %q", filepath.Join(g.cfg.Output, svc.Name))
+	}
 	if err != nil {
-		g.errorf("generating service file %s: %v", path, err)
+		g.errorf("generating service file %s: %v", filepath.Join(g.cfg.Output, svc.Name), err)
 		return nil
 	}
 	links, problems := InstallLinks(svc)
 	for _, l := range links {
-		g.log.Debugf("Creating symlink %s -> %s", filepath.Join(g.cfg.Output, l.Path), l.Target)
+		if g.log.Debug {
+			g.log.Debugf("Creating symlink %s -> %s", filepath.Join(g.cfg.Output, l.Path), l.Target)
+		}
 	}
 	for _, p := range problems {
 		g.log.Logf("%s", p)

@@ -84,10 +84,18 @@ func (l *loader) units(workers int) ([]*Unit, diag.List) {
 	firstAt := make(map[string]int, n) // name -> index in first
 	firstDir := make([]int, 0, n)      // index in first -> search folder
 	for i, dir := range l.dirs {
+		// filepath.Join cleans the whole path each time; for a clean
+		// folder and a plain file name (a listing's) it is the same as
+		// joining the strings.
+		clean := filepath.Clean(dir) == dir && dir != "/" && dir != "."
 		for _, e := range l.listings[i].entries {
 			if _, ok := firstAt[e.Name()]; !ok && IsQuadlet(e.Name()) {
 				firstAt[e.Name()] = len(first)
-				first = append(first, filepath.Join(dir, e.Name()))
+				path := dir + string(filepath.Separator) + e.Name()
+				if !clean {
+					path = filepath.Join(dir, e.Name())
+				}
+				first = append(first, path)
 				regular = append(regular, e.Type().IsRegular())
 				firstDir = append(firstDir, i)
 			}
