@@ -66,6 +66,15 @@ func Parse(path string, data []byte) (*File, diag.List) {
 		var rawLine string
 		rawLine, rest, more = strings.Cut(rest, "\n")
 		line := strings.TrimSpace(rawLine)
+		if !continued && (line == "" || line[len(line)-1] != '\\') {
+			// The common line: one physical line, its own raw text.
+			pos := diag.Pos{File: path, Line: nr}
+			if len(rawLine) > MaxLineLen {
+				p.tooLong(len(rawLine), pos)
+			}
+			p.line(line, rawLine, pos)
+			continue
+		}
 		if continued && isComment(line) {
 			rawAcc = append(rawAcc, rawLine)
 			continue
@@ -233,8 +242,17 @@ func validSectionName(name string) bool {
 
 func (p *parser) entry(line, raw string, pos diag.Pos) {
 	eq := strings.IndexByte(line, '=')
-	key := strings.TrimRightFunc(line[:eq], unicode.IsSpace)
-	value := strings.TrimLeftFunc(line[eq+1:], unicode.IsSpace)
+	key, value := line[:eq], line[eq+1:]
+	// Most keys end, and most values start, with a plain ASCII letter:
+	// then there is no space to trim.
+	if c := key[len(key)-1]; c <= ' ' || c >= 0x80 {
+		key = strings.TrimRightFunc(key, unicode.IsSpace)
+	}
+	if value != "" {
+		if c := value[0]; c <= ' ' || c >= 0x80 {
+			value = strings.TrimLeftFunc(value, unicode.IsSpace)
+		}
+	}
 	if p.cur == nil {
 		p.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: CodeNoSection,
 			Message: fmt.Sprintf("key %q comes before any [section] header: the key file does not start with a group", shorten(key)), // podman's words
