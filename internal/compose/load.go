@@ -14,6 +14,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+	"go.yaml.in/yaml/v4"
 )
 
 // LoadOptions select the compose files and their environment, as the flags
@@ -109,13 +110,60 @@ func load(ctx context.Context, o LoadOptions, env, profiles []string) (*types.Pr
 func sourceFiles(p *types.Project) []string {
 	var files []string
 	seen := map[string]bool{}
-	for _, f := range p.ComposeFiles {
-		if !seen[f] && f != "-" {
-			seen[f] = true
-			files = append(files, f)
+	var add func(f string, depth int)
+	add = func(f string, depth int) {
+		if seen[f] || f == "-" || depth > 8 {
+			return
 		}
+		seen[f] = true
+		for _, inc := range includes(f) {
+			add(inc, depth+1)
+		}
+		files = append(files, f)
+	}
+	for _, f := range p.ComposeFiles {
+		add(f, 0)
 	}
 	return files
+}
+
+// includes lists the files a compose file's include: names (short form,
+// or path: of the long form), relative to its folder.
+func includes(file string) []string {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	var doc struct {
+		Include []any `yaml:"include"`
+	}
+	if yaml.Unmarshal(data, &doc) != nil {
+		return nil
+	}
+	var out []string
+	addPath := func(p any) {
+		if s, ok := p.(string); ok && s != "" {
+			if !filepath.IsAbs(s) {
+				s = filepath.Join(filepath.Dir(file), s)
+			}
+			out = append(out, s)
+		}
+	}
+	for _, item := range doc.Include {
+		switch v := item.(type) {
+		case string:
+			addPath(v)
+		case map[string]any:
+			if list, ok := v["path"].([]any); ok {
+				for _, p := range list {
+					addPath(p)
+				}
+			} else {
+				addPath(v["path"])
+			}
+		}
+	}
+	return out
 }
 
 // FromTypes wraps a project loaded elsewhere; positions are read from its

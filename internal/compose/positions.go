@@ -99,6 +99,13 @@ func (p *positions) find(path string) diag.Pos {
 		if i < 0 {
 			break
 		}
+		// environment.NAME of the list form "- NAME=value"
+		name := path[i+1:]
+		for _, sub := range p.kids[path[:i]] {
+			if v, ok := p.val[sub]; ok && (v == name || strings.HasPrefix(v, name+"=")) {
+				return p.at[sub]
+			}
+		}
 		path = path[:i]
 	}
 	return diag.Pos{}

@@ -137,7 +137,10 @@ func (p *positions) flagItem(path, value string) string {
 	if _, ok := p.at[path+"."+name]; ok {
 		return path + "." + name
 	}
-	return p.find1(path, func(sub string) bool { return p.val[sub] == arg })
+	return p.find1(path, func(sub string) bool { // security_opt: seccomp:x or seccomp=x
+		v := p.val[sub]
+		return v == arg || strings.Replace(v, ":", "=", 1) == arg
+	})
 }
 
 // secretItem: Secret=NAME,type=env,target=VAR comes from environment.VAR
