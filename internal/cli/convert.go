@@ -74,6 +74,14 @@ func (a *app) runConvert(o convertOptions) error {
 	} else if convErr != nil {
 		return convErr
 	}
+	// What podman or systemd would refuse in the written units is an error
+	// here too, at the compose key, as up, lint -f and kube export say it.
+	if _, _, diags := checkConverted(p, units, a.target(context.Background())); diags.HasErrors() {
+		printDiags(a.stderr, diags, base)
+		return errSilent{fmt.Errorf("nothing written: the converted units have errors (listed above)")}
+	} else if len(diags) > 0 {
+		printDiags(a.stderr, diags, base)
+	}
 	if o.output == "" {
 		for _, u := range units {
 			fmt.Fprintf(a.stdout, "---%s---\n%s\n", u.Name, u.File.Format())

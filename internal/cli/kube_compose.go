@@ -10,6 +10,7 @@ import (
 	"github.com/berth-dev/berth/internal/kube"
 	"github.com/berth-dev/berth/internal/quadlet"
 	"github.com/berth-dev/berth/internal/unitfile"
+	"github.com/berth-dev/berth/internal/version"
 )
 
 // kubeCompose converts the compose project to quadlet units exactly as
@@ -27,22 +28,9 @@ func (a *app) kubeCompose(ctx context.Context, o kubeExportOptions, dir string) 
 	if err != nil {
 		return nil, errSilent{fmt.Errorf("nothing written: %d compose setting(s) cannot be expressed as quadlets (listed above)", countErrors(rep))}
 	}
-	st := &kubeStack{project: cp.Name, compose: cp, texts: map[string][]string{}}
+	st := &kubeStack{project: cp.Name, compose: cp}
 	var diags diag.List
-	for _, u := range units { // read back as `convert` writes them, positions and all
-		text := u.File.Format()
-		st.texts[u.Name] = strings.Split(text, "\n")
-		f, ds := unitfile.Parse(u.Name, []byte(text))
-		diags = append(diags, ds...)
-		if f != nil {
-			st.units = append(st.units, &quadlet.Unit{Name: u.Name, File: f})
-		}
-	}
-	if !diags.HasErrors() {
-		res := quadlet.Compile(st.units, quadlet.Options{Target: target, Strict: true, HostFile: fileExists})
-		diags = append(diags, res.Diags...)
-	}
-	diags = placeDiags(cp, st.texts, diags)
+	st.units, st.texts, diags = checkConverted(cp, units, target)
 	if diags.HasErrors() {
 		return nil, &diagsError{diags: diags, base: dir}
 	}
@@ -61,6 +49,29 @@ func (a *app) kubeCompose(ctx context.Context, o kubeExportOptions, dir string) 
 		return cp.Data(s)
 	}
 	return st, nil
+}
+
+// checkConverted reads the converted units back as `berth convert` writes
+// them (positions and all) and compiles them as every verb does; the
+// diagnostics point at the compose keys the units' lines came from.
+func checkConverted(cp *compose.Project, units []*quadlet.Unit, target version.V) ([]*quadlet.Unit, map[string][]string, diag.List) {
+	texts := map[string][]string{}
+	var parsed []*quadlet.Unit
+	var diags diag.List
+	for _, u := range units {
+		text := u.File.Format()
+		texts[u.Name] = strings.Split(text, "\n")
+		f, ds := unitfile.Parse(u.Name, []byte(text))
+		diags = append(diags, ds...)
+		if f != nil {
+			parsed = append(parsed, &quadlet.Unit{Name: u.Name, File: f})
+		}
+	}
+	if !diags.HasErrors() {
+		res := quadlet.Compile(parsed, quadlet.Options{Target: target, Strict: true, HostFile: fileExists})
+		diags = append(diags, res.Diags...)
+	}
+	return parsed, texts, placeDiags(cp, texts, diags)
 }
 
 // placeDiags moves the diagnostics of converted units to the compose keys

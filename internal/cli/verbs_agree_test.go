@@ -24,6 +24,14 @@ var errLine = regexp.MustCompile(`^(\S+?):(\d+)(?::\d+)?: error: (?:\[[^\]]+\] )
 // parentheses after the message, is cut by matching against want).
 func verbErrors(t *testing.T, args []string) []string {
 	t.Helper()
+	return verbErrorsAt(t, args, errLine)
+}
+
+// composeErrLine keeps the column: compose positions have one.
+var composeErrLine = regexp.MustCompile(`^(\S+?):(\d+(?::\d+)?): error: (?:\[[^\]]+\] )?(.*)$`)
+
+func verbErrorsAt(t *testing.T, args []string, errLine *regexp.Regexp) []string {
+	t.Helper()
 	a, stdout, stderr := testApp("berth", map[string]string{"BERTH_PODMAN_VERSION": "5.8.0"})
 	a.run(args)
 	var out []string
@@ -67,8 +75,12 @@ func TestVerbsAgreeOnBadInput(t *testing.T) {
 func where(e string) string { w, _, _ := strings.Cut(e, ": "); return w }
 
 // badCompose are compose projects that podman, compose-go or the conversion
-// refuse: lint -f, convert and up --dry-run report the same errors.
+// refuse: lint -f, convert, up --dry-run and kube export report the same
+// errors at the same compose line and column.
 var badCompose = map[string]string{
+	"container-name": "services:\n  web:\n    image: docker.io/library/nginx:1.27\n    container_name: \"bad name!\"\n",
+	"network-name": "services:\n  web:\n    image: docker.io/library/nginx:1.27\n    networks: [back]\n" +
+		"networks:\n  back:\n    name: \"bad net!\"\n",
 	"missing-secret-file": "services:\n  web:\n    image: docker.io/library/nginx:1.27\n    secrets:\n      - s\nsecrets:\n  s:\n    file: ./does-not-exist.txt\n",
 	"undefined-service":   "services:\n  web:\n    image: docker.io/library/nginx:1.27\n    depends_on:\n      - ghost\n",
 	"yaml-syntax":         "services:\n  web:\n    image: x\n   bad: indent\n",
@@ -79,12 +91,13 @@ func TestVerbsAgreeOnBadCompose(t *testing.T) {
 	for name, text := range badCompose {
 		dir := t.TempDir()
 		writeFile(t, filepath.Join(dir, "compose.yaml"), text)
-		lint := verbErrors(t, []string{"-C", dir, "lint", "-f", "compose.yaml"})
+		lint := verbErrorsAt(t, []string{"-C", dir, "lint", "-f", "compose.yaml"}, composeErrLine)
 		if len(lint) == 0 {
 			t.Errorf("%s: lint -f reports no error", name)
 		}
-		for _, verb := range [][]string{{"convert", "-f", "compose.yaml", "-o", "out"}, {"up", "--dry-run", "-f", "compose.yaml"}} {
-			got := verbErrors(t, append([]string{"-C", dir}, verb...))
+		for _, verb := range [][]string{{"convert", "-f", "compose.yaml", "-o", "out"}, {"up", "--dry-run", "-f", "compose.yaml"},
+			{"kube", "export", "-f", "compose.yaml", "-o", "out"}} {
+			got := verbErrorsAt(t, append([]string{"-C", dir}, verb...), composeErrLine)
 			if len(got) != len(lint) {
 				t.Errorf("%s: %s gives %d errors, lint %d:\n%s\nlint:\n%s", name, verb[0], len(got), len(lint),
 					strings.Join(got, "\n"), strings.Join(lint, "\n"))
