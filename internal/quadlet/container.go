@@ -120,8 +120,7 @@ var containerKeys = []Key{
 var killModes = map[string]bool{"mixed": true, "control-group": true}
 
 func convertContainer(c *ctx) {
-	image, _ := c.src.Lookup("Container", "Image")
-	rootfs, _ := c.src.Lookup("Container", "Rootfs")
+	image, rootfs := c.lookup("Image"), c.lookup("Rootfs")
 	switch {
 	case image == "" && rootfs == "":
 		c.errorf("", "missing-key", "no Image or Rootfs key specified")
@@ -258,7 +257,7 @@ func emitNotify(c *ctx, cmd *cmdline) error {
 	if t, _ := c.svc.Lookup("Service", "Type"); t == "oneshot" {
 		return nil
 	}
-	notify, _ := c.src.Lookup("Container", "Notify")
+	notify := c.lookup("Notify")
 	switch {
 	case strings.EqualFold(notify, "healthy"):
 		if c.has(sdnotifyHealthy) {
@@ -303,7 +302,7 @@ func emitSecurity(c *ctx, cmd *cmdline) error {
 }
 
 func emitDevices(c *ctx, cmd *cmdline) error {
-	for _, dev := range c.src.Strv("Container", "AddDevice") {
+	for _, dev := range c.strv("AddDevice") {
 		if strings.HasPrefix(dev, "-") {
 			dev = dev[1:]
 			host, _, _ := strings.Cut(dev, ":")
@@ -327,10 +326,10 @@ func emitSeccomp(c *ctx, cmd *cmdline) error {
 }
 
 func emitCaps(c *ctx, cmd *cmdline) error {
-	for _, capName := range c.src.Strv("Container", "DropCapability") {
+	for _, capName := range c.strv("DropCapability") {
 		cmd.add("--cap-drop", strings.ToLower(capName))
 	}
-	for _, capName := range c.src.Strv("Container", "AddCapability") {
+	for _, capName := range c.strv("AddCapability") {
 		cmd.add("--cap-add", strings.ToLower(capName))
 	}
 	return nil
@@ -369,6 +368,9 @@ func emitAutoUpdate(c *ctx, cmd *cmdline) error {
 var portRange = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\d+(-\d+)?(/udp|/tcp)?$`) })
 
 func emitExpose(c *ctx, cmd *cmdline) error {
+	if !c.present("ExposeHostPort") {
+		return nil
+	}
 	for _, l := range c.src.AllLines("Container", "ExposeHostPort") {
 		port := strings.TrimSpace(l.Value)
 		if !portRange().MatchString(port) {
