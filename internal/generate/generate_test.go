@@ -293,3 +293,18 @@ func TestDurableRunWritesTheSame(t *testing.T) {
 		t.Errorf("volatile and durable runs differ:\n%s\n---\n%s", trees[0], trees[1])
 	}
 }
+
+// linkTarget is filepath.Rel(filepath.Dir(rel), name) without the
+// cleaning: the same answer for every kind of link path.
+func TestLinkTargetIsRel(t *testing.T) {
+	for _, rel := range []string{"x.service", "default.target.wants/x.service", "a/b/c.wants/x.service",
+		"./x.service", "a/../b.wants/x.service", "../x.service", "/abs/x.service", "a//b/x.service", "a/./b/x.service"} {
+		for _, name := range []string{"web.service", "web@.service", "web@1.service", "a/b.service", ".", ""} {
+			want, werr := filepath.Rel(filepath.Dir(rel), name)
+			got, gerr := linkTarget(rel, name)
+			if got != want || (gerr == nil) != (werr == nil) {
+				t.Errorf("linkTarget(%q, %q) = %q, %v; filepath.Rel gives %q, %v", rel, name, got, gerr, want, werr)
+			}
+		}
+	}
+}

@@ -271,7 +271,7 @@ func InstallLinks(svc *quadlet.Service) (links []Link, problems []string) {
 		}
 	}
 	for _, rel := range rels {
-		target, err := filepath.Rel(filepath.Dir(rel), svc.Name)
+		target, err := linkTarget(rel, svc.Name)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("Can't create symlink %s: %v", rel, err))
 			continue
@@ -279,6 +279,23 @@ func InstallLinks(svc *quadlet.Service) (links []Link, problems []string) {
 		links = append(links, Link{Path: rel, Target: target})
 	}
 	return links, problems
+}
+
+// linkTarget is the target of the link rel (relative to the output
+// folder) to the unit name in that folder: filepath.Rel(Dir(rel), name),
+// without its cleaning of both paths for the usual one-folder link
+// (default.target.wants/x.service -> ../x.service).
+func linkTarget(rel, name string) (string, error) {
+	dir := filepath.Dir(rel) // clean
+	plain := name != "" && name != "." && name != ".." && !strings.ContainsRune(name, filepath.Separator)
+	switch {
+	case !plain || filepath.IsAbs(dir) || dir == ".." || strings.HasPrefix(dir, ".."+string(filepath.Separator)):
+		return filepath.Rel(dir, name)
+	case dir == ".":
+		return name, nil
+	}
+	up := strings.Count(dir, string(filepath.Separator)) + 1
+	return strings.Repeat(".."+string(filepath.Separator), up) + name, nil
 }
 
 // DryRunSupport prints support units (quadlet.SupportUnit) the way DryRun
