@@ -74,6 +74,7 @@ type Batch struct {
 // files the os package's extra calls (poller registration, flag queries, a
 // stat before each rename) cost more than the writing.
 func WriteAll(dir string, files []File, b Batch) (errs []error) {
+	dir = filepath.Clean(dir) // once: each file's paths are then joined by Join
 	errs = make([]error, len(files))
 	tmps := make([]string, len(files))
 	pid := os.Getpid()
@@ -109,7 +110,7 @@ func WriteAll(dir string, files []File, b Batch) (errs []error) {
 	}
 	for i := range files {
 		if errs[i] == nil {
-			errs[i] = renameRaw(tmps[i], filepath.Join(dir, files[i].Name))
+			errs[i] = renameRaw(tmps[i], Join(dir, files[i].Name))
 		}
 		if errs[i] != nil && tmps[i] != "" {
 			_ = unix.Unlink(tmps[i])
@@ -125,7 +126,7 @@ func WriteAll(dir string, files []File, b Batch) (errs []error) {
 // unknown).
 func writeTempRaw(dir string, f File, pid, i int, sync bool, umask int) (string, error) {
 	for try := 0; ; try++ {
-		tmp := filepath.Join(dir, fmt.Sprintf(".%s.berth-%d-%d-%d.tmp", f.Name, pid, i, try))
+		tmp := Join(dir, tempName(f.Name, pid, i, try))
 		mode, chmod := uint32(0o600), true
 		if umask >= 0 && f.Perm.Perm()&^os.FileMode(umask) == f.Perm.Perm() {
 			mode, chmod = uint32(f.Perm.Perm()), false // the umask keeps every bit
@@ -152,6 +153,52 @@ func writeTempRaw(dir string, f File, pid, i int, sync bool, umask int) (string,
 			return tmp, &os.PathError{Op: "write", Path: tmp, Err: err}
 		}
 		return tmp, nil
+	}
+}
+
+// tempName is ".NAME.berth-PID-I-TRY.tmp" (tempPattern), built without
+// fmt: a generator run names a thousand of them.
+func tempName(name string, pid, i, try int) string {
+	b := make([]byte, 0, len(name)+40)
+	b = append(append(append(b, '.'), name...), ".berth-"...)
+	b = append(strconv.AppendInt(b, int64(pid), 10), '-')
+	b = append(strconv.AppendInt(b, int64(i), 10), '-')
+	b = append(strconv.AppendInt(b, int64(try), 10), ".tmp"...)
+	return string(b)
+}
+
+// Join is filepath.Join(dir, rel) for a clean dir (filepath.Clean's): when
+// every element of rel is a plain name, the path is the two joined by a
+// separator, without cleaning the whole path again (a generator joins a few
+// thousand).
+func Join(dir, rel string) string {
+	if !plainRel(rel) {
+		return filepath.Join(dir, rel)
+	}
+	switch dir {
+	case ".":
+		return rel
+	case string(filepath.Separator):
+		return dir + rel
+	}
+	return dir + string(filepath.Separator) + rel
+}
+
+// plainRel reports whether rel is a relative path of plain names: none
+// empty, "." or "..".
+func plainRel(rel string) bool {
+	if rel == "" || filepath.IsAbs(rel) || filepath.Separator != '/' && strings.ContainsRune(rel, '/') {
+		return false
+	}
+	for {
+		elem, rest, more := strings.Cut(rel, string(filepath.Separator))
+		if elem == "" || elem == "." || elem == ".." {
+			return false
+		}
+		if !more {
+			return true
+		}
+		rel = rest
 	}
 }
 

@@ -195,3 +195,18 @@ func TestWriteAllModesWithUmask(t *testing.T) {
 		t.Errorf("currentUmask() = %o", um)
 	}
 }
+
+// Join is filepath.Join for a clean folder, whatever the second part.
+func TestJoinIsFilepathJoin(t *testing.T) {
+	for _, dir := range []string{"/run/systemd/generator", "/", ".", "out", "../out", "a/b"} {
+		for _, rel := range []string{"x.service", "default.target.wants/x.service", "a/b/c", "", ".", "..", "./x",
+			"x/", "x//y", "x/./y", "x/../y", "../x", "/abs", ".x.service.berth-1-2-0.tmp", "..x", "x.."} {
+			if got, want := Join(dir, rel), filepath.Join(dir, rel); got != want {
+				t.Errorf("Join(%q, %q) = %q, filepath.Join gives %q", dir, rel, got, want)
+			}
+		}
+	}
+	if got := tempName("web.service", 42, 7, 1); got != ".web.service.berth-42-7-1.tmp" || !IsTemp(got) {
+		t.Errorf("tempName = %q", got)
+	}
+}

@@ -145,6 +145,7 @@ func MakeLinks(out string, svc *quadlet.Service, debugf func(string, ...any)) (d
 // with the same path the later wins. It returns the folders written to and
 // the problems, in order.
 func makeLinks(out string, links []Link, workers int) (dirs, problems []string) {
+	out = filepath.Clean(out) // once: atomicfile.Join joins each link's path
 	last := make(map[string]int, len(links))
 	for i, l := range links {
 		last[l.Path] = i
@@ -155,7 +156,7 @@ func makeLinks(out string, links []Link, workers int) (dirs, problems []string) 
 		if last[l.Path] != i {
 			continue
 		}
-		dir := filepath.Dir(filepath.Join(out, l.Path))
+		dir := filepath.Dir(atomicfile.Join(out, l.Path))
 		ok, seen := dirOK[dir]
 		if !seen {
 			err := os.MkdirAll(dir, 0o755)
@@ -174,11 +175,11 @@ func makeLinks(out string, links []Link, workers int) (dirs, problems []string) 
 	errs := make([]error, len(todo))
 	parallel(len(todo), workers, func(j int) {
 		l := links[todo[j]]
-		errs[j] = symlinkReplace(l.Target, filepath.Join(out, l.Path))
+		errs[j] = symlinkReplace(l.Target, atomicfile.Join(out, l.Path))
 	})
 	for j, err := range errs {
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("Failed creating symlink %s: %v", filepath.Join(out, links[todo[j]].Path), err))
+			problems = append(problems, fmt.Sprintf("Failed creating symlink %s: %v", atomicfile.Join(out, links[todo[j]].Path), err))
 		}
 	}
 	return dirs, problems
