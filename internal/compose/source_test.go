@@ -18,7 +18,7 @@ func TestSourceAt(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for name, text := range map[string]string{"compose.yaml": string(data), "key.txt": "k\n", "html/index.html": "x\n"} {
+	for name, text := range map[string]string{"compose.yaml": string(data), "key.txt": "k\n", "side.env": "X=1\n", "html/index.html": "x\n"} {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -67,8 +67,9 @@ func TestSourceAt(t *testing.T) {
 		{"smap-db.container", "Network=smap-default.network:alias=db", "29:3 service db: networks (not set) unset"},
 		{"smap-side.container", "Network=smap-db.container", "38:5 service side: network_mode"},
 		{"smap-side.container", "Requires=smap-db.container", "38:5 service side: network_mode"},
-		{"smap-data.volume", "Label=x=y", "41:14 volume data: labels.x"},
-		{"smap-back.network", "Internal=true", "44:5 network back: internal"},
+		{"smap-side.container", "EnvironmentFile=" + dir + "/side.env", "39:16 service side: env_file.0"},
+		{"smap-data.volume", "Label=x=y", "42:14 volume data: labels.x"},
+		{"smap-back.network", "Internal=true", "45:5 network back: internal"},
 	} {
 		lines := texts[c.unit]
 		n := 0

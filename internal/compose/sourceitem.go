@@ -98,6 +98,16 @@ func (p *positions) matchItem(proj *Project, path, key, value string) string {
 			v := strings.Replace(p.val[sub], "=", ":", 1)
 			return v == opt || strings.HasPrefix(v, opt) && (strings.HasSuffix(opt, ":") || strings.HasPrefix(v, opt+":"))
 		})
+	case "EnvironmentFile":
+		file := filepath.Clean(strings.TrimPrefix(value, "-"))
+		return p.find1(path, func(sub string) bool {
+			v, ok := p.val[sub+".path"]
+			if !ok {
+				v = p.val[sub]
+			}
+			v = filepath.Clean(v)
+			return v != "." && (file == v || strings.HasSuffix(file, "/"+strings.TrimPrefix(v, "./")))
+		})
 	case "PublishPort", "ExposeHostPort":
 		return p.find1(path, func(sub string) bool { return p.val[sub] == value })
 	}

@@ -72,7 +72,11 @@ func (s *source) loss(key string, sev Severity, msg, hint string) {
 // that sets name, so that a report line about one variable points at the
 // line that sets it; nil when none does.
 func (s *source) lineNaming(key, name string) *unitfile.Line {
-	lines := s.f.AllLines(s.group, key)
+	return lineNaming(s.f, s.group, key, name)
+}
+
+func lineNaming(f *unitfile.File, group, key, name string) *unitfile.Line {
+	lines := f.AllLines(group, key)
 	for i := len(lines) - 1; i >= 0; i-- {
 		words, _ := unitfile.SplitQuadletArgs(lines[i].Value)
 		for _, w := range words {

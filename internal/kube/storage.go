@@ -8,6 +8,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/berth-dev/berth/internal/diag"
 )
 
 // claim is one PersistentVolumeClaim: a .volume unit, or a named volume.
@@ -108,7 +110,11 @@ func (s *source) mount(w *workload, c *corev1.Container, key, src, dst string, r
 // and size label) or a plain podman volume name.
 func (s *source) claim(src string) *claim {
 	name, size, unit := src, s.e.opts.VolumeSize, s.u.Name
+	var at diag.Pos // the size label's line
 	if u := s.e.units[src]; u != nil && strings.HasSuffix(src, ".volume") {
+		if l := lineNaming(u.File, "Volume", "Label", LabelSize); l != nil {
+			at = l.Pos
+		}
 		unit = u.Name
 		name = "systemd-" + unitStem(src)
 		if v, ok := lookup(u.File, "Volume", "VolumeName"); ok && v != "" {
@@ -127,7 +133,7 @@ func (s *source) claim(src string) *claim {
 	}
 	q, err := resource.ParseQuantity(size)
 	if err != nil {
-		s.e.rep.add(Loss{Unit: unit, Severity: Dropped, Message: "volume size " + size + " is not a quantity (e.g. 10Gi): 1Gi used"})
+		s.e.rep.add(Loss{Pos: at, Unit: unit, Key: "Label", Severity: Dropped, Message: "volume size " + size + " is not a quantity (e.g. 10Gi): 1Gi used"})
 		q = resource.MustParse("1Gi")
 	}
 	cl := &claim{name: cname, size: q, unit: unit}
