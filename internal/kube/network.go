@@ -21,7 +21,7 @@ func (s *source) networking(w *workload, c *corev1.Container) {
 			mode, opts, _ := strings.Cut(n, ":")
 			for _, o := range strings.Split(opts, ",") {
 				if alias, ok := strings.CutPrefix(o, "alias="); ok && alias != "" {
-					w.dnsNames = append(w.dnsNames, alias)
+					w.addName(alias, s, "Network", l)
 				}
 			}
 			switch {
@@ -36,7 +36,9 @@ func (s *source) networking(w *workload, c *corev1.Container) {
 	}
 	for _, l := range s.lines("NetworkAlias") {
 		s.cur = l
-		w.dnsNames = append(w.dnsNames, strings.Fields(l.Value)...)
+		for _, alias := range strings.Fields(l.Value) {
+			w.addName(alias, s, "NetworkAlias", l)
+		}
 	}
 	if v, ok := s.last("HostName"); ok && v != "" {
 		if len(validation.IsDNS1123Label(v)) == 0 {

@@ -127,13 +127,13 @@ func (e *exporter) services() []Object {
 			name := serviceName(dns)
 			if prev, ok := taken[name]; ok {
 				if prev != w.name {
-					e.loss(w.unit, "", "", Dropped, "the name "+dns+" is also "+prev+"'s: no Service for it", "")
+					e.nameLoss(w, dns, Dropped, "the name "+dns+" is also "+prev+"'s: no Service for it", "")
 				}
 				continue
 			}
 			taken[name] = w.name
 			if name != dns {
-				e.loss(w.unit, "", "", Approximated, "the name "+dns+" is not a valid Service name: its Service is "+name,
+				e.nameLoss(w, dns, Approximated, "the name "+dns+" is not a valid Service name: its Service is "+name,
 					"make the containers that call "+dns+" use "+name)
 			}
 			out = append(out, e.service(name, w))

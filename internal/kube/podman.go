@@ -32,7 +32,7 @@ func (e *exporter) forPodman() {
 		name = long[0].name
 	}
 	pod := &workload{name: objectName(name), unit: long[0].unit, kind: kindDeployment, replicas: 1,
-		labels: map[string]string{}, annotations: map[string]string{}}
+		labels: map[string]string{}, annotations: map[string]string{}, nameAt: map[string]Loss{}}
 	hosts := map[string]bool{}
 	for _, w := range long {
 		e.mergeInto(pod, w, hosts)
@@ -90,7 +90,7 @@ func (e *exporter) mergeInto(pod, w *workload, hosts map[string]bool) {
 		if len(validation.IsDNS1123Subdomain(h)) == 0 {
 			hosts[h] = true
 		} else {
-			e.loss(w.unit, "", "", Dropped, "the name "+h+" is not a valid host name for hostAliases", "")
+			e.nameLoss(w, h, Dropped, "the name "+h+" is not a valid host name for hostAliases", "")
 		}
 	}
 	pod.spec.HostAliases = append(pod.spec.HostAliases, w.spec.HostAliases...)
@@ -103,6 +103,11 @@ func (e *exporter) mergeInto(pod, w *workload, hosts map[string]bool) {
 	}
 	pod.claims = append(pod.claims, w.claims...)
 	pod.dnsNames = append(pod.dnsNames, w.dnsNames...)
+	for name, at := range w.nameAt {
+		if _, ok := pod.nameAt[name]; !ok {
+			pod.nameAt[name] = at
+		}
+	}
 	pod.ports = append(pod.ports, w.ports...)
 	if pod.restart == "" || w.restart == "always" {
 		pod.restart = w.restart

@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/quadlet"
+	"github.com/berth-dev/berth/internal/unitfile"
 )
 
 // Workload kinds.
@@ -28,6 +29,7 @@ type workload struct {
 	labels      map[string]string // the user's labels, on the pod template
 	annotations map[string]string
 	dnsNames    []string // the names other containers used for it on the stack's network
+	nameAt      map[string]Loss // where each name is set: unit, key and line, for report lines about it
 	ports       []port   // every container port, for its Services
 	members     []string // unit names of its containers
 	deps        []dependency
@@ -45,7 +47,7 @@ type dependency struct {
 
 func (e *exporter) newWorkload(u *quadlet.Unit, name string) *workload {
 	w := &workload{name: objectName(name), unit: u, kind: kindDeployment, replicas: 1,
-		labels: map[string]string{}, annotations: map[string]string{}}
+		labels: map[string]string{}, annotations: map[string]string{}, nameAt: map[string]Loss{}}
 	if prev, taken := e.names["workload/"+w.name]; taken {
 		base := w.name
 		for i := 2; taken; i++ {
@@ -60,6 +62,33 @@ func (e *exporter) newWorkload(u *quadlet.Unit, name string) *workload {
 	return w
 }
 
+// addName adds a name the workload is reached by, set by key on line l (nil:
+// the unit's default name).
+func (w *workload) addName(name string, s *source, key string, l *unitfile.Line) {
+	w.dnsNames = append(w.dnsNames, name)
+	if _, ok := w.nameAt[name]; ok {
+		return
+	}
+	at := Loss{Unit: s.u.Name}
+	if l != nil {
+		at.Pos, at.Key = l.Pos, key
+	} else {
+		at.Pos.File = s.u.Path
+	}
+	w.nameAt[name] = at
+}
+
+// nameLoss reports a loss about one of the workload's names at the line
+// that sets it.
+func (e *exporter) nameLoss(w *workload, name string, sev Severity, msg, hint string) {
+	l, ok := w.nameAt[name]
+	if !ok {
+		l = Loss{Unit: w.unit.Name, Pos: diag.Pos{File: w.unit.Path}}
+	}
+	l.Severity, l.Message, l.Hint = sev, msg, hint
+	e.rep.add(l)
+}
+
 // addPod makes the workload of a .pod unit; its containers join it.
 func (e *exporter) addPod(u *quadlet.Unit) {
 	name, ok := lookup(u.File, "Pod", "PodName")
@@ -67,8 +96,8 @@ func (e *exporter) addPod(u *quadlet.Unit) {
 		name = "systemd-" + unitStem(u.Name)
 	}
 	w := e.newWorkload(u, strings.TrimPrefix(name, "systemd-"))
-	w.dnsNames = append(w.dnsNames, name)
 	s := e.source(u, "Pod")
+	w.addName(name, s, "PodName", u.File.LastLine("Pod", "PodName"))
 	s.use("PodName")
 	for _, l := range s.lines("PublishPort") {
 		s.cur = l
@@ -106,7 +135,7 @@ func (e *exporter) addContainer(u *quadlet.Unit) {
 	}
 	e.byUnit[u.Name] = w
 	w.members = append(w.members, u.Name)
-	w.dnsNames = append(w.dnsNames, name)
+	w.addName(name, s, "ContainerName", u.File.LastLine("Container", "ContainerName"))
 	c := corev1.Container{Name: ctrName}
 	s.image(&c)
 	s.command(&c)
