@@ -28,10 +28,10 @@ type workload struct {
 	spec        corev1.PodSpec
 	labels      map[string]string // the user's labels, on the pod template
 	annotations map[string]string
-	dnsNames    []string // the names other containers used for it on the stack's network
+	dnsNames    []string        // the names other containers used for it on the stack's network
 	nameAt      map[string]Loss // where each name is set: unit, key and line, for report lines about it
-	ports       []port   // every container port, for its Services
-	members     []string // unit names of its containers
+	ports       []port          // every container port, for its Services
+	members     []string        // unit names of its containers
 	deps        []dependency
 	claims      []string // claim names it mounts
 	restart     string   // the unit's Restart=
