@@ -1,10 +1,9 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"text/tabwriter"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -69,29 +68,17 @@ func (a *app) newCheckCmd() *cobra.Command {
 var errTracesMissing = errors.New("some services sent no spans")
 
 func (a *app) runCheckTraces(c *cobra.Command, o checkOptions) error {
-	dir, err := a.global.workDir()
+	st, err := a.observeStack()
 	if err != nil {
 		return err
 	}
-	st, err := observe.LoadStack(dir, a.global.projectName(dir))
-	if err != nil {
-		return err
-	}
-	executorNetworks(st, a.global.projectName(dir))
 	checks, err := observe.CheckTraces(c.Context(), st, observe.HTTPGetter{}, observe.TraceOptions{
 		Service: o.service, JaegerURL: o.jaeger, Since: o.since, Collector: st.Generated("otel-collector")})
 	if err != nil {
 		return err
 	}
-	if o.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(checks); err != nil {
-			return err
-		}
-	} else {
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SERVICE\tTRACE SERVICE\tSPANS\tTRACES\tLATEST\tENDPOINT")
+	return reportChecks(a, o.json, checks, errTracesMissing, func(w io.Writer) {
+		tw := newTable(w, "SERVICE", "TRACE SERVICE", "SPANS", "TRACES", "LATEST", "ENDPOINT")
 		for _, ch := range checks {
 			latest := "-"
 			if !ch.Latest.IsZero() {
@@ -102,16 +89,43 @@ func (a *app) runCheckTraces(c *cobra.Command, o checkOptions) error {
 		_ = tw.Flush()
 		for _, ch := range checks {
 			if ch.Error != "" {
-				fmt.Fprintf(a.stdout, "%s: %s\n", ch.Service, ch.Error)
+				fmt.Fprintf(w, "%s: %s\n", ch.Service, ch.Error)
 			}
 			for _, f := range ch.Fixes {
-				fmt.Fprintf(a.stdout, "%s: no spans in the last %v: %s\n", ch.Service, o.since, f)
+				fmt.Fprintf(w, "%s: no spans in the last %v: %s\n", ch.Service, o.since, f)
 			}
 		}
+	})
+}
+
+// observeStack loads the folder's stack for the check verbs, with the
+// network names berth up gives it.
+func (a *app) observeStack() (*observe.Stack, error) {
+	dir, err := a.global.workDir()
+	if err != nil {
+		return nil, err
+	}
+	st, err := observe.LoadStack(dir, a.global.projectName(dir))
+	if err != nil {
+		return nil, err
+	}
+	executorNetworks(st, a.global.projectName(dir))
+	return st, nil
+}
+
+// reportChecks prints checks as JSON, or with table, and returns failed
+// when any check is not OK: check metrics and check traces share it.
+func reportChecks[T interface{ OK() bool }](a *app, asJSON bool, checks []T, failed error, table func(io.Writer)) error {
+	if asJSON {
+		if err := writeJSON(a.stdout, checks); err != nil {
+			return err
+		}
+	} else {
+		table(a.stdout)
 	}
 	for _, ch := range checks {
 		if !ch.OK() {
-			return errTracesMissing
+			return failed
 		}
 	}
 	return nil
@@ -136,15 +150,10 @@ func promColumn(ch observe.MetricsCheck) string {
 }
 
 func (a *app) runCheckMetrics(c *cobra.Command, o checkOptions) error {
-	dir, err := a.global.workDir()
+	st, err := a.observeStack()
 	if err != nil {
 		return err
 	}
-	st, err := observe.LoadStack(dir, a.global.projectName(dir))
-	if err != nil {
-		return err
-	}
-	executorNetworks(st, a.global.projectName(dir))
 	prom := o.prometheus
 	switch {
 	case prom == "none":
@@ -157,29 +166,16 @@ func (a *app) runCheckMetrics(c *cobra.Command, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(checks); err != nil {
-			return err
-		}
-	} else {
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SERVICE\tURL\tSTATUS\tFAMILIES\tSAMPLES\tPROMETHEUS\tERROR")
+	return reportChecks(a, o.json, checks, errChecksFailed, func(w io.Writer) {
+		tw := newTable(w, "SERVICE", "URL", "STATUS", "FAMILIES", "SAMPLES", "PROMETHEUS", "ERROR")
 		for _, ch := range checks {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\n", ch.Service, ch.URL, ch.Status, ch.Families, ch.Samples, promColumn(ch), ch.Error)
 		}
 		_ = tw.Flush()
 		for _, ch := range checks {
 			if ch.PromProblem != "" {
-				fmt.Fprintf(a.stdout, "%s: Prometheus: %s\n", ch.Service, ch.PromProblem)
+				fmt.Fprintf(w, "%s: Prometheus: %s\n", ch.Service, ch.PromProblem)
 			}
 		}
-	}
-	for _, ch := range checks {
-		if !ch.OK() {
-			return errChecksFailed
-		}
-	}
-	return nil
+	})
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -117,9 +116,7 @@ func (a *app) runHistory(o *historyOptions, stack string) error {
 			sort.Strings(units)
 			rows = append(rows, row{r.N, r.Time, r.Summary, r.Source, units, i == len(revs)-1})
 		}
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return writeJSON(a.stdout, rows)
 	}
 	if len(revs) == 0 {
 		fmt.Fprintf(a.stdout, "stack %s has no revisions yet (installed by an older berth); the next install records one\n", m.Stack)

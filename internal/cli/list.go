@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -45,9 +43,7 @@ func (a *app) runList(ctx context.Context, o *listOptions) error {
 		all = append(all, stacks...)
 	}
 	if o.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(all)
+		return writeJSON(a.stdout, all)
 	}
 	if len(all) == 0 {
 		fmt.Fprintln(a.stdout, "no stacks installed (`berth install DIR` installs one)")
@@ -57,8 +53,7 @@ func (a *app) runList(ctx context.Context, o *listOptions) error {
 }
 
 func printStacks(w io.Writer, stacks []systemd.StackStatus) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STACK\tSCOPE\tSERVICE\tTYPE\tSTATE\tSUB\tSOURCE")
+	tw := newTable(w, "STACK", "SCOPE", "SERVICE", "TYPE", "STATE", "SUB", "SOURCE")
 	for _, s := range stacks {
 		for _, u := range s.Units {
 			state := orDash(u.ActiveState)
@@ -69,13 +64,6 @@ func printStacks(w io.Writer, stacks []systemd.StackStatus) error {
 		}
 	}
 	return tw.Flush()
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 type statusOptions struct {
@@ -115,8 +103,7 @@ func (a *app) runStatus(ctx context.Context, o *statusOptions, args []string) er
 		return err
 	}
 	fmt.Fprintf(a.stdout, "stack %s (%s, %s)\n", m.Stack, m.Scope, m.Dir)
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tSTATE\tSUB\tRESULT\tPID")
+	tw := newTable(a.stdout, "SERVICE", "STATE", "SUB", "RESULT", "PID")
 	failed := []string{}
 	for _, s := range sts {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", s.Name, s.ActiveState, s.SubState, orDash(s.Result), s.MainPID)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -72,14 +71,11 @@ func (a *app) runLs(ctx context.Context, o lsOptions) error {
 		}
 		return nil
 	case o.format == "json":
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(projects)
+		return writeJSON(a.stdout, projects)
 	case o.format != "table":
 		return &usageError{err: fmt.Errorf("--format %q: want table or json", o.format)}
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATUS\tCONFIG FILES")
+	tw := newTable(a.stdout, "NAME", "STATUS", "CONFIG FILES")
 	for _, r := range projects {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, r.Status, r.ConfigFiles)
 	}

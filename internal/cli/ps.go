@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
-	"text/tabwriter"
 	"text/template"
 
 	"github.com/spf13/cobra"
@@ -52,22 +50,15 @@ func (a *app) runPs(o psOptions) error {
 		return a.psTemplate(rows, o.format)
 	}
 	if o.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return writeJSON(a.stdout, rows)
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tKIND\tSTATE\tHEALTH\tRESTARTS\tLAST EXIT\tNAME")
+	tw := newTable(a.stdout, "SERVICE", "KIND", "STATE", "HEALTH", "RESTARTS", "LAST EXIT", "NAME")
 	for _, r := range rows {
 		last := "-"
 		if r.LastExit != nil {
 			last = strconv.Itoa(*r.LastExit)
 		}
-		health := r.Health
-		if health == "" {
-			health = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Service, r.Kind, r.State, health, r.Restarts, last, r.Container)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Service, r.Kind, r.State, orDash(r.Health), r.Restarts, last, r.Container)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
