@@ -1,9 +1,9 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -12,34 +12,13 @@ import (
 )
 
 func (a *app) newImagesCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "images [SERVICE...]",
-		Short: "List the image each service's container runs",
-		RunE:  func(c *cobra.Command, args []string) error { return a.runImages(args) },
-	}
+	return a.servicesCmd("images [SERVICE...]", "List the image each service's container runs", a.runImages)
 }
 
-func (a *app) runImages(args []string) error {
-	ctx, cancel := stopSignals()
-	defer cancel()
-	p, units, err := a.openServices(ctx, args)
-	if err != nil {
-		return err
-	}
-	if len(units) == 0 {
-		units = p.Stack.Units
-	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tCONTAINER\tIMAGE")
-	for _, u := range units {
-		if u.Kind != run.KindContainer {
-			continue
-		}
-		img := imageOf(u)
-		if img == "" {
-			img = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Service, u.Resource, img)
+func (a *app) runImages(_ context.Context, p *run.Project, units []*run.Unit) error {
+	tw := newTable(a.stdout, "SERVICE", "CONTAINER", "IMAGE")
+	for _, u := range containerUnits(p, units) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Service, u.Resource, orDash(imageOf(u)))
 	}
 	return tw.Flush()
 }

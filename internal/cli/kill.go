@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/berth-dev/berth/internal/run"
+	"github.com/berth-dev/berth/internal/podman"
 )
 
 // killOptions are the flags of `berth kill`.
@@ -31,26 +31,14 @@ func (a *app) runKill(ctx context.Context, o killOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(units) == 0 {
-		units = p.Stack.Units
-	}
-	var names []string
-	byName := map[string]*run.Unit{}
-	for _, u := range units {
-		if u.Kind == run.KindContainer && u.Resource != "" {
-			names = append(names, u.Resource)
-			byName[u.Resource] = u
-		}
-	}
-	running, err := p.Podman.InspectMany(ctx, names...)
+	// Running ones only, and never another project's container of that name.
+	running, err := containersWhere(ctx, p, units, func(c *podman.State) bool { return c.Running })
 	if err != nil {
 		return err
 	}
 	var errs []string
-	for _, n := range names {
-		if c := running[n]; c == nil || !c.Running || !run.Own(byName[n], c) {
-			continue // not running, or another project's container of that name
-		}
+	for _, u := range running {
+		n := u.Resource
 		if _, err := p.Podman.Output(ctx, "kill", "--signal", o.signal, n); err != nil {
 			errs = append(errs, err.Error())
 			continue

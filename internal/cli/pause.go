@@ -1,27 +1,23 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/run"
 )
 
 // newPauseCmd makes `pause` (verb "pause") or `unpause` (verb "unpause").
 func (a *app) newPauseCmd(verb string) *cobra.Command {
-	return &cobra.Command{
-		Use:   verb + " [SERVICE...]",
-		Short: map[string]string{"pause": "Pause", "unpause": "Unpause"}[verb] + " services' running containers (their processes are frozen, not stopped)",
-		RunE:  func(c *cobra.Command, args []string) error { return a.runPause(verb, args) },
-	}
+	short := map[string]string{"pause": "Pause", "unpause": "Unpause"}[verb] + " services' running containers (their processes are frozen, not stopped)"
+	return a.servicesCmd(verb+" [SERVICE...]", short, func(ctx context.Context, p *run.Project, units []*run.Unit) error {
+		return a.runPause(ctx, verb, p, units)
+	})
 }
 
-func (a *app) runPause(verb string, args []string) error {
-	ctx, cancel := stopSignals()
-	defer cancel()
-	p, units, err := a.openServices(ctx, args)
-	if err != nil {
-		return err
-	}
+func (a *app) runPause(ctx context.Context, verb string, p *run.Project, units []*run.Unit) error {
 	from := "running"
 	if verb == "unpause" {
 		from = "paused"

@@ -10,20 +10,10 @@ import (
 )
 
 func (a *app) newTopCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "top [SERVICE...]",
-		Short: "Show the processes of services' running containers",
-		RunE:  func(c *cobra.Command, args []string) error { return a.runTop(args) },
-	}
+	return a.servicesCmd("top [SERVICE...]", "Show the processes of services' running containers", a.runTop)
 }
 
-func (a *app) runTop(args []string) error {
-	ctx, cancel := stopSignals()
-	defer cancel()
-	p, units, err := a.openServices(ctx, args)
-	if err != nil {
-		return err
-	}
+func (a *app) runTop(ctx context.Context, p *run.Project, units []*run.Unit) error {
 	running, err := containersIn(ctx, p, units, "running")
 	if err != nil {
 		return err
@@ -36,33 +26,4 @@ func (a *app) runTop(args []string) error {
 		fmt.Fprintf(a.stdout, "%s\n%s\n", u.Resource, out)
 	}
 	return nil
-}
-
-// containersIn are the container units among units (all when none) whose
-// container is in the given podman state (running, paused), read with one
-// podman call.
-func containersIn(ctx context.Context, p *run.Project, units []*run.Unit, status string) ([]*run.Unit, error) {
-	if len(units) == 0 {
-		units = p.Stack.Units
-	}
-	var names []string
-	for _, u := range units {
-		if u.Kind == run.KindContainer && u.Resource != "" {
-			names = append(names, u.Resource)
-		}
-	}
-	if len(names) == 0 {
-		return nil, nil
-	}
-	states, err := p.Podman.InspectMany(ctx, names...)
-	if err != nil {
-		return nil, err
-	}
-	var out []*run.Unit
-	for _, u := range units {
-		if c := states[u.Resource]; u.Kind == run.KindContainer && c != nil && c.Status == status && run.Own(u, c) {
-			out = append(out, u)
-		}
-	}
-	return out, nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,35 +12,18 @@ import (
 )
 
 func (a *app) newWaitCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "wait [SERVICE...]",
-		Short: "Wait until services' containers stop; print each exit code; exit with the first one's",
-		RunE:  func(c *cobra.Command, args []string) error { return a.runWait(args) },
-	}
+	return a.servicesCmd("wait [SERVICE...]", "Wait until services' containers stop; print each exit code; exit with the first one's", a.runWait)
 }
 
-func (a *app) runWait(args []string) error {
-	ctx, cancel := stopSignals()
-	defer cancel()
-	p, units, err := a.openServices(ctx, args)
-	if err != nil {
-		return err
-	}
-	if len(units) == 0 {
-		units = p.Stack.Units
-	}
+func (a *app) runWait(ctx context.Context, p *run.Project, units []*run.Unit) error {
+	units = containerUnits(p, units)
 	type exit struct {
 		service string
 		code    int
 		err     error
 	}
 	exits := make(chan exit, len(units))
-	n := 0
 	for _, u := range units {
-		if u.Kind != run.KindContainer || u.Resource == "" {
-			continue
-		}
-		n++
 		go func(u *run.Unit) {
 			out, err := p.Podman.Output(ctx, "wait", u.Resource)
 			code, cerr := strconv.Atoi(strings.TrimSpace(string(out)))
@@ -50,7 +34,7 @@ func (a *app) runWait(args []string) error {
 		}(u)
 	}
 	first := -1
-	for i := 0; i < n; i++ {
+	for range units {
 		e := <-exits
 		if e.err != nil {
 			if ctx.Err() != nil {
