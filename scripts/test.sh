@@ -12,18 +12,21 @@
 #    scripts/build-systemd-rootfs.sh --suite sid   unless BERTH_E2E_SID=0 (the
 #                                     second host: podman 5.8, systemd 26x, cgroup v2,
 #                                     a rootless user; ~2 min cold)
-#    scripts/build-observe-images.sh   Prometheus, Jaeger v2, OTel collector images
-#                                     unless BERTH_E2E_OBSERVE=0 (cold: 5-10 min)
+#    scripts/build-observe-images.sh   Prometheus at once; Jaeger v2 and the OTel
+#                                     collector in the background, unless
+#                                     BERTH_E2E_OBSERVE=0 (cold: 5-10 min)
 #    scripts/build-kube-apiserver.sh   kube-apiserver, kubectl (v1.37.2) and etcd for
-#                                     kube export's tests unless BERTH_E2E_KUBE=0
-#                                     (cold: ~5.5 min, 2.8 GB)
+#                                     kube export's tests, in the background after
+#                                     those, unless BERTH_E2E_KUBE=0 (cold: ~5.5 min)
 # 4. go vet ./...                     (and the test/images module, and test/e2e
 #                                     with -tags e2e)
 # 5. gofmt check                      fails listing the unformatted files
 # 6. go test ./...                    unit tests
 #    scripts/quadlet-differential.sh  podman 5.8's packaged generator vs berth
 #                                     (with the sid rootfs; BERTH_DIFFERENTIAL=0 skips)
-# 7. go test -tags e2e -count=1 <every package with e2e tests>  (BERTH_E2E=0 skips)
+# 7. the e2e tests (BERTH_E2E=0 skips): every package with e2e tests, host by
+#    host, groups of one host side by side (see e2e_tests); the tests that
+#    need the background builds wait for them
 #
 # Time here (2 cores): first run on a fresh host about 3-5 min before the Go
 # steps (apt ~1 min, pg rootfs 1-3 min, systemd rootfs ~1 min); afterwards
@@ -48,12 +51,19 @@ cd "$BERTH_REPO"
 
 T_START=$SECONDS
 CURRENT_STEP=start
+HEAVY_PID="" HEAVY_PID_DONE="" HEAVY_T0=$SECONDS
+RUN_DIR=$BERTH_CACHE_DIR/test-run
+E2E_JOBS=()
+STEP_T0=$SECONDS
 step() {
+	[[ $CURRENT_STEP == start ]] || log "step '$CURRENT_STEP' took $(elapsed "$STEP_T0")"
+	STEP_T0=$SECONDS
 	CURRENT_STEP=$*
 	printf '\n==> %s\n' "$*"
 }
 on_exit() {
 	local rc=$?
+	stop_heavy
 	((rc == 0)) || log "FAILED in step '$CURRENT_STEP' (exit $rc) after $(elapsed "$T_START")"
 }
 trap on_exit EXIT
@@ -62,6 +72,11 @@ prepare_host() {
 	local t0=$SECONDS args=()
 	step "host setup and test images"
 	bash scripts/setup-host.sh
+	# Prometheus is Debian's package (seconds) and internal/observe's e2e
+	# needs it early; Jaeger, the collector and the kube-apiserver are Go
+	# builds of minutes, started now in the background (see start_heavy).
+	[[ $BERTH_E2E_OBSERVE == 1 ]] && bash scripts/build-observe-images.sh prometheus
+	start_heavy
 	[[ $BERTH_E2E_PG == 1 ]] && args+=(--pg)
 	[[ ${BERTH_VERIFY_IMAGES:-1} == 1 ]] && args+=(--verify)
 	bash scripts/build-test-images.sh "${args[@]}"
@@ -71,14 +86,67 @@ prepare_host() {
 	if [[ $BERTH_E2E_SID == 1 ]]; then
 		bash scripts/build-systemd-rootfs.sh --suite sid
 	fi
-	if [[ $BERTH_E2E_OBSERVE == 1 ]]; then
-		bash scripts/build-observe-images.sh
+	log "host ready in $(elapsed "$t0") (heavy builds: $(heavy_state))"
+}
+
+# start_heavy builds Jaeger and the collector (scripts/build-observe-images.sh)
+# and the kube-apiserver (scripts/build-kube-apiserver.sh) in the background,
+# at the lowest CPU priority, while the rest of the suite runs: cold they are
+# ~20 minutes of one core's work, and the e2e tests mostly wait (health
+# intervals, restarts, systemd booting), which leaves a core idle. Cached,
+# they take a second. Only the tests that need them wait for them
+# (E2E_HEAVY below). Output goes to $RUN_DIR/heavy.log.
+start_heavy() {
+	local what=()
+	[[ $BERTH_E2E_OBSERVE == 1 ]] && what+=(observe)
+	[[ $BERTH_E2E_KUBE == 1 ]] && what+=(kube)
+	((${#what[@]})) || return 0
+	mkdir -p "$RUN_DIR"
+	rm -f "$RUN_DIR/heavy.rc"
+	HEAVY_T0=$SECONDS
+	setsid bash -c '
+		rc=0
+		if [[ " $* " == *" observe "* ]]; then
+			nice -n 19 bash scripts/build-observe-images.sh jaeger otelcol || rc=$?
+		fi
+		if ((rc == 0)) && [[ " $* " == *" kube "* ]]; then
+			nice -n 19 bash scripts/build-kube-apiserver.sh >/dev/null || rc=$?
+		fi
+		echo "$rc" >"$0/heavy.rc.new" && mv "$0/heavy.rc.new" "$0/heavy.rc"
+	' "$RUN_DIR" "${what[@]}" >"$RUN_DIR/heavy.log" 2>&1 </dev/null &
+	HEAVY_PID=$!
+	log "building ${what[*]} in the background (log: $RUN_DIR/heavy.log)"
+}
+
+# heavy_state: none (nothing to build), running, done, or failed.
+heavy_state() {
+	if [[ -z $HEAVY_PID ]]; then
+		echo none
+	elif [[ ! -f $RUN_DIR/heavy.rc ]]; then
+		echo running
+	elif [[ $(<"$RUN_DIR/heavy.rc") == 0 ]]; then
+		echo done
+	else
+		echo failed
 	fi
-	if [[ $BERTH_E2E_KUBE == 1 ]]; then
-		BERTH_KUBE_BIN=$(bash scripts/build-kube-apiserver.sh)
-		export BERTH_KUBE_BIN
+}
+
+# wait_heavy waits for the background builds; their failure fails the suite.
+wait_heavy() {
+	[[ -n $HEAVY_PID ]] || return 0
+	if [[ $(heavy_state) == running ]]; then
+		log "waiting for the background builds (log: $RUN_DIR/heavy.log)"
 	fi
-	log "host ready in $(elapsed "$t0")"
+	wait "$HEAVY_PID" || true
+	HEAVY_PID_DONE=1
+	sed 's/^/[heavy] /' "$RUN_DIR/heavy.log" | tail -n 20 >&2
+	[[ $(heavy_state) == done ]] || die "the background builds failed (full log: $RUN_DIR/heavy.log)"
+	log "background builds ready $(elapsed "$HEAVY_T0") after they started"
+}
+
+stop_heavy() {
+	[[ -n $HEAVY_PID && -z $HEAVY_PID_DONE ]] || return 0
+	kill -TERM -- "-$HEAVY_PID" 2>/dev/null || true
 }
 
 go_vet() {
@@ -121,15 +189,75 @@ differential() {
 	bash scripts/quadlet-differential.sh
 }
 
+# The e2e tests run host by host: first the bookworm host (this machine's
+# podman 4.3.1, and the bookworm nspawn for the systemd tests), then the sid
+# host (its systemd tests, and the executor e2e inside sid). Within a host,
+# groups that share nothing run side by side: the executor tests use this
+# machine's podman, each nspawn instance has its own systemd, podman store
+# and cgroup, and every test names what it makes after its own process. The
+# tests that need the background builds (E2E_HEAVY) run beside the bookworm
+# groups when those builds are ready by then, else last, once they are.
+E2E_HEAVY='^(TestObserveBotticelliMetricsAndTraces|TestObserveBotticelliUnderSystemd|TestKubeExportServerDryRun)$'
+E2E_NSPAWN='^(TestSystemd.*|TestSidExecutor)$'
+
+# group NAME ARGS...: go test ARGS in the background, its lines prefixed by
+# [NAME]; E2E_JOBS collects them for wait_groups.
+group() {
+	local name=$1
+	shift
+	(
+		t0=$SECONDS
+		rc=0
+		set -o pipefail
+		go test "$@" 2>&1 | sed -u "s/^/[$name] /" || rc=$?
+		printf '[%s] %s after %ss\n' "$name" "$( ((rc == 0)) && echo passed || echo FAILED)" "$((SECONDS - t0))"
+		exit "$rc"
+	) &
+	E2E_JOBS+=("$name:$!")
+}
+
+# wait_groups waits for every group started; fails naming those that failed.
+wait_groups() {
+	local g failed=()
+	for g in "${E2E_JOBS[@]}"; do
+		wait "${g#*:}" || failed+=("${g%%:*}")
+	done
+	E2E_JOBS=()
+	((${#failed[@]} == 0)) || die "e2e failed: ${failed[*]} (their lines above are prefixed so)"
+}
+
 e2e_tests() {
-	local args=(-tags e2e -count=1 -timeout "${BERTH_E2E_TIMEOUT:-25m}")
-	[[ -n ${BERTH_E2E_RUN:-} ]] && args+=(-run "$BERTH_E2E_RUN")
+	local args=(-tags e2e -count=1 -timeout "${BERTH_E2E_TIMEOUT:-25m}") heavy_ran=0
 	# Every package with e2e-tagged tests, not only test/e2e: doctor and
 	# observe keep theirs next to the code they exercise.
 	local pkgs
 	mapfile -t pkgs < <(grep -rl --include='*_test.go' '^//go:build e2e' . | xargs -n1 dirname | sort -u)
-	step "go test ${args[*]} ${pkgs[*]}"
-	go test "${args[@]}" "${pkgs[@]}"
+	if [[ -n ${BERTH_E2E_RUN:-} ]]; then
+		wait_heavy
+		step "go test ${args[*]} -run $BERTH_E2E_RUN ${pkgs[*]}"
+		go test "${args[@]}" -run "$BERTH_E2E_RUN" "${pkgs[@]}"
+		return
+	fi
+	E2E_JOBS=()
+	step "e2e on the bookworm host: executor (podman 4.3.1) beside systemd 252 in nspawn"
+	group host "${args[@]}" -skip "$E2E_NSPAWN|$E2E_HEAVY" "${pkgs[@]}"
+	group bookworm "${args[@]}" -run '^TestSystemd/^bookworm$' ./test/e2e
+	if [[ $(heavy_state) != running ]]; then
+		wait_heavy
+		group heavy "${args[@]}" -run "$E2E_HEAVY" ./test/e2e
+		heavy_ran=1
+	fi
+	wait_groups
+	step "e2e on the sid host: systemd 262 beside the executor on podman 5.8 (rootful and rootless)"
+	group sid-systemd "${args[@]}" -run '^TestSystemd/^sid$' ./test/e2e
+	group sid-executor "${args[@]}" -run '^TestSidExecutor$' ./test/e2e
+	wait_groups
+	if ((!heavy_ran)); then
+		wait_heavy
+		step "e2e that needed the background builds (observability back ends, kube-apiserver)"
+		group heavy "${args[@]}" -run "$E2E_HEAVY" ./test/e2e
+		wait_groups
+	fi
 }
 
 main() {
@@ -144,6 +272,7 @@ main() {
 	export BERTH_NSPAWN_ROOTFS=${BERTH_NSPAWN_ROOTFS:-$BERTH_CACHE_DIR/nspawn-rootfs}
 	export BERTH_E2E_SID=${BERTH_E2E_SID:-$BERTH_E2E_SYSTEMD}
 	export BERTH_SID_ROOTFS=${BERTH_SID_ROOTFS:-$BERTH_CACHE_DIR/sid-rootfs}
+	export BERTH_KUBE_BIN=${BERTH_KUBE_BIN:-$BERTH_CACHE_DIR/kube/bin}
 	local root=1 e2e=1
 	if [[ $(id -u) != 0 ]]; then
 		root=0
@@ -164,6 +293,7 @@ main() {
 	elif [[ ! -d test/e2e ]]; then
 		log "no test/e2e directory: no end-to-end tests to run"
 	fi
+	wait_heavy # with BERTH_E2E=0 too: leave nothing running
 	log "all tests passed in $(elapsed "$T_START")"
 }
 

@@ -20,6 +20,12 @@ import (
 //     booted with the unified cgroup hierarchy (cgroup v2), crun, pasta,
 //     and a lingering user "alice" with subordinate ids
 //
+// Every TestSystemd* test runs its host parts as subtests named by the host
+// (forEachHost, onSid, onBookworm), and TestSidExecutor's is named "sid":
+// scripts/test.sh runs the e2e host by host with -run 'TestSystemd/^bookworm$'
+// and -run '(TestSystemd|TestSidExecutor)/^sid$', so a TestSystemd* test
+// without such a subtest would run in both.
+//
 // BERTH_E2E_SID=1 (scripts/test.sh sets it after building the sid rootfs)
 // makes a missing sid rootfs a failure, not a skip: the user scope with
 // rootless containers runs only there.
@@ -87,6 +93,18 @@ func onSid(t *testing.T, why string, f func(t *testing.T, h sdHost)) {
 		}
 	}
 	t.Skipf("no sid host (scripts/build-systemd-rootfs.sh --suite sid builds it): %s", why)
+}
+
+// onBookworm runs f as a subtest on the bookworm host only (what only
+// podman 4.3.1 and systemd 252 have, or what one host measures well
+// enough); why is said when it is skipped.
+func onBookworm(t *testing.T, why string, f func(t *testing.T, h sdHost)) {
+	needSystemd(t)
+	if !hasRootfs(bookwormRootfs()) {
+		t.Skipf("no bookworm rootfs at %s (scripts/build-systemd-rootfs.sh builds it): %s", bookwormRootfs(), why)
+	}
+	h := sdHost{name: "bookworm", rootfs: bookwormRootfs()}
+	t.Run(h.name, func(t *testing.T) { f(t, h) })
 }
 
 // forEachHost runs f as a subtest per host, one after the other.

@@ -37,9 +37,12 @@ Notify=healthy
 }
 
 func TestSystemdHealthGateOldPodman(t *testing.T) {
-	needSystemd(t)
+	onBookworm(t, "the < 4.7 health gate is compiled for podman 4.3.1 only", testSystemdHealthGateOldPodman)
+}
+
+func testSystemdHealthGateOldPodman(t *testing.T, h sdHost) {
 	needImages(t, "scripts/build-test-images.sh", "localhost/berth-test/web:latest")
-	n := bootSystemd(t, bookwormHost(t), "berth-e2e-health")
+	n := bootSystemd(t, h, "berth-e2e-health")
 	n.must("load", "localhost/berth-test/web:latest")
 	installBerth(t, n)
 	const dir = "/srv/stacks/health"
