@@ -331,6 +331,14 @@ main() {
 		require_root
 		with_lock "nspawn-$NAME"
 		"cmd_$cmd" "$@"
+		# A stopped instance leaves no lock file behind: the tests name
+		# instances after their process, so lock files would pile up, one
+		# per test run. (Removing it while holding it is safe as long as
+		# nobody starts the same name at the same moment, which per-process
+		# names rule out.)
+		if [[ $cmd == stop ]]; then
+			rm -f "$BERTH_CACHE_DIR/nspawn-$NAME.lock"
+		fi
 		;;
 	exec | load | cp | status) require_root && "cmd_$cmd" "$@" ;;
 	in-own-cgroup) cmd_in_own_cgroup "$@" ;;
