@@ -110,11 +110,22 @@ func downNames(units []*run.Unit, p *run.Project) []string {
 // process is gone (its claim on supervisor.pid is released), so that it
 // restarts nothing while the stack goes down and outlives nothing. One that
 // does not answer, or does not end within 5 s, gets SIGTERM, then SIGKILL.
-// A foreground up is left to end itself: down stops its containers.
+// A foreground up is asked the same and left to end itself (it stops
+// nothing then: down stops its containers), but down waits for it to be gone
+// too, up to 5 s, so that it writes no state after down removed it.
 func stopSupervisor(p *run.Project) {
 	_, _ = run.Ask(p.Store.SocketPath(), "quit")
 	o, err := p.Store.Owner()
-	if err != nil || !o.Alive || o.Foreground {
+	if err != nil || !o.Alive {
+		return
+	}
+	if o.Foreground {
+		for i := 0; i < 100; i++ {
+			if now, err := p.Store.Owner(); err != nil || !now.Alive {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 		return
 	}
 	for _, sig := range []syscall.Signal{0, syscall.SIGTERM, syscall.SIGKILL} {

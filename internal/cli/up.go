@@ -291,16 +291,15 @@ func (a *app) foreground(ctx context.Context, p *run.Project, o upOptions, outs 
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		// Once ended (Ctrl-C, SIGTERM, berth down) nothing else counts: a
+		// select with several cases ready picks one at random, and down
+		// removing the containers makes them look exited and settled.
 		select {
 		case <-ctx.Done():
-			if downed.Load() {
-				fmt.Fprintf(a.stderr, "%s is being taken down (berth down): leaving\n", p.Stack.Project)
-				return nil
-			}
-			fmt.Fprintln(a.stderr, "stopping...")
-			a.stopAll(p)
-			return nil
 		case e := <-exits:
+			if ctx.Err() != nil {
+				break
+			}
 			fmt.Fprintf(a.stderr, "%-14s exited with code %s\n", e.service, exitText(e))
 			if o.exitCodeFrom == e.service || o.exitCodeFrom == "" && (abort || o.abortOnFailure && e.code != 0) {
 				code = e.code
@@ -311,13 +310,24 @@ func (a *app) foreground(ctx context.Context, p *run.Project, o upOptions, outs 
 				a.awaitLogs(logsDone, stopLogs)
 				return exitWith(code)
 			}
+			continue
 		case <-tick.C:
+			if ctx.Err() != nil {
+				break
+			}
 			if !sup.Settled(attached) || len(exits) > 0 {
 				continue
 			}
 			a.awaitLogs(logsDone, stopLogs)
 			return exitWith(code)
 		}
+		if downed.Load() {
+			fmt.Fprintf(a.stderr, "%s is being taken down (berth down): leaving\n", p.Stack.Project)
+			return nil
+		}
+		fmt.Fprintln(a.stderr, "stopping...")
+		a.stopAll(p)
+		return nil
 	}
 }
 

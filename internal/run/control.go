@@ -67,7 +67,9 @@ func (s *Supervisor) answer(ctx context.Context, conn net.Conn, quit func()) {
 			resp.OK, resp.Error = false, err.Error()
 		}
 	case "quit":
-		defer quit()
+		// Before the answer: whoever asked goes on (down stops the
+		// containers) only once this supervisor has stopped acting.
+		quit()
 	default:
 		resp.OK, resp.Error = false, fmt.Sprintf("unknown op %q", req.Op)
 	}
