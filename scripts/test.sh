@@ -51,7 +51,7 @@ cd "$BERTH_REPO"
 
 T_START=$SECONDS
 CURRENT_STEP=start
-HEAVY_PID="" HEAVY_PID_DONE="" HEAVY_T0=$SECONDS
+HEAVY_PID="" HEAVY_PID_DONE="" HEAVY_T0=$SECONDS PREP_PID="" PREP_T0=$SECONDS
 RUN_DIR=$BERTH_CACHE_DIR/test-run
 E2E_JOBS=()
 STEP_T0=$SECONDS
@@ -64,29 +64,57 @@ step() {
 on_exit() {
 	local rc=$?
 	stop_heavy
+	[[ -z $PREP_PID ]] || kill -TERM -- "-$PREP_PID" 2>/dev/null || true
 	((rc == 0)) || log "FAILED in step '$CURRENT_STEP' (exit $rc) after $(elapsed "$T_START")"
 }
 trap on_exit EXIT
 
 prepare_host() {
-	local t0=$SECONDS args=()
-	step "host setup and test images"
+	step "host setup"
 	bash scripts/setup-host.sh
 	# Prometheus is Debian's package (seconds) and internal/observe's e2e
-	# needs it early; Jaeger, the collector and the kube-apiserver are Go
-	# builds of minutes, started now in the background (see start_heavy).
+	# needs it; Jaeger, the collector and the kube-apiserver are Go builds of
+	# minutes (start_heavy).
 	[[ $BERTH_E2E_OBSERVE == 1 ]] && bash scripts/build-observe-images.sh prometheus
 	start_heavy
+	start_prep
+}
+
+# start_prep builds the test images and the two test hosts' rootfs in the
+# background: downloads and dpkg, mostly waiting on the network, while go
+# vet and the unit tests keep the cores busy. wait_prep waits for them
+# before the first test that needs them.
+start_prep() {
+	local args=()
 	[[ $BERTH_E2E_PG == 1 ]] && args+=(--pg)
 	[[ ${BERTH_VERIFY_IMAGES:-1} == 1 ]] && args+=(--verify)
-	bash scripts/build-test-images.sh "${args[@]}"
-	if [[ $BERTH_E2E_SYSTEMD == 1 ]]; then
-		bash scripts/build-systemd-rootfs.sh
-	fi
-	if [[ $BERTH_E2E_SID == 1 ]]; then
-		bash scripts/build-systemd-rootfs.sh --suite sid
-	fi
-	log "host ready in $(elapsed "$t0") (heavy builds: $(heavy_state))"
+	mkdir -p "$RUN_DIR"
+	rm -f "$RUN_DIR/prep.rc"
+	PREP_T0=$SECONDS
+	setsid bash -c '
+		set -e
+		out=$1 pg=$2 sd=$3 sid=$4
+		shift 4
+		rc=0
+		{
+			bash scripts/build-test-images.sh "$@"
+			[[ $sd != 1 ]] || bash scripts/build-systemd-rootfs.sh
+			[[ $sid != 1 ]] || bash scripts/build-systemd-rootfs.sh --suite sid
+		} || rc=$?
+		echo "$rc" >"$out/prep.rc.new" && mv "$out/prep.rc.new" "$out/prep.rc"
+	' prep "$RUN_DIR" "$BERTH_E2E_PG" "$BERTH_E2E_SYSTEMD" "$BERTH_E2E_SID" "${args[@]}" >"$RUN_DIR/prep.log" 2>&1 </dev/null &
+	PREP_PID=$!
+	log "building the test images and test hosts in the background (log: $RUN_DIR/prep.log)"
+}
+
+wait_prep() {
+	[[ -n $PREP_PID ]] || return 0
+	wait "$PREP_PID" || true
+	PREP_PID=""
+	sed 's/^/[prep] /' "$RUN_DIR/prep.log" >&2
+	[[ -f $RUN_DIR/prep.rc && $(<"$RUN_DIR/prep.rc") == 0 ]] ||
+		die "building the test images or test hosts failed (log above: $RUN_DIR/prep.log)"
+	log "test images and test hosts ready $(elapsed "$PREP_T0") after they started (background builds: $(heavy_state))"
 }
 
 # start_heavy builds Jaeger and the collector (scripts/build-observe-images.sh)
@@ -133,7 +161,7 @@ heavy_state() {
 
 # wait_heavy waits for the background builds; their failure fails the suite.
 wait_heavy() {
-	[[ -n $HEAVY_PID ]] || return 0
+	[[ -n $HEAVY_PID && -z $HEAVY_PID_DONE ]] || return 0
 	if [[ $(heavy_state) == running ]]; then
 		log "waiting for the background builds (log: $RUN_DIR/heavy.log)"
 	fi
@@ -200,8 +228,8 @@ differential() {
 E2E_HEAVY='^(TestObserveBotticelliMetricsAndTraces|TestObserveBotticelliUnderSystemd|TestKubeExportServerDryRun)$'
 E2E_NSPAWN='^(TestSystemd.*|TestSidExecutor)$'
 
-# group NAME ARGS...: go test ARGS in the background, its lines prefixed by
-# [NAME]; E2E_JOBS collects them for wait_groups.
+# group NAME CMD...: CMD in the background, its lines prefixed by [NAME];
+# E2E_JOBS collects them for wait_groups.
 group() {
 	local name=$1
 	shift
@@ -209,7 +237,7 @@ group() {
 		t0=$SECONDS
 		rc=0
 		set -o pipefail
-		go test "$@" 2>&1 | sed -u "s/^/[$name] /" || rc=$?
+		"$@" 2>&1 | sed -u "s/^/[$name] /" || rc=$?
 		printf '[%s] %s after %ss\n' "$name" "$( ((rc == 0)) && echo passed || echo FAILED)" "$((SECONDS - t0))"
 		exit "$rc"
 	) &
@@ -226,8 +254,26 @@ wait_groups() {
 	((${#failed[@]} == 0)) || die "e2e failed: ${failed[*]} (their lines above are prefixed so)"
 }
 
+# after_heavy CMD...: CMD once the background builds are done (in a group's
+# subshell, which cannot wait for them: it reads their result file).
+after_heavy() {
+	if [[ -n $HEAVY_PID ]]; then
+		[[ $(heavy_state) != running ]] || echo "waiting for the background builds (log: $RUN_DIR/heavy.log)"
+		while [[ $(heavy_state) == running ]]; do
+			sleep 2
+		done
+		echo "background builds ready $(elapsed "$HEAVY_T0") after they started"
+		[[ $(heavy_state) == done ]] || {
+			tail -n 30 "$RUN_DIR/heavy.log"
+			echo "the background builds failed (full log: $RUN_DIR/heavy.log)"
+			return 1
+		}
+	fi
+	"$@"
+}
+
 e2e_tests() {
-	local args=(-tags e2e -count=1 -timeout "${BERTH_E2E_TIMEOUT:-25m}") heavy_ran=0
+	local args=(-tags e2e -count=1 -timeout "${BERTH_E2E_TIMEOUT:-25m}")
 	# Every package with e2e-tagged tests, not only test/e2e: doctor and
 	# observe keep theirs next to the code they exercise.
 	local pkgs
@@ -239,25 +285,16 @@ e2e_tests() {
 		return
 	fi
 	E2E_JOBS=()
-	step "e2e on the bookworm host: executor (podman 4.3.1) beside systemd 252 in nspawn"
-	group host "${args[@]}" -skip "$E2E_NSPAWN|$E2E_HEAVY" "${pkgs[@]}"
-	group bookworm "${args[@]}" -run '^TestSystemd/^bookworm$' ./test/e2e
-	if [[ $(heavy_state) != running ]]; then
-		wait_heavy
-		group heavy "${args[@]}" -run "$E2E_HEAVY" ./test/e2e
-		heavy_ran=1
-	fi
-	wait_groups
 	step "e2e on the sid host: systemd 262 beside the executor on podman 5.8 (rootful and rootless)"
-	group sid-systemd "${args[@]}" -run '^TestSystemd/^sid$' ./test/e2e
-	group sid-executor "${args[@]}" -run '^TestSidExecutor$' ./test/e2e
+	group sid-systemd go test "${args[@]}" -run '^TestSystemd/^sid$' ./test/e2e
+	group sid-executor go test "${args[@]}" -run '^TestSidExecutor$' ./test/e2e
 	wait_groups
-	if ((!heavy_ran)); then
-		wait_heavy
-		step "e2e that needed the background builds (observability back ends, kube-apiserver)"
-		group heavy "${args[@]}" -run "$E2E_HEAVY" ./test/e2e
-		wait_groups
-	fi
+	step "e2e on the bookworm host: executor (podman 4.3.1) beside systemd 252 in nspawn"
+	group host go test "${args[@]}" -skip "$E2E_NSPAWN|$E2E_HEAVY" "${pkgs[@]}"
+	group bookworm go test "${args[@]}" -run '^TestSystemd/^bookworm$' ./test/e2e
+	group heavy after_heavy go test "${args[@]}" -run "$E2E_HEAVY" ./test/e2e
+	wait_groups
+	wait_heavy
 }
 
 main() {
@@ -285,6 +322,10 @@ main() {
 	go_vet
 	gofmt_check
 	unit_tests
+	if ((root)); then
+		step "waiting for the test images and test hosts"
+		wait_prep
+	fi
 	if ((root)) && [[ $BERTH_E2E_SID == 1 && ${BERTH_DIFFERENTIAL:-1} == 1 ]]; then
 		differential
 	fi
