@@ -56,10 +56,15 @@ func (a *app) runConfig(ctx context.Context, o configOptions) error {
 	}
 	if o.quiet {
 		// (an inline Dockerfile is fine: up writes it out)
-		_, rep, err := compose.ToUnits(cp, compose.Options{Target: a.global.target, InlineDir: "/inline"})
+		target := a.target(ctx)
+		units, rep, err := compose.ToUnits(cp, compose.Options{Target: target, InlineDir: "/inline"})
 		if err != nil {
-			printReport(a.stderr, rep, dir)
-			return errSilent{err}
+			printReport(a.stderr, rep, dir) // the settings, listed once
+			return errSilent{fmt.Errorf("%d compose setting(s) cannot be expressed as quadlets (listed above)", countErrors(rep))}
+		}
+		// and what podman would refuse of the converted units, at the compose keys
+		if _, _, diags := checkConverted(cp, units, target); diags.HasErrors() {
+			return &diagsError{diags: diags, base: dir}
 		}
 		return nil
 	}
