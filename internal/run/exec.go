@@ -334,43 +334,21 @@ const healthPoll = 500 * time.Millisecond
 // at once, as docker compose fails a service_healthy dependant, not after
 // TimeoutStartSec.
 func (e *Executor) watchHealth(ctx context.Context, u *Unit) (context.Context, func() error) {
-	wctx, cancel := context.WithCancel(ctx)
-	var why error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-wctx.Done():
-				return
-			case <-e.Clock.After(healthPoll):
-			}
-			c, err := e.Podman.Inspect(wctx, u.Resource)
-			switch {
-			case err != nil:
-				continue
-			case c == nil:
-				why = &StartError{Unit: u.Name, Phase: "ExecStartPost", Reason: "container " + u.Resource + " exited",
-					Err: fmt.Errorf("container %s is gone while waiting for it to be healthy", u.Resource)}
-			case !c.Running:
-				why = &StartError{Unit: u.Name, Phase: "ExecStartPost", Code: c.ExitCode, Exited: true,
-					Reason: fmt.Sprintf("container %s exited (%d)", u.Resource, c.ExitCode),
-					Err:    fmt.Errorf("the container exited with status %d while waiting for it to be healthy", c.ExitCode)}
-			case c.Health == "unhealthy" && e.UnhealthyFails:
-				why = &StartError{Unit: u.Name, Phase: "ExecStartPost", Reason: "container " + u.Resource + " is unhealthy",
-					Err: fmt.Errorf("container %s is unhealthy (its health check failed HealthRetries= times)", u.Resource)}
-			default:
-				continue
-			}
-			cancel()
-			return
+	return e.pollContainer(ctx, u, func(c *podman.State) error {
+		switch {
+		case c == nil:
+			return &StartError{Unit: u.Name, Phase: "ExecStartPost", Reason: "container " + u.Resource + " exited",
+				Err: fmt.Errorf("container %s is gone while waiting for it to be healthy", u.Resource)}
+		case !c.Running:
+			return &StartError{Unit: u.Name, Phase: "ExecStartPost", Code: c.ExitCode, Exited: true,
+				Reason: fmt.Sprintf("container %s exited (%d)", u.Resource, c.ExitCode),
+				Err:    fmt.Errorf("the container exited with status %d while waiting for it to be healthy", c.ExitCode)}
+		case c.Health == "unhealthy" && e.UnhealthyFails:
+			return &StartError{Unit: u.Name, Phase: "ExecStartPost", Reason: "container " + u.Resource + " is unhealthy",
+				Err: fmt.Errorf("container %s is unhealthy (its health check failed HealthRetries= times)", u.Resource)}
 		}
-	}()
-	return wctx, func() error {
-		cancel()
-		<-done
-		return why
-	}
+		return nil
+	})
 }
 
 // settled fails the start of a container whose process failed within the

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-dev/berth/internal/podman"
 	sd "github.com/berth-dev/berth/internal/unitexec"
 )
 
@@ -152,6 +153,20 @@ func (e *Executor) watchUnhealthy(ctx context.Context, u *Unit) (context.Context
 	if c, err := e.Podman.Inspect(ctx, u.Resource); err == nil && c != nil {
 		old = c.ID
 	}
+	return e.pollContainer(ctx, u, func(c *podman.State) error {
+		if c == nil || c.ID == old || !c.Running || c.Health != "unhealthy" || c.Labels[LabelProject] != u.Project {
+			return nil
+		}
+		return &StartError{Unit: u.Name, Phase: "ExecStart", Reason: "container " + u.Resource + " is unhealthy",
+			Err: fmt.Errorf("container %s is unhealthy (its health check failed HealthRetries= times)", u.Resource)}
+	})
+}
+
+// pollContainer inspects u's container every healthPoll (nil when it is
+// gone; a failed inspect is skipped) until judge returns why waiting on is
+// pointless: then the returned context is cancelled, and stop returns why.
+// watchHealth and watchUnhealthy share it.
+func (e *Executor) pollContainer(ctx context.Context, u *Unit, judge func(*podman.State) error) (context.Context, func() error) {
 	wctx, cancel := context.WithCancel(ctx)
 	var why error
 	done := make(chan struct{})
@@ -164,14 +179,13 @@ func (e *Executor) watchUnhealthy(ctx context.Context, u *Unit) (context.Context
 			case <-e.Clock.After(healthPoll):
 			}
 			c, err := e.Podman.Inspect(wctx, u.Resource)
-			if err != nil || c == nil || c.ID == old || !c.Running || c.Health != "unhealthy" ||
-				c.Labels[LabelProject] != u.Project {
+			if err != nil {
 				continue
 			}
-			why = &StartError{Unit: u.Name, Phase: "ExecStart", Reason: "container " + u.Resource + " is unhealthy",
-				Err: fmt.Errorf("container %s is unhealthy (its health check failed HealthRetries= times)", u.Resource)}
-			cancel()
-			return
+			if why = judge(c); why != nil {
+				cancel()
+				return
+			}
 		}
 	}()
 	return wctx, func() error {
