@@ -23,22 +23,35 @@ const LabelSecretDigest = "io.berth.secret-digest"
 // SecretDigest returns the label podman holds for a secret, "" when the
 // secret does not exist (or was not created by berth).
 func (c *Client) SecretDigest(ctx context.Context, name string) (digest string, exists bool, err error) {
+	r, err := c.secretInspect(ctx, name)
+	if r == nil || err != nil {
+		return "", false, err
+	}
+	return r.Spec.Labels[LabelSecretDigest], true, nil
+}
+
+// secretInfo is what berth reads of `podman secret inspect`.
+type secretInfo struct {
+	ID        string
+	UpdatedAt string
+	Spec      struct{ Labels map[string]string }
+}
+
+// secretInspect inspects one secret: nil, and no error, when there is no
+// such secret.
+func (c *Client) secretInspect(ctx context.Context, name string) (*secretInfo, error) {
 	out, err := c.Output(ctx, "secret", "inspect", name)
 	if err != nil {
 		if ee, ok := err.(*ExecError); ok && strings.Contains(ee.Stderr, "no such secret") {
-			return "", false, nil
+			return nil, nil
 		}
-		return "", false, err
+		return nil, err
 	}
-	var rows []struct {
-		Spec struct {
-			Labels map[string]string
-		}
-	}
+	var rows []secretInfo
 	if err := json.Unmarshal(out, &rows); err != nil || len(rows) == 0 {
-		return "", false, fmt.Errorf("podman secret inspect %s: unexpected output: %v", name, err)
+		return nil, fmt.Errorf("podman secret inspect %s: unexpected output: %v", name, err)
 	}
-	return rows[0].Spec.Labels[LabelSecretDigest], true, nil
+	return &rows[0], nil
 }
 
 // SecretMatches reports whether a digest label was made from value.
