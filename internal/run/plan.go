@@ -248,28 +248,15 @@ func Changes(u *Unit, ou ObservedUnit) []string {
 		out = append(out, keys...)
 	}
 	if ou.Inputs != nil && u.Inputs != nil {
-		out = append(out, changedInputs(u.Inputs, ou.Inputs)...)
+		out = append(out, changedKeys(u.Inputs, ou.Inputs)...)
 	}
 	return out
 }
 
+// changedKeys are the keys whose value differs between cur and old, or
+// that only one of them has, sorted: the changed quadlet keys and the
+// changed input files and secrets alike.
 func changedKeys(cur, old map[string]string) []string {
-	var out []string
-	for k, v := range cur {
-		if old[k] != v {
-			out = append(out, k)
-		}
-	}
-	for k := range old {
-		if _, ok := cur[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func changedInputs(cur, old map[string]string) []string {
 	var out []string
 	for k, v := range cur {
 		if ov, ok := old[k]; !ok || ov != v {
