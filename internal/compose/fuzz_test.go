@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/berth-dev/berth/internal/quadlet"
@@ -36,6 +37,45 @@ func FuzzConvert(f *testing.F) {
 				continue
 			}
 			quadlet.Compile(units, quadlet.Options{Target: o.Target})
+			for _, u := range units { // every generated line has a place in the compose file, or none
+				lines := strings.Split(u.File.Format(), "\n")
+				for n := 0; n <= len(lines)+1; n++ {
+					if src := p.SourceAt(u.Name, lines, n); src.Pos.File != "" && src.Pos.File != file {
+						t.Fatalf("%s:%d placed in %s, not the compose file", u.Name, n, src.Pos.File)
+					}
+				}
+			}
+		}
+	})
+}
+
+// FuzzSourceAt places arbitrary unit lines of arbitrary unit names in a
+// fixed project: never a panic, and a place is always in its compose file.
+func FuzzSourceAt(f *testing.F) {
+	data, err := os.ReadFile("testdata/source-map.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("smap-web.container", "Volume=./x:/usr/share/nginx/html")
+	f.Add("smap-web-2.container", "Secret=smap_key,type=mount,target=/run/key")
+	f.Add("smap-side.container", "Requires=smap-db.container")
+	f.Add("smap-web.container", "PodmanArgs=--security-opt=label=disable")
+	f.Add("smap-back.network", "Internal=true")
+	dir := f.TempDir()
+	file := filepath.Join(dir, "compose.yaml")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		f.Fatal(err)
+	}
+	p, err := Load(context.Background(), LoadOptions{Files: []string{file}, Env: []string{}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, unit, line string) {
+		lines := strings.Split(line, "\n")
+		for n := 0; n <= len(lines); n++ {
+			if src := p.SourceAt(unit, lines, n); src.Pos.File != "" && src.Pos.File != file {
+				t.Fatalf("%q line %d placed in %s", unit, n, src.Pos.File)
+			}
 		}
 	})
 }
