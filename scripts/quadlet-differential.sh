@@ -4,7 +4,8 @@
 # rootfs's libc) and berth's compiler on the same inputs, service by service
 # (exec lines as podman argument sets): the examples (the compose one
 # converted by `berth convert`), berth's golden inputs, podman's own
-# test/e2e/quadlet cases (when BERTH_REF_CASES names that folder), and
+# test/e2e/quadlet cases (the same version's, from the Go module proxy, or
+# the folder BERTH_REF_CASES names), and
 # random units and stacks. Prints the numbers; exits 1 on a difference that
 # is not a documented deliberate one (internal/quadlet/reference_test.go).
 #
@@ -58,9 +59,27 @@ for f in examples/*/compose.yaml; do
 		die "berth convert $f failed: $(cat "$work/convert.log")"
 	dirs+=("$d")
 done
+# podman_cases VERSION: the folder of podman VERSION's own test/e2e/quadlet
+# cases, from the Go module proxy (podman's module zip carries its tests;
+# ~30 MB, once, cached under $BERTH_CACHE_DIR/podman-module); empty when the
+# proxy cannot be reached.
+podman_cases() {
+	local modcache=$BERTH_CACHE_DIR/podman-module dir
+	mkdir -p "$modcache"
+	dir=$(flock -w 300 "$modcache.lock" env GOMODCACHE="$modcache" GOFLAGS=-mod=mod GOTOOLCHAIN=local \
+		go mod download -json "github.com/containers/podman/v${1%%.*}@v$1" 2>"$work/mod.log" |
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
+	[[ -n $dir && -d $dir/test/e2e/quadlet ]] && echo "$dir/test/e2e/quadlet"
+}
 if [[ -z ${BERTH_REF_CASES:-} ]]; then
-	log "BERTH_REF_CASES is not set: podman's own test/e2e/quadlet cases are not compared (point it at that folder of a podman $version checkout)"
+	BERTH_REF_CASES=$(podman_cases "$version") || true
+	if [[ -n $BERTH_REF_CASES ]]; then
+		log "podman $version's own test/e2e/quadlet cases: $BERTH_REF_CASES"
+	else
+		log "warning: podman $version's own test/e2e/quadlet cases are not compared: the Go module proxy did not give them ($(tail -1 "$work/mod.log")); BERTH_REF_CASES can name that folder of a podman checkout"
+	fi
 fi
+export BERTH_REF_CASES
 
 rc=0
 for seed in $SEEDS; do
