@@ -172,7 +172,7 @@ func tempName(name string, pid, i, try int) string {
 // separator, without cleaning the whole path again (a generator joins a few
 // thousand).
 func Join(dir, rel string) string {
-	if !plainRel(rel) {
+	if !PlainRel(rel) {
 		return filepath.Join(dir, rel)
 	}
 	switch dir {
@@ -184,9 +184,22 @@ func Join(dir, rel string) string {
 	return dir + string(filepath.Separator) + rel
 }
 
-// plainRel reports whether rel is a relative path of plain names: none
+// Dir is filepath.Dir(Join(dir, rel)) for a clean dir, cut rather than
+// cleaned again when rel is a path of plain names.
+func Dir(dir, rel string) string {
+	if !PlainRel(rel) {
+		return filepath.Dir(filepath.Join(dir, rel))
+	}
+	i := strings.LastIndexByte(rel, filepath.Separator)
+	if i < 0 {
+		return dir
+	}
+	return Join(dir, rel[:i])
+}
+
+// PlainRel reports whether rel is a relative path of plain names: none
 // empty, "." or "..".
-func plainRel(rel string) bool {
+func PlainRel(rel string) bool {
 	if rel == "" || filepath.IsAbs(rel) || filepath.Separator != '/' && strings.ContainsRune(rel, '/') {
 		return false
 	}

@@ -204,6 +204,9 @@ func TestJoinIsFilepathJoin(t *testing.T) {
 			if got, want := Join(dir, rel), filepath.Join(dir, rel); got != want {
 				t.Errorf("Join(%q, %q) = %q, filepath.Join gives %q", dir, rel, got, want)
 			}
+			if got, want := Dir(dir, rel), filepath.Dir(filepath.Join(dir, rel)); got != want {
+				t.Errorf("Dir(%q, %q) = %q, filepath.Dir of the join gives %q", dir, rel, got, want)
+			}
 		}
 	}
 	if got := tempName("web.service", 42, 7, 1); got != ".web.service.berth-42-7-1.tmp" || !IsTemp(got) {

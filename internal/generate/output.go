@@ -156,7 +156,7 @@ func makeLinks(out string, links []Link, workers int) (dirs, problems []string) 
 		if last[l.Path] != i {
 			continue
 		}
-		dir := filepath.Dir(atomicfile.Join(out, l.Path))
+		dir := atomicfile.Dir(out, l.Path)
 		ok, seen := dirOK[dir]
 		if !seen {
 			err := os.MkdirAll(dir, 0o755)
@@ -287,7 +287,12 @@ func InstallLinks(svc *quadlet.Service) (links []Link, problems []string) {
 // without its cleaning of both paths for the usual one-folder link
 // (default.target.wants/x.service -> ../x.service).
 func linkTarget(rel, name string) (string, error) {
-	dir := filepath.Dir(rel) // clean
+	dir := "." // filepath.Dir(rel), without cleaning a path of plain names
+	if !atomicfile.PlainRel(rel) {
+		dir = filepath.Dir(rel)
+	} else if i := strings.LastIndexByte(rel, filepath.Separator); i >= 0 {
+		dir = rel[:i]
+	}
 	plain := name != "" && name != "." && name != ".." && !strings.ContainsRune(name, filepath.Separator)
 	switch {
 	case !plain || filepath.IsAbs(dir) || dir == ".." || strings.HasPrefix(dir, ".."+string(filepath.Separator)):
