@@ -82,6 +82,8 @@ type Info struct {
 	ResourceName string   // podman name of the container, network, volume, image...
 	podStarts    []string // for pods: services of containers that start with it
 	serviceFile  string   // ServiceName + ".service", made once: every reference asks for it
+	// container is a container's unresolved name (containerName), made once.
+	container string
 }
 
 // ServiceFile is the systemd unit name.
@@ -168,7 +170,8 @@ func newInfo(u *Unit, prefix string) *Info {
 	info.serviceFile = info.ServiceName + ".service"
 	switch k {
 	case &containerKind:
-		info.ResourceName = containerResourceName(u, info.ServiceName, prefix)
+		info.container = containerName(u, prefix)
+		info.ResourceName = containerResourceName(info.container, info.ServiceName)
 	case &buildKind:
 		if tags := u.File.All(k.Group, "ImageTag"); len(tags) > 0 {
 			info.ResourceName = tags[0]
@@ -200,15 +203,29 @@ func containerName(u *Unit, prefix string) string {
 		return name
 	}
 	if strings.Contains(u.Name, "@") {
+		if prefix == "systemd-" {
+			return "systemd-%p_%i" // the default, without a concatenation
+		}
 		return prefix + "%p_%i"
+	}
+	if prefix == "systemd-" {
+		return "systemd-%N"
 	}
 	return prefix + "%N"
 }
 
+// containerName is containerName(c.unit, ...), as newInfo made it.
+func (c *ctx) containerName() string {
+	if c.info != nil && c.info.container != "" {
+		return c.info.container
+	}
+	return containerName(c.unit, c.opts.namePrefix())
+}
+
 // containerResourceName resolves %N in the container name; a name with other
 // specifiers cannot be known before systemd runs, and is "".
-func containerResourceName(u *Unit, service, prefix string) string {
-	name := strings.ReplaceAll(containerName(u, prefix), "%N", service)
+func containerResourceName(container, service string) string {
+	name := strings.ReplaceAll(container, "%N", service)
 	if strings.Contains(name, "%") {
 		return ""
 	}

@@ -136,7 +136,7 @@ func convertContainer(c *ctx) {
 		}
 		c.image = resolved
 	}
-	name := containerName(c.unit, c.opts.namePrefix())
+	name := c.containerName()
 	c.svc.Add("Service", "Environment", "PODMAN_SYSTEMD_UNIT=%n")
 	if km, ok := c.svc.Lookup("Service", "KillMode"); !ok || !killModes[km] {
 		if ok {
@@ -230,7 +230,7 @@ func (c *ctx) boolean(key string, def bool) bool {
 }
 
 func emitRunPrefix(c *ctx, cmd *cmdline) error {
-	cmd.add("run", "--name", containerName(c.unit, c.opts.namePrefix()), "--replace", "--rm")
+	cmd.add("run", "--name", c.containerName(), "--replace", "--rm")
 	return nil
 }
 
