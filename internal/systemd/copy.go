@@ -95,20 +95,7 @@ func groupOfExt(ext string) string {
 // removeStale deletes what an earlier install of the stack wrote that this
 // one did not, and returns the removed paths.
 func removeStale(old, cur *Manifest) []string {
-	keep := map[string]bool{}
-	for _, f := range cur.Files {
-		keep[f] = true
-	}
-	var removed []string
-	for _, f := range old.Files {
-		if keep[f] || !safeRel(f) {
-			continue
-		}
-		p := filepath.Join(cur.Dir, f)
-		if err := os.Remove(p); err == nil {
-			removed = append(removed, p)
-		}
-	}
+	removed := removeDropped(cur.Dir, old.Files, cur.Files)
 	removeEmptyDirs(cur.Dir, old.Dirs)
 	return removed
 }
@@ -327,20 +314,28 @@ func installSupport(o InstallOptions, src, dst string) error {
 // removeStaleCompiled removes what an earlier install compiled into the
 // user's unit folder that this one did not.
 func removeStaleCompiled(l Layout, old, m *Manifest) []string {
+	return removeDropped(l.UserUnitDir(), old.Compiled, m.Compiled)
+}
+
+// removeDropped removes the paths below dir that were listed (old) and are
+// no longer (cur), leaving alone any that would leave dir, and returns
+// those it removed.
+func removeDropped(dir string, old, cur []string) []string {
 	keep := map[string]bool{}
-	for _, p := range m.Compiled {
-		keep[p] = true
+	for _, f := range cur {
+		keep[f] = true
 	}
-	var gone []string
-	for _, p := range old.Compiled {
-		if keep[p] || !safeRel(p) {
+	var removed []string
+	for _, f := range old {
+		if keep[f] || !safeRel(f) {
 			continue
 		}
-		if err := os.Remove(filepath.Join(l.UserUnitDir(), p)); err == nil {
-			gone = append(gone, filepath.Join(l.UserUnitDir(), p))
+		p := filepath.Join(dir, f)
+		if err := os.Remove(p); err == nil {
+			removed = append(removed, p)
 		}
 	}
-	return gone
+	return removed
 }
 
 // hasGenerator reports whether m (nil: no manifest) lists the link path.

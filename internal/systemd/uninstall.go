@@ -90,16 +90,7 @@ func dirExists(p string) bool {
 func removeFiles(m *Manifest, r *UninstallResult) {
 	dir := m.Dir
 	for _, f := range m.Files {
-		if !safeRel(f) {
-			r.Errors = append(r.Errors, fmt.Errorf("%s lists %q, which is outside the stack folder; left alone", ManifestName, f))
-			continue
-		}
-		p := filepath.Join(dir, f)
-		if err := os.Remove(p); err == nil {
-			r.Removed = append(r.Removed, p)
-		} else if !errors.Is(err, os.ErrNotExist) {
-			r.Errors = append(r.Errors, err)
-		}
+		removeListed(dir, "the stack folder", f, r)
 	}
 	removeEmptyDirs(dir, m.Dirs)
 	mp := filepath.Join(dir, ManifestName)
@@ -115,20 +106,30 @@ func removeFiles(m *Manifest, r *UninstallResult) {
 	}
 }
 
+// removeListed removes the manifest's path f below dir (named where in the
+// error for a path outside it), recording what it removed and what failed;
+// a path already gone is fine. It reports whether f was safe to touch.
+func removeListed(dir, where, f string, r *UninstallResult) bool {
+	if !safeRel(f) {
+		r.Errors = append(r.Errors, fmt.Errorf("%s lists %q, which is outside %s; left alone", ManifestName, f, where))
+		return false
+	}
+	p := filepath.Join(dir, f)
+	if err := os.Remove(p); err == nil {
+		r.Removed = append(r.Removed, p)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		r.Errors = append(r.Errors, err)
+	}
+	return true
+}
+
 // removeCompiled removes the services and links a --user install compiled
 // into the user's unit folder, and the .wants folders that become empty.
 func removeCompiled(l Layout, m *Manifest, r *UninstallResult) {
 	dir := l.UserUnitDir()
 	for _, f := range m.Compiled {
-		if !safeRel(f) {
-			r.Errors = append(r.Errors, fmt.Errorf("%s lists %q, which is outside %s; left alone", ManifestName, f, dir))
+		if !removeListed(dir, dir, f, r) {
 			continue
-		}
-		p := filepath.Join(dir, f)
-		if err := os.Remove(p); err == nil {
-			r.Removed = append(r.Removed, p)
-		} else if !errors.Is(err, os.ErrNotExist) {
-			r.Errors = append(r.Errors, err)
 		}
 		if sub := filepath.Dir(f); sub != "." {
 			_ = os.Remove(filepath.Join(dir, sub)) // only when empty
