@@ -4,9 +4,9 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,7 +67,7 @@ var mayExec = map[string]string{
 // package under internal/ and cmd/.
 func TestImportLayers(t *testing.T) {
 	pkgs := readImports(t, "..")
-	for _, pkg := range sortedKeys(pkgs) {
+	for _, pkg := range slices.Sorted(maps.Keys(pkgs)) {
 		rank, ok := layer[pkg]
 		if !ok {
 			t.Errorf("%s has no layer: add it to the layer table of internal/arch_test.go", pkg)
@@ -141,13 +141,4 @@ func readImports(t *testing.T, root string) map[string][]string {
 func isStdlib(path string) bool {
 	first, _, _ := strings.Cut(path, "/")
 	return !strings.Contains(first, ".")
-}
-
-func sortedKeys(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -68,7 +69,7 @@ func ruleList() string {
 }
 
 func (a *app) runLint(o lintOptions, paths []string) error {
-	if !containsString(lint.Formats, o.format) {
+	if !slices.Contains(lint.Formats, o.format) {
 		return &usageError{err: fmt.Errorf("unknown --format %q", o.format), cmd: "berth lint", hint: "use text, json or sarif"}
 	}
 	if o.generator != "" && o.generator != "podman" && o.generator != "berth" {
@@ -144,13 +145,4 @@ func (a *app) writeLint(rep *lint.Report, o lintOptions) error {
 		return generate.ErrFailed // reported above: exit 1 without another message
 	}
 	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -99,20 +101,11 @@ func lsProjects(rows []podman.PsEntry, all bool) []lsRow {
 			continue
 		}
 		var parts []string
-		for _, st := range sortedStates(m) {
+		for _, st := range slices.Sorted(maps.Keys(m)) {
 			parts = append(parts, fmt.Sprintf("%s(%d)", st, m[st]))
 		}
 		out = append(out, lsRow{Name: name, Status: strings.Join(parts, ", ")})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-func sortedStates(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

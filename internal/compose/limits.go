@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -72,7 +73,7 @@ func (v *svc) reservations(r *types.Resource) {
 		v.dropped("deploy.resources.reservations.cpus", "podman cannot reserve CPUs", "use cpu_shares: to weight CPU time")
 	}
 	for _, d := range r.Devices {
-		if containsString(d.Capabilities, "gpu") {
+		if slices.Contains(d.Capabilities, "gpu") {
 			v.u.set("AddDevice", "nvidia.com/gpu=all")
 			v.approx("deploy.resources.reservations.devices", "GPU reservation became the CDI device nvidia.com/gpu=all",
 				"generate the CDI spec with nvidia-ctk cdi generate; pick devices by index if needed")
@@ -80,15 +81,6 @@ func (v *svc) reservations(r *types.Resource) {
 		}
 		v.dropped("deploy.resources.reservations.devices", "device reservations other than GPUs have no podman equivalent", "use devices:")
 	}
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (v *svc) flagBytes(flag string, n int64) {

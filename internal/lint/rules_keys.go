@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/berth-dev/berth/internal/diag"
@@ -17,7 +18,7 @@ func checkUnknownGroups(s *Stack) diag.List {
 	for _, u := range s.Units {
 		known := append([]string{u.Group()}, systemdGroups...)
 		for _, sec := range u.File.Sections {
-			if contains(known, sec.Name) || strings.HasPrefix(sec.Name, "X-") || sec.Name == "" {
+			if slices.Contains(known, sec.Name) || strings.HasPrefix(sec.Name, "X-") || sec.Name == "" {
 				continue
 			}
 			hint := "quadlet reads [" + u.Group() + "], [Unit], [Service], [Install] and [Quadlet]; prefix private groups with X-"
@@ -39,15 +40,6 @@ func kindOfGroup(group string) *quadlet.Kind {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // short quotes at most 60 bytes of user text in a message.
@@ -94,7 +86,7 @@ var serviceKeys = []string{"Restart", "RestartSec", "TimeoutStartSec", "TimeoutS
 	"ExecStartPost", "EnvironmentFile", "WorkingDirectory", "Type", "KillMode"}
 
 func unknownKeyHint(key, group string, t *quadlet.Table) string {
-	if contains(serviceKeys, key) {
+	if slices.Contains(serviceKeys, key) {
 		return fmt.Sprintf("%s is a systemd key: move it to [Service]", key)
 	}
 	if sug := quadlet.Suggest(key, t.Names()); sug != "" && sug != key {
@@ -175,7 +167,7 @@ func (s *Stack) tooNewForPodman(u *Unit, t version.V) diag.List {
 func quadletDeps(u *Unit, t version.V) diag.List {
 	var out diag.List
 	for _, l := range u.File.Entries("Unit") {
-		if !contains(dependencyKeys, l.Key) {
+		if !slices.Contains(dependencyKeys, l.Key) {
 			continue
 		}
 		for _, w := range strings.Fields(l.Value) {

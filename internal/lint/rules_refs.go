@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,7 +30,7 @@ func (s *Stack) refs() []ref {
 	var out []ref
 	for _, u := range s.Units {
 		for _, l := range u.File.Entries("Unit") {
-			if !contains(dependencyKeys, l.Key) {
+			if !slices.Contains(dependencyKeys, l.Key) {
 				continue
 			}
 			for _, w := range strings.Fields(l.Value) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,7 @@ func isBoolKey(u *Unit, group, key string) bool {
 		return false
 	}
 	k, ok := t.Lookup(key)
-	return ok && (k.Form == quadlet.Bool || contains(customBools, key))
+	return ok && (k.Form == quadlet.Bool || slices.Contains(customBools, key))
 }
 
 func checkBools(s *Stack) diag.List {
@@ -89,7 +90,7 @@ func checkDurations(s *Stack) diag.List {
 		}
 	}
 	for _, e := range s.groupLines("Service") {
-		if !contains(serviceTimeKeys, e.l.Key) || e.l.Value == "" {
+		if !slices.Contains(serviceTimeKeys, e.l.Key) || e.l.Value == "" {
 			continue
 		}
 		if v := value(e.l); v != "infinity" && !timespanRe.MatchString(v) {
@@ -172,7 +173,7 @@ func checkEnums(s *Stack) diag.List {
 		}
 	}
 	for _, e := range s.groupLines("Service") {
-		if e.l.Key == "Restart" && e.l.Value != "" && !contains(restartValues, value(e.l)) {
+		if e.l.Key == "Restart" && e.l.Value != "" && !slices.Contains(restartValues, value(e.l)) {
 			out = append(out, enumFinding(s, e, value(e.l), restartValues))
 		}
 	}
@@ -259,7 +260,7 @@ func checkQuoting(s *Stack) diag.List {
 		}
 	}
 	for _, e := range s.groupLines("Service") {
-		if !contains(serviceCommandKeys, e.l.Key) {
+		if !slices.Contains(serviceCommandKeys, e.l.Key) {
 			continue
 		}
 		if _, err := unitfile.SplitArgs(e.l.Value); err != nil {

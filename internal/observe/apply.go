@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"github.com/berth-dev/berth/internal/atomicfile"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -57,7 +59,7 @@ func Add(dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, rel := range sortedKeys(files) {
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		if err := res.put(st.Dir, rel, files[rel]); err != nil {
 			return res, err
 		}
@@ -192,13 +194,4 @@ func Remove(dir string) (*Result, error) {
 		}
 	}
 	return res, nil
-}
-
-func sortedKeys(m map[string][]byte) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -146,7 +147,7 @@ func CheckTraces(ctx context.Context, st *Stack, g Getter, opts TraceOptions) ([
 		c := TraceCheck{Service: s.Name, Unit: s.Unit, TraceService: s.TraceService(), Endpoint: s.Effective.Endpoint}
 		q := url.Values{"service": {c.TraceService}, "start": {strconv.FormatInt(start.UnixMicro(), 10)},
 			"end": {strconv.FormatInt(end.UnixMicro(), 10)}, "limit": {"100"}}
-		if contains(known.Data, c.TraceService) {
+		if slices.Contains(known.Data, c.TraceService) {
 			if err := c.count(ctx, g, base+"/api/traces?"+q.Encode(), start); err != nil {
 				c.Error = err.Error()
 			}
@@ -157,15 +158,6 @@ func CheckTraces(ctx context.Context, st *Stack, g Getter, opts TraceOptions) ([
 		out = append(out, c)
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // count reads the service's traces and counts its spans since start.
@@ -205,7 +197,7 @@ func traceFixes(st *Stack, s *Service, known []string, since time.Duration, opts
 	want := OTLPEndpoint(st.Name, opts.Collector)
 	var fixes []string
 	add := func(format string, args ...any) { fixes = append(fixes, fmt.Sprintf(format, args...)) }
-	if contains(known, s.TraceService()) {
+	if slices.Contains(known, s.TraceService()) {
 		add("Jaeger has spans of %q, but none from the last %v: is %s running (berth ps, berth logs %s)?", s.TraceService(), since, s.Name, s.Name)
 		return fixes
 	}

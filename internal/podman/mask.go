@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -68,7 +69,7 @@ func (m *Masker) Add(values ...string) {
 	defer m.mu.Unlock()
 	for _, v := range values {
 		v = strings.TrimSpace(v)
-		if len(v) < minValueLen || containsString(m.values, v) {
+		if len(v) < minValueLen || slices.Contains(m.values, v) {
 			continue
 		}
 		m.values = append(m.values, v)
@@ -373,15 +374,6 @@ func isEnvName(s string) bool {
 		}
 	}
 	return true
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Mask returns a copy of argv safe to print, masking secrets as well.

@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -84,7 +86,7 @@ func (c *Client) SecretCreate(ctx context.Context, name string, value []byte, la
 		return err
 	}
 	argv := []string{c.bin(), "secret", "create", "--label", LabelSecretDigest + "=" + secretDigest(hex.EncodeToString(saltb[:]), value)}
-	for _, k := range sortedLabelKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		argv = append(argv, "--label", k+"="+labels[k])
 	}
 	argv = append(argv, name, "-")
@@ -97,15 +99,6 @@ func (c *Client) SecretCreate(ctx context.Context, name string, value []byte, la
 		return &ExecError{Argv: c.Mask.Argv(argv), Code: code, Stderr: NewMasker(string(value)).Text(c.Mask.Text(errb.String()))}
 	}
 	return nil
-}
-
-func sortedLabelKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // SecretsByLabel returns the names of the podman secrets whose label key
