@@ -97,6 +97,10 @@ func (a *app) runKubeExport(ctx context.Context, o kubeExportOptions, args []str
 		return err
 	}
 	opts.Project, opts.Dir, opts.SecretValue, opts.Podman = st.project, dir, st.values, a.target(ctx)
+	if st.compose != nil { // report lines name services and compose keys
+		opts.Compose = true
+		opts.Names = func(unit string) string { return st.compose.SourceOf(unit, "", "", 0, 0).Owner }
+	}
 	res, err := kube.Export(st.units, opts)
 	if err != nil {
 		return err

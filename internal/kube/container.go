@@ -29,7 +29,7 @@ func (s *source) image(c *corev1.Container) {
 			img = buildTag(u, img)
 			s.e.rep.command("podman push " + img + " REGISTRY/" + strings.TrimPrefix(img, "localhost/") +
 				"   # then set that image in the manifests")
-			s.loss("Image", Note, "the image "+img+" is built on this host ("+u.Name+")",
+			s.loss("Image", Note, "the image "+img+" is built on this host by "+s.e.describe(u.Name),
 				"push it to a registry the cluster pulls from")
 		} else if u != nil {
 			img = buildTag(u, img)

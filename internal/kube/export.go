@@ -53,8 +53,15 @@ type Options struct {
 	SecretValue         func(name string) ([]byte, error)
 	WaitImage           string // the init containers that wait for dependencies; default busybox
 	Dir                 string // where units without a Path live (a compose project's folder)
-	ReadFile            func(path string) ([]byte, error)
-	Stat                func(path string) (fs.FileInfo, error)
+	// Names says how a report line names another unit of the stack: a
+	// compose project's units are its services ("service db"). Default:
+	// the unit's file name.
+	Names func(unit string) string
+	// Compose: the units were converted from a compose project, so hints
+	// name the compose keys to change rather than the units' keys.
+	Compose  bool
+	ReadFile func(path string) ([]byte, error)
+	Stat     func(path string) (fs.FileInfo, error)
 }
 
 // DefaultWaitImage runs the init containers that wait for a dependency's
@@ -141,6 +148,24 @@ func Export(units []*quadlet.Unit, opts Options) (*Result, error) {
 	objs := e.objects() // adds the notes of restarts and secrets
 	e.rep.Sort()
 	return &Result{Objects: objs, Report: e.rep}, nil
+}
+
+// describe names a unit for a report line.
+func (e *exporter) describe(unit string) string {
+	if e.opts.Names != nil {
+		if n := e.opts.Names(unit); n != "" {
+			return n
+		}
+	}
+	return unit
+}
+
+// say picks the hint's words for quadlet units or for a compose project.
+func (e *exporter) say(quadlet, compose string) string {
+	if e.opts.Compose {
+		return compose
+	}
+	return quadlet
 }
 
 // isTemplate reports whether name is a template (web@.container) rather

@@ -189,8 +189,9 @@ func (e *exporter) dependencies() {
 			done[dep.name] = true
 			if len(dep.ports) == 0 || len(dep.dnsNames) == 0 {
 				e.rep.add(Loss{Pos: d.pos, Unit: d.from.Name, Key: d.key, Severity: Dropped,
-					Message: "waits for " + d.on + ", which publishes no port to wait on",
-					Hint:    "declare ExposeHostPort= on " + d.on + " so a Service can be made and waited for"})
+					Message: "waits for " + e.describe(d.on) + ", which publishes no port to wait on",
+					Hint: e.say("declare ExposeHostPort= on "+d.on, "add expose: to "+e.describe(d.on)) +
+						" so a Service can be made and waited for"})
 				continue
 			}
 			host, p := serviceName(dep.dnsNames[0]), dep.ports[0].Port

@@ -213,8 +213,9 @@ func (e *exporter) restartNote(w *workload) {
 			e.loss(w.unit, "Service", "Restart", Approximated, "Kubernetes restarts a Deployment's containers always, not "+w.restart, "")
 		}
 	default:
-		e.loss(w.unit, "Service", "Restart", Note, "Kubernetes restarts a Deployment's containers always; the unit does not restart",
-			"label the container "+LabelKind+"=job if it runs to completion")
+		e.loss(w.unit, "Service", "Restart", Note, "Kubernetes restarts a Deployment's containers always; "+
+			e.say("the unit", "the service")+" does not restart",
+			e.say("label the container "+LabelKind+"=job", "label the service "+LabelKind+": job")+" if it runs to completion")
 	}
 }
 

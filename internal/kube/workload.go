@@ -54,7 +54,7 @@ func (e *exporter) newWorkload(u *quadlet.Unit, name string) *workload {
 			w.name = objectName(base + "-" + strconv.Itoa(i))
 			_, taken = e.names["workload/"+w.name]
 		}
-		e.loss(u, "", "", Approximated, "its name "+base+" is taken by "+prev+": exported as "+w.name, "")
+		e.loss(u, "", "", Approximated, "its name "+base+" is taken by "+e.describe(prev)+": exported as "+w.name, "")
 	}
 	e.names["workload/"+w.name] = u.Name
 	e.workloads = append(e.workloads, w)
