@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/berth-dev/berth/internal/run"
 )
 
 func (a *app) newCpCmd() *cobra.Command {
@@ -30,11 +28,8 @@ func (a *app) runCp(src, dst string) error {
 		if !ok || strings.Contains(svc, "/") {
 			return absUnder(p.Stack.Dir, arg), false, nil // a host path, relative to -C
 		}
-		u := p.Stack.Unit(svc)
-		if u == nil || u.Kind != run.KindContainer {
-			return "", false, &usageError{err: fmt.Errorf("no container service %q (services: %s)", svc, strings.Join(p.Stack.ServiceNames(), ", "))}
-		}
-		if err := p.Foreign(ctx, u); err != nil {
+		u, err := ownContainer(ctx, p, svc)
+		if err != nil {
 			return "", false, err
 		}
 		return u.Resource + ":" + path, true, nil

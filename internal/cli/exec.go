@@ -2,12 +2,9 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/berth-dev/berth/internal/run"
 )
 
 // execOptions are the flags of `berth exec`.
@@ -31,15 +28,8 @@ func (a *app) newExecCmd() *cobra.Command {
 
 func (a *app) runExec(o execOptions, service string, argv []string) error {
 	ctx := context.Background()
-	p, err := a.openProject(ctx, true)
+	p, u, err := a.containerService(ctx, service)
 	if err != nil {
-		return err
-	}
-	u := p.Stack.Unit(service)
-	if u == nil || u.Kind != run.KindContainer {
-		return &usageError{err: fmt.Errorf("no container service %q (services: %v)", service, p.Stack.ServiceNames())}
-	}
-	if err := p.Foreign(ctx, u); err != nil {
 		return err
 	}
 	code, err := p.Podman.Exec(ctx, u.Resource, isTTY(os.Stdin) && isTTY(os.Stdout), o.env, argv)

@@ -3,11 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/berth-dev/berth/internal/run"
 )
 
 // portOptions are the flags of `berth port`.
@@ -38,21 +35,4 @@ func (a *app) runPort(ctx context.Context, o portOptions, service, port string) 
 	}
 	fmt.Fprint(a.stdout, string(out))
 	return nil
-}
-
-// containerService opens the project and returns the container unit of a
-// service; anything else is a usage error.
-func (a *app) containerService(ctx context.Context, service string) (*run.Project, *run.Unit, error) {
-	p, err := a.openProject(ctx, true)
-	if err != nil {
-		return nil, nil, err
-	}
-	u := p.Stack.Unit(service)
-	if u == nil || u.Kind != run.KindContainer {
-		return nil, nil, &usageError{err: fmt.Errorf("no container service %q (services: %s)", service, strings.Join(p.Stack.ServiceNames(), ", "))}
-	}
-	if err := p.Foreign(ctx, u); err != nil {
-		return nil, nil, err
-	}
-	return p, u, nil
 }

@@ -68,9 +68,9 @@ func (a *app) runRun(parent context.Context, o runOptions, service string, comma
 	if err != nil {
 		return err
 	}
-	u := p.Stack.Unit(service)
-	if u == nil || u.Kind != run.KindContainer {
-		return &usageError{err: fmt.Errorf("no container service %q (services: %s)", service, strings.Join(p.Stack.ServiceNames(), ", "))}
+	u, err := serviceContainer(p, service)
+	if err != nil {
+		return err
 	}
 	if err := a.startDeps(ctx, p, u, o.noDeps); err != nil {
 		return err

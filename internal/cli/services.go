@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -74,4 +76,41 @@ func containersWhere(ctx context.Context, p *run.Project, units []*run.Unit, has
 // paused).
 func containersIn(ctx context.Context, p *run.Project, units []*run.Unit, status string) ([]*run.Unit, error) {
 	return containersWhere(ctx, p, units, func(c *podman.State) bool { return c.Status == status })
+}
+
+// containerService opens the project and returns the container unit of a
+// service, refusing another project's container of that name.
+func (a *app) containerService(ctx context.Context, service string) (*run.Project, *run.Unit, error) {
+	p, err := a.openProject(ctx, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := ownContainer(ctx, p, service)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, u, nil
+}
+
+// ownContainer is serviceContainer, refusing another project's container
+// of that name.
+func ownContainer(ctx context.Context, p *run.Project, service string) (*run.Unit, error) {
+	u, err := serviceContainer(p, service)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Foreign(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// serviceContainer is the container unit of a service; anything else is a
+// usage error that lists the services.
+func serviceContainer(p *run.Project, service string) (*run.Unit, error) {
+	u := p.Stack.Unit(service)
+	if u == nil || u.Kind != run.KindContainer {
+		return nil, &usageError{err: fmt.Errorf("no container service %q (services: %s)", service, strings.Join(p.Stack.ServiceNames(), ", "))}
+	}
+	return u, nil
 }
