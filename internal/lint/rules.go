@@ -96,6 +96,32 @@ func (s *Stack) keyLines(keys []string, exts ...string) []entry {
 	return out
 }
 
+// keyWord is one word of a key's value and the line it stands on.
+type keyWord struct {
+	e    entry
+	word string
+}
+
+// keyWords splits into words the key= lines of the units of exts (in their
+// own group) and of every [Service] section; a value that does not split is
+// passed over (quoting is checkQuoting's and the compiler's to report).
+func (s *Stack) keyWords(key string, exts ...string) []keyWord {
+	var out []keyWord
+	for _, e := range append(s.keyLines([]string{key}, exts...), s.groupLines("Service")...) {
+		if e.l.Key != key {
+			continue
+		}
+		words, err := unitfile.SplitArgs(e.l.Value)
+		if err != nil {
+			continue
+		}
+		for _, w := range words {
+			out = append(out, keyWord{e, w})
+		}
+	}
+	return out
+}
+
 func hasExt(u *Unit, exts []string) bool {
 	for _, x := range exts {
 		if u.Kind != nil && u.Kind.Ext == x {

@@ -265,36 +265,18 @@ func checkPortInPod(s *Stack) diag.List {
 }
 
 // envFiles lists the EnvironmentFile= paths of containers and services,
-// resolved against the unit's folder; optional ("-path") files are left out.
-func (s *Stack) envFiles() []struct {
-	e    entry
-	path string
-} {
-	var out []struct {
-		e    entry
-		path string
-	}
-	lines := append(s.keyLines([]string{"EnvironmentFile"}, ".container"), s.groupLines("Service")...)
-	for _, e := range lines {
-		if e.l.Key != "EnvironmentFile" {
+// resolved against the unit's folder (in word); optional ("-path") files
+// are left out.
+func (s *Stack) envFiles() []keyWord {
+	var out []keyWord
+	for _, f := range s.keyWords("EnvironmentFile", ".container") {
+		if strings.HasPrefix(f.word, "-") {
 			continue
 		}
-		words, err := unitfile.SplitArgs(e.l.Value)
-		if err != nil {
-			continue
+		if !filepath.IsAbs(f.word) && !strings.HasPrefix(f.word, "%") {
+			f.word = filepath.Join(filepath.Dir(f.e.u.Path), f.word)
 		}
-		for _, w := range words {
-			if strings.HasPrefix(w, "-") {
-				continue
-			}
-			if !filepath.IsAbs(w) && !strings.HasPrefix(w, "%") {
-				w = filepath.Join(filepath.Dir(e.u.Path), w)
-			}
-			out = append(out, struct {
-				e    entry
-				path string
-			}{e, w})
-		}
+		out = append(out, f)
 	}
 	return out
 }
@@ -302,9 +284,9 @@ func (s *Stack) envFiles() []struct {
 func checkEnvFiles(s *Stack) diag.List {
 	var out diag.List
 	for _, f := range s.envFiles() {
-		if !hasSpecifier(f.path) && !s.Exists(f.path) {
+		if !hasSpecifier(f.word) && !s.Exists(f.word) {
 			out = append(out, find(s.valuePos(f.e.l), "create the file (NAME=value lines), fix the path, or prefix it with - if it is optional ([Service] only)",
-				"EnvironmentFile %s does not exist; podman run fails without it", f.path))
+				"EnvironmentFile %s does not exist; podman run fails without it", f.word))
 		}
 	}
 	return out
@@ -313,9 +295,9 @@ func checkEnvFiles(s *Stack) diag.List {
 func checkEnvFilesRuntime(s *Stack) diag.List {
 	var out diag.List
 	for _, f := range s.envFiles() {
-		if hasSpecifier(f.path) {
+		if hasSpecifier(f.word) {
 			out = append(out, find(s.valuePos(f.e.l), "make sure it exists for the user whose systemd runs the unit",
-				"EnvironmentFile %s uses a specifier systemd resolves only when the unit runs; berth cannot check it exists", f.path))
+				"EnvironmentFile %s uses a specifier systemd resolves only when the unit runs; berth cannot check it exists", f.word))
 		}
 	}
 	return out

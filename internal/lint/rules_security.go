@@ -24,24 +24,14 @@ var urlCredsRe = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]+:[^/@\s
 
 func checkSecrets(s *Stack) diag.List {
 	var out diag.List
-	lines := append(s.keyLines([]string{"Environment"}, ".container", ".pod", ".build"), s.groupLines("Service")...)
-	for _, e := range lines {
-		if e.l.Key != "Environment" {
+	for _, f := range s.keyWords("Environment", ".container", ".pod", ".build") {
+		name, val, ok := strings.Cut(f.word, "=")
+		if !ok || val == "" || strings.HasSuffix(strings.ToUpper(name), "_FILE") {
 			continue
 		}
-		words, err := unitfile.SplitArgs(e.l.Value)
-		if err != nil {
-			continue
-		}
-		for _, w := range words {
-			name, val, ok := strings.Cut(w, "=")
-			if !ok || val == "" || strings.HasSuffix(strings.ToUpper(name), "_FILE") {
-				continue
-			}
-			if why := secretReason(name, val); why != "" {
-				out = append(out, find(s.valuePos(e.l), secretHint(name),
-					"%s in plain text: %s", name, why))
-			}
+		if why := secretReason(name, val); why != "" {
+			out = append(out, find(s.valuePos(f.e.l), secretHint(name),
+				"%s in plain text: %s", name, why))
 		}
 	}
 	return out
