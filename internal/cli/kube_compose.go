@@ -125,6 +125,7 @@ func composeLoss(cp *compose.Project, texts map[string][]string, l kube.Loss) ku
 	if src.Owner == "" {
 		return l
 	}
+	src = cp.Narrow(src, l.Item)
 	l.Pos, l.Source = src.Pos, src.String()
 	var gen string
 	switch {

@@ -22,6 +22,8 @@ type Source struct {
 	// key is left at its default; Key then names the compose key that
 	// would set it (when there is one), and Pos is the owner's position.
 	Unset bool
+
+	prefix string // the owner's key path: services.web, services.web.build, networks.back
 }
 
 // String names the source for people: "service db: ports.0", "network
@@ -122,6 +124,7 @@ func (p *Project) SourceOf(unit, key, value string, occurrence, total int) Sourc
 	if !ok {
 		return Source{}
 	}
+	src.prefix = prefix
 	src.Pos = p.pos.find(prefix)
 	if key == "" {
 		return src
@@ -160,6 +163,24 @@ func (p *Project) SourceOf(unit, key, value string, occurrence, total int) Sourc
 		return src
 	}
 	src.Key, src.Pos = strings.TrimPrefix(first, prefix+"."), p.pos.at[first]
+	return src
+}
+
+// Narrow moves a source to the entry below its key that item names: the
+// alias www of networks.back (networks.back.aliases.0), a variable of a
+// list. The source is returned as it is when no entry names item.
+func (p *Project) Narrow(src Source, item string) Source {
+	if item == "" || src.Unset || src.Key == "" || p.pos == nil {
+		return src
+	}
+	prefix := src.prefix
+	path := prefix + "." + src.Key
+	if _, ok := p.pos.at[path]; !ok {
+		return src
+	}
+	if sub := p.pos.below(path, item); sub != "" {
+		src.Key, src.Pos = strings.TrimPrefix(sub, prefix+"."), p.pos.at[sub]
+	}
 	return src
 }
 

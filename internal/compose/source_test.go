@@ -92,6 +92,21 @@ func TestSourceAt(t *testing.T) {
 			t.Errorf("%s: %s\n got %s (%s)\nwant %s", c.unit, c.line, got, src.Pos.File, c.want)
 		}
 	}
+	// Narrow finds what a line names below its key: an alias of a network.
+	for _, u := range []string{"smap-web.container", "smap-web-2.container"} {
+		lines := texts[u]
+		for i, l := range lines {
+			if strings.HasPrefix(l, "Network=") {
+				src := p.Narrow(p.SourceAt(u, lines, i+1), "www")
+				if got := strconv.Itoa(src.Pos.Line) + ":" + strconv.Itoa(src.Pos.Col) + " " + src.String(); got != "21:19 service web: networks.back.aliases.0" {
+					t.Errorf("%s: alias www: got %s", u, got)
+				}
+				if again := p.Narrow(src, "nothing-names-this"); again != src {
+					t.Errorf("narrowed by a name nothing has: %+v", again)
+				}
+			}
+		}
+	}
 	// Without a unit line, SourceOf names the compose key of a unit key.
 	if src := p.SourceOf("smap-web.container", "Restart", "", 0, 0); src.String() != "service web: restart (not set)" || src.Pos.Line != 3 {
 		t.Errorf("Restart of web: %+v", src)

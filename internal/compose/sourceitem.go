@@ -126,6 +126,23 @@ func (p *positions) named(path, name string, match func(v string) bool) string {
 	return p.find1(path, func(sub string) bool { v, ok := p.val[sub]; return ok && isIndex(sub, path) && match(v) })
 }
 
+// below finds, depth first in file order, the entry under path whose key is
+// item or whose scalar value is item (or item=...).
+func (p *positions) below(path, item string) string {
+	for _, sub := range p.kids[path] {
+		if strings.TrimPrefix(sub, path+".") == item {
+			return sub
+		}
+		if v, ok := p.val[sub]; ok && (v == item || strings.HasPrefix(v, item+"=")) {
+			return sub
+		}
+		if found := p.below(sub, item); found != "" {
+			return found
+		}
+	}
+	return ""
+}
+
 // find1 returns the first child of path that matches.
 func (p *positions) find1(path string, match func(sub string) bool) string {
 	for _, sub := range p.kids[path] {

@@ -45,6 +45,9 @@ type Loss struct {
 	// was converted from it ("service web: cap_add.0"); it then stands in
 	// for Key.
 	Source string
+	// Item is what on the line the report is about, when the line sets
+	// several things: a name (NetworkAlias=a b), a variable or a label.
+	Item string
 }
 
 func (l Loss) String() string {

@@ -95,6 +95,7 @@ func (s *source) lossFor(key, name string, sev Severity, msg, hint string) {
 		s.cur = l
 	}
 	s.loss(key, sev, msg, hint)
+	s.e.rep.Losses[len(s.e.rep.Losses)-1].Item = name
 	s.cur = prev
 }
 

@@ -85,7 +85,7 @@ func (e *exporter) nameLoss(w *workload, name string, sev Severity, msg, hint st
 	if !ok {
 		l = Loss{Unit: w.unit.Name, Pos: diag.Pos{File: w.unit.Path}}
 	}
-	l.Severity, l.Message, l.Hint = sev, msg, hint
+	l.Severity, l.Message, l.Hint, l.Item = sev, msg, hint, name
 	e.rep.add(l)
 }
 
