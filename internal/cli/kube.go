@@ -55,8 +55,9 @@ func (a *app) newKubeExportCmd() *cobra.Command {
 			"Services for the names containers were reached by, claims for volumes,\n" +
 			"ConfigMaps for env files and mounted files, Secret references, probes from\n" +
 			"health checks and init containers that wait for dependencies. Every setting\n" +
-			"it cannot carry over exactly is reported at its file:line; --strict fails on\n" +
-			"any. berth never talks to a cluster: apply the output with kubectl, or with\n" +
+			"it cannot carry over exactly is reported at its file:line (for a compose\n" +
+			"project: the compose file's line, column and key); --strict fails on any,\n" +
+			"the compose conversion's included. berth never talks to a cluster: apply the output with kubectl, or with\n" +
 			"--for podman play it with `podman kube play`.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error { return a.runKubeExport(c.Context(), o, args) },
@@ -113,8 +114,8 @@ func (a *app) runKubeExport(ctx context.Context, o kubeExportOptions, args []str
 		l.Pos.File = relTo(base, l.Pos.File)
 		fmt.Fprintf(a.stderr, "%s\n", l)
 	}
-	if err := res.Report.Err(o.strict); err != nil {
-		return errSilent{fmt.Errorf("nothing written: %v (listed above)", err)}
+	if n := res.Report.Count() + st.converted; o.strict && n > 0 { // the conversion's losses count too
+		return errSilent{fmt.Errorf("nothing written: %d setting(s) not carried over exactly (--strict) (listed above)", n)}
 	}
 	out, err := kube.YAML(res.Objects)
 	if err != nil {
@@ -154,6 +155,9 @@ type kubeStack struct {
 	values  func(name string) ([]byte, error) // a secret's value, for --include-secret-values
 	compose *compose.Project
 	texts   map[string][]string // converted unit → its lines, as `berth convert` writes them
+	// converted counts the compose settings the conversion to units
+	// approximated or dropped: --strict fails on them as on the export's.
+	converted int
 }
 
 // kubeInput loads the stack: the compose project of -f (or of a folder

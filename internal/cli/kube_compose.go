@@ -28,7 +28,7 @@ func (a *app) kubeCompose(ctx context.Context, o kubeExportOptions, dir string) 
 	if err != nil {
 		return nil, errSilent{fmt.Errorf("nothing written: %d compose setting(s) cannot be expressed as quadlets (listed above)", countErrors(rep))}
 	}
-	st := &kubeStack{project: cp.Name, compose: cp}
+	st := &kubeStack{project: cp.Name, compose: cp, converted: rep.Losses()}
 	var diags diag.List
 	st.units, st.texts, diags = checkConverted(cp, units, target)
 	if diags.HasErrors() {

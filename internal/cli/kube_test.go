@@ -58,3 +58,33 @@ func TestKubeExportCommand(t *testing.T) {
 		t.Fatalf("a unit with an unknown key: exit %d, stdout %d bytes:\n%s", code, stdout.Len(), stderr)
 	}
 }
+
+// TestKubeExportComposeStrict: for a compose project, every report line is
+// at the compose file's line and column with the compose key, and --strict
+// fails on what the conversion to units lost as on what the export lost.
+func TestKubeExportComposeStrict(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "compose.yaml"), "services:\n  web:\n    image: docker.io/library/nginx:1.27\n"+
+		"    ports: [\"80:80\"]\n    restart: always\n    cpu_count: 2\n    pids_limit: 10\n")
+	env := map[string]string{"BERTH_PODMAN_VERSION": "5.8.2"}
+	a, _, stderr := testApp("berth", env)
+	if code := a.run([]string{"-C", dir, "kube", "export", "-f", "compose.yaml", "-o", "out"}); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	for _, want := range []string{"compose.yaml:6:5: dropped: service web: cpu_count: ",
+		"compose.yaml:7:5: dropped: service web: pids_limit: has no counterpart in the kubernetes manifests"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr.String(), ".container:") {
+		t.Errorf("a report line names the converted unit's line:\n%s", stderr)
+	}
+	// Only the conversion loses something here: --strict still refuses.
+	writeFile(t, filepath.Join(dir, "compose.yaml"), "services:\n  web:\n    image: docker.io/library/nginx:1.27\n"+
+		"    ports: [\"80:80\"]\n    restart: always\n    cpu_count: 2\n")
+	a, _, stderr = testApp("berth", env)
+	if code := a.run([]string{"-C", dir, "kube", "export", "-f", "compose.yaml", "--strict", "-o", "strict"}); code == 0 || exists(filepath.Join(dir, "strict")) {
+		t.Fatalf("--strict with a dropped compose key: exit %d, or it wrote strict/:\n%s", code, stderr)
+	}
+}
