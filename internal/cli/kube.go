@@ -57,8 +57,8 @@ func (a *app) newKubeExportCmd() *cobra.Command {
 			"health checks and init containers that wait for dependencies. Every setting\n" +
 			"it cannot carry over exactly is reported at its file:line (for a compose\n" +
 			"project: the compose file's line, column and key); --strict fails on any,\n" +
-			"the compose conversion's included. berth never talks to a cluster: apply the output with kubectl, or with\n" +
-			"--for podman play it with `podman kube play`.",
+			"the compose conversion's included. berth never talks to a cluster: apply\n" +
+			"the output with kubectl, or with --for podman play it with `podman kube play`.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error { return a.runKubeExport(c.Context(), o, args) },
 	}
