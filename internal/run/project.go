@@ -431,14 +431,22 @@ func unitFromState(name string, us *UnitState, host *sd.Host, project string) (*
 // Orphans lists the project's containers whose service is not in the stack
 // (removed from the compose file, or declared only by another -f file).
 func (p *Project) Orphans(ctx context.Context) ([]string, error) {
+	return p.containersWhere(ctx, func(labels map[string]string) bool {
+		svc := p.Stack.serviceOf(labels[LabelService])
+		return p.Stack.Unit(svc) == nil && !p.Stack.Declared[svc] && p.Stack.Unit(labels[LabelOneOff]) == nil
+	})
+}
+
+// containersWhere lists, sorted, the names of the project's containers
+// whose labels pass keep: Orphans and Surplus share it.
+func (p *Project) containersWhere(ctx context.Context, keep func(labels map[string]string) bool) ([]string, error) {
 	rows, err := p.Podman.PsByLabel(ctx, LabelProject, p.Stack.Project)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, r := range rows {
-		svc := p.Stack.serviceOf(r.Labels[LabelService])
-		if p.Stack.Unit(svc) == nil && !p.Stack.Declared[svc] && p.Stack.Unit(r.Labels[LabelOneOff]) == nil {
+		if keep(r.Labels) {
 			out = append(out, r.Name())
 		}
 	}
@@ -475,17 +483,8 @@ func (p *Project) RemoveOrphans(ctx context.Context, names []string) error {
 // fewer of (SERVICE-3 after scaling down to 2): up removes them, as docker
 // compose does when it scales down.
 func (p *Project) Surplus(ctx context.Context) ([]string, error) {
-	rows, err := p.Podman.PsByLabel(ctx, LabelProject, p.Stack.Project)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, r := range rows {
-		svc := r.Labels[LabelService]
-		if svc != "" && r.Labels[LabelOneOff] == "" && p.Stack.Unit(svc) == nil && p.Stack.serviceOf(svc) != svc {
-			out = append(out, r.Name())
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return p.containersWhere(ctx, func(labels map[string]string) bool {
+		svc := labels[LabelService]
+		return svc != "" && labels[LabelOneOff] == "" && p.Stack.Unit(svc) == nil && p.Stack.serviceOf(svc) != svc
+	})
 }
