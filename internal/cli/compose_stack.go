@@ -18,7 +18,6 @@ import (
 	"github.com/berth-dev/berth/internal/quadlet"
 	"github.com/berth-dev/berth/internal/run"
 	sd "github.com/berth-dev/berth/internal/unitexec"
-	"github.com/berth-dev/berth/internal/unitfile"
 	"github.com/berth-dev/berth/internal/version"
 )
 
@@ -154,17 +153,9 @@ func (a *app) composeStack(ctx context.Context, cp *compose.Project, dir string,
 		return nil, nil, fmt.Errorf("writing the inline Containerfiles: %w", err)
 	}
 	a.warnLosses(rep, dir)
-	var diags diag.List
-	texts := map[string][]string{} // to report problems at the compose keys, as lint -f does
-	for i, u := range units {
-		text := u.File.Format()
-		texts[u.Name] = strings.Split(text, "\n")
-		f, ds := unitfile.Parse(u.Name, []byte(text))
-		diags = append(diags, ds...)
-		if f == nil || ds.HasErrors() {
-			return nil, placeDiags(cp, texts, diags), nil
-		}
-		units[i] = &quadlet.Unit{Name: u.Name, File: f}
+	units, texts, diags := readBack(units)
+	if diags.HasErrors() {
+		return nil, placeDiags(cp, texts, diags), nil
 	}
 	names := map[string]string{}
 	for name := range cp.Services {

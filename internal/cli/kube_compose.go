@@ -55,6 +55,18 @@ func (a *app) kubeCompose(ctx context.Context, o kubeExportOptions, dir string) 
 // them (positions and all) and compiles them as every verb does; the
 // diagnostics point at the compose keys the units' lines came from.
 func checkConverted(cp *compose.Project, units []*quadlet.Unit, target version.V) ([]*quadlet.Unit, map[string][]string, diag.List) {
+	parsed, texts, diags := readBack(units)
+	if !diags.HasErrors() {
+		res := quadlet.Compile(parsed, quadlet.Options{Target: target, Strict: true, HostFile: fileExists})
+		diags = append(diags, res.Diags...)
+	}
+	return parsed, texts, placeDiags(cp, texts, diags)
+}
+
+// readBack formats the converted units and parses them again, as `berth
+// convert` writes them and every verb reads them; texts are their lines,
+// for placeDiags.
+func readBack(units []*quadlet.Unit) ([]*quadlet.Unit, map[string][]string, diag.List) {
 	texts := map[string][]string{}
 	var parsed []*quadlet.Unit
 	var diags diag.List
@@ -67,11 +79,7 @@ func checkConverted(cp *compose.Project, units []*quadlet.Unit, target version.V
 			parsed = append(parsed, &quadlet.Unit{Name: u.Name, File: f})
 		}
 	}
-	if !diags.HasErrors() {
-		res := quadlet.Compile(parsed, quadlet.Options{Target: target, Strict: true, HostFile: fileExists})
-		diags = append(diags, res.Diags...)
-	}
-	return parsed, texts, placeDiags(cp, texts, diags)
+	return parsed, texts, diags
 }
 
 // placeDiags moves the diagnostics of converted units to the compose keys
