@@ -50,12 +50,7 @@ func localPrometheus(t *testing.T) string {
 // A real Prometheus, configured by the files berth observe add generates,
 // scrapes the example agent by container name across the stack network.
 func TestE2EPrometheusScrapesAgent(t *testing.T) {
-	if _, err := exec.LookPath("podman"); err != nil {
-		t.Skip("no podman")
-	}
-	if exec.Command("podman", "image", "exists", TestClientImage).Run() != nil {
-		t.Skipf("%s missing: run scripts/build-test-images.sh", TestClientImage)
-	}
+	needPodmanAndClient(t)
 	prom := localPrometheus(t)
 	repo, _ := filepath.Abs("../..")
 	agent := agentImage(t, repo)

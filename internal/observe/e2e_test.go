@@ -21,6 +21,18 @@ import (
 //
 //	go test -tags e2e -run E2E ./internal/observe
 
+// needPodmanAndClient skips a test without podman or without the client
+// image the checks run in the stack's network.
+func needPodmanAndClient(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("podman"); err != nil {
+		t.Skip("no podman")
+	}
+	if exec.Command("podman", "image", "exists", TestClientImage).Run() != nil {
+		t.Skipf("%s missing: run scripts/build-test-images.sh", TestClientImage)
+	}
+}
+
 func run(t *testing.T, dir string, argv ...string) string {
 	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
@@ -43,12 +55,7 @@ func agentImage(t *testing.T, repo string) string {
 }
 
 func TestE2ECheckMetrics(t *testing.T) {
-	if _, err := exec.LookPath("podman"); err != nil {
-		t.Skip("no podman")
-	}
-	if exec.Command("podman", "image", "exists", TestClientImage).Run() != nil {
-		t.Skipf("%s missing: run scripts/build-test-images.sh", TestClientImage)
-	}
+	needPodmanAndClient(t)
 	repo, _ := filepath.Abs("../..")
 	img := agentImage(t, repo)
 	id := fmt.Sprintf("berth-e2e-obs-%d", os.Getpid())
