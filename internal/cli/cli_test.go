@@ -58,7 +58,29 @@ func TestPrepareArgs(t *testing.T) {
 // (with the arguments in its "args" file) and compares exit code, stdout,
 // stderr and any output folder with expected.txt.
 func TestCompileGolden(t *testing.T) {
-	root := filepath.Join("testdata", "compile")
+	eachCase(t, "compile", func(t *testing.T, src, dir string) {
+		var args []string
+		if data, err := os.ReadFile(filepath.Join(src, "args")); err == nil {
+			args = strings.Fields(string(data))
+		}
+		a, stdout, stderr := testApp("berth", nil)
+		code := a.run(append([]string{"-C", dir, "compile"}, args...))
+		var b strings.Builder
+		b.WriteString("$ berth compile " + strings.Join(args, " ") + "\n")
+		b.WriteString("=== exit " + string(rune('0'+code)) + "\n=== stdout\n" + stdout.String())
+		b.WriteString("=== stderr\n" + stderr.String())
+		if out := filepath.Join(dir, "out"); exists(out) {
+			b.WriteString("=== out/\n" + renderTree(t, out))
+		}
+		got := strings.ReplaceAll(b.String(), dir, "$DIR")
+		golden.Check(t, filepath.Join(src, "expected.txt"), got)
+	})
+}
+
+// eachCase runs test, as a subtest, on a copy (dir) of every case folder
+// testdata/<name>/<case> (src).
+func eachCase(t *testing.T, name string, test func(t *testing.T, src, dir string)) {
+	root := filepath.Join("testdata", name)
 	cases, err := os.ReadDir(root)
 	if err != nil {
 		t.Fatal(err)
@@ -66,22 +88,7 @@ func TestCompileGolden(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.Name(), func(t *testing.T) {
 			src := filepath.Join(root, c.Name())
-			dir := copyCase(t, src)
-			var args []string
-			if data, err := os.ReadFile(filepath.Join(src, "args")); err == nil {
-				args = strings.Fields(string(data))
-			}
-			a, stdout, stderr := testApp("berth", nil)
-			code := a.run(append([]string{"-C", dir, "compile"}, args...))
-			var b strings.Builder
-			b.WriteString("$ berth compile " + strings.Join(args, " ") + "\n")
-			b.WriteString("=== exit " + string(rune('0'+code)) + "\n=== stdout\n" + stdout.String())
-			b.WriteString("=== stderr\n" + stderr.String())
-			if out := filepath.Join(dir, "out"); exists(out) {
-				b.WriteString("=== out/\n" + renderTree(t, out))
-			}
-			got := strings.ReplaceAll(b.String(), dir, "$DIR")
-			golden.Check(t, filepath.Join(src, "expected.txt"), got)
+			test(t, src, copyCase(t, src))
 		})
 	}
 }

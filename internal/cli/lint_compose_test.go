@@ -14,31 +14,22 @@ import (
 // such as -p before "lint") and compares exit code and output with
 // expected.txt.
 func TestLintComposeGolden(t *testing.T) {
-	root := filepath.Join("testdata", "lint-compose")
-	cases, err := os.ReadDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cases {
-		t.Run(c.Name(), func(t *testing.T) {
-			src := filepath.Join(root, c.Name())
-			dir := copyCase(t, src)
-			data, err := os.ReadFile(filepath.Join(src, "args"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var global, args []string
-			for _, w := range strings.Fields(string(data)) {
-				args = append(args, w)
-			}
-			if len(args) > 1 && args[0] == "-p" {
-				global, args = args[:2], args[2:]
-			}
-			a, stdout, stderr := testApp("berth", nil)
-			code := a.run(append(append(append([]string{"-C", dir}, global...), "lint"), args...))
-			got := "$ berth lint " + strings.TrimSpace(string(data)) + "\n=== exit " + string(rune('0'+code)) +
-				"\n=== stdout\n" + stdout.String() + "=== stderr\n" + stderr.String()
-			golden.Check(t, filepath.Join(src, "expected.txt"), strings.ReplaceAll(got, dir, "$DIR"))
-		})
-	}
+	eachCase(t, "lint-compose", func(t *testing.T, src, dir string) {
+		data, err := os.ReadFile(filepath.Join(src, "args"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var global, args []string
+		for _, w := range strings.Fields(string(data)) {
+			args = append(args, w)
+		}
+		if len(args) > 1 && args[0] == "-p" {
+			global, args = args[:2], args[2:]
+		}
+		a, stdout, stderr := testApp("berth", nil)
+		code := a.run(append(append(append([]string{"-C", dir}, global...), "lint"), args...))
+		got := "$ berth lint " + strings.TrimSpace(string(data)) + "\n=== exit " + string(rune('0'+code)) +
+			"\n=== stdout\n" + stdout.String() + "=== stderr\n" + stderr.String()
+		golden.Check(t, filepath.Join(src, "expected.txt"), strings.ReplaceAll(got, dir, "$DIR"))
+	})
 }
