@@ -1,6 +1,8 @@
 package compose
 
 import (
+	"strings"
+
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-dev/berth/internal/quadlet"
@@ -12,10 +14,7 @@ func (c *conv) convertNetwork(key string, n types.NetworkConfig) {
 	if n.External {
 		return
 	}
-	name := resourceName(c.p.Name, key, n.Name)
-	u := c.newUnit(c.networkFile(key), quadlet.NetworkKind(), "compose network "+key+" of project "+c.p.Name)
-	at := "networks." + key
-	c.resourceName(u, "NetworkName", name, at)
+	u, at := c.resourceUnit(c.networkFile(key), quadlet.NetworkKind(), key, n.Name)
 	switch n.Driver {
 	case "", "bridge":
 	case "macvlan", "ipvlan":
@@ -69,15 +68,23 @@ func (c *conv) ipam(u *unit, at string, ipam types.IPAMConfig) {
 	}
 }
 
-// resourceName sets NetworkName=/VolumeName= so podman names the resource
-// as compose does; older quadlets name it systemd-<file>.
-func (c *conv) resourceName(u *unit, key, name, at string) {
-	if c.supports(u.kind, key) {
-		u.set(key, name)
-		return
+// resourceUnit starts the unit (file) of the project's network or volume
+// key (explicit: its name: value) and returns the compose key it comes from
+// (at). It sets NetworkName=/VolumeName= so podman names the resource as
+// compose does; older quadlets name it systemd-<file>.
+func (c *conv) resourceUnit(file string, kind *quadlet.Kind, key, explicit string) (u *unit, at string) {
+	what := strings.ToLower(kind.Group) // network, volume
+	u = c.newUnit(file, kind, "compose "+what+" "+key+" of project "+c.p.Name)
+	at = what + "s." + key
+	name := resourceName(c.p.Name, key, explicit)
+	nameKey := kind.Group + "Name" // NetworkName, VolumeName
+	if c.supports(u.kind, nameKey) {
+		u.set(nameKey, name)
+		return u, at
 	}
 	c.approx("", at, "the target podman's quadlet cannot name it "+name+"; it is called systemd-"+stemOf(u.name),
 		"refer to it through the generated unit, or target podman 4.7 or newer")
+	return u, at
 }
 
 func stemOf(name string) string {
@@ -94,10 +101,7 @@ func (c *conv) convertVolume(key string, v types.VolumeConfig) {
 	if v.External {
 		return
 	}
-	name := resourceName(c.p.Name, key, v.Name)
-	u := c.newUnit(c.volumeFile(key), quadlet.VolumeKind(), "compose volume "+key+" of project "+c.p.Name)
-	at := "volumes." + key
-	c.resourceName(u, "VolumeName", name, at)
+	u, at := c.resourceUnit(c.volumeFile(key), quadlet.VolumeKind(), key, v.Name)
 	opts := map[string]string{}
 	for k, val := range v.DriverOpts {
 		opts[k] = val
