@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/berth-dev/berth/internal/compose"
@@ -34,6 +35,7 @@ func (a *app) kubeCompose(ctx context.Context, o kubeExportOptions, dir string) 
 	if diags.HasErrors() {
 		return nil, &diagsError{diags: diags, base: dir}
 	}
+	st.units = scaleToReplicas(cp, st.units)
 	if len(diags) > 0 {
 		printDiags(a.stderr, diags, dir)
 	}
@@ -80,6 +82,48 @@ func readBack(units []*quadlet.Unit) ([]*quadlet.Unit, map[string][]string, diag
 		}
 	}
 	return parsed, texts, diags
+}
+
+// scaleToReplicas exports a scaled service (scale:, deploy.replicas) as one
+// workload with that many replicas, as Kubernetes runs them: the units of
+// replicas 2..n, which the executors need, are left out, and replica 1
+// carries the replicas label unless the service sets it itself.
+func scaleToReplicas(cp *compose.Project, units []*quadlet.Unit) []*quadlet.Unit {
+	extra := map[string]bool{}
+	replicas := map[string]int{}
+	for name := range cp.Services {
+		n := compose.Replicas(cp, name)
+		if n <= 1 {
+			continue
+		}
+		replicas[compose.ContainerFile(cp, name)] = n
+		for i := 2; i <= n; i++ {
+			extra[compose.ReplicaFile(cp, name, i)] = true
+		}
+	}
+	out := units[:0:0]
+	for _, u := range units {
+		if extra[u.Name] {
+			continue
+		}
+		if n := replicas[u.Name]; n > 1 && !hasLabel(u, kube.LabelReplicas) {
+			f := u.File.Clone()
+			f.Add("Container", "Label", kube.LabelReplicas+"="+strconv.Itoa(n))
+			u = &quadlet.Unit{Name: u.Name, Path: u.Path, File: f}
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+func hasLabel(u *quadlet.Unit, name string) bool {
+	kvs, _ := u.File.KeyVals("Container", "Label")
+	for _, kv := range kvs {
+		if kv.Key == name {
+			return true
+		}
+	}
+	return false
 }
 
 // placeDiags moves the diagnostics of converted units to the compose keys

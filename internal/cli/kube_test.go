@@ -88,3 +88,19 @@ func TestKubeExportComposeStrict(t *testing.T) {
 		t.Fatalf("--strict with a dropped compose key: exit %d, or it wrote strict/:\n%s", code, stderr)
 	}
 }
+
+// TestKubeExportComposeScale: a scaled compose service is one workload with
+// that many replicas, not one Deployment per replica unit.
+func TestKubeExportComposeScale(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "compose.yaml"), "services:\n  web:\n    image: docker.io/library/nginx:1.27\n"+
+		"    ports: [\"80\"]\n    restart: always\n    deploy:\n      replicas: 3\n")
+	a, stdout, stderr := testApp("berth", map[string]string{"BERTH_PODMAN_VERSION": "5.8.2"})
+	if code := a.run([]string{"-C", dir, "kube", "export", "-f", "compose.yaml"}); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	out := stdout.String()
+	if n := strings.Count(out, "kind: Deployment"); n != 1 || !strings.Contains(out, "  replicas: 3\n") {
+		t.Errorf("want one Deployment with 3 replicas, got %d Deployments:\n%s", n, out)
+	}
+}
