@@ -13,6 +13,7 @@ import (
 	"github.com/berth-dev/berth/internal/compose"
 	"github.com/berth-dev/berth/internal/quadlet"
 	"github.com/berth-dev/berth/internal/run"
+	sd "github.com/berth-dev/berth/internal/unitexec"
 	"github.com/berth-dev/berth/internal/unitfile"
 )
 
@@ -193,19 +194,19 @@ func editOneOff(f *unitfile.File, o runOptions, command []string) {
 	f.Add(g, "ContainerName", "oneoff")
 	if len(command) > 0 {
 		f.Unset(g, "Exec")
-		f.Add(g, "Exec", unitfile.JoinArgs(escAll(command)))
+		f.Add(g, "Exec", unitfile.JoinArgs(sd.EscapeAll(command)))
 	}
 	if o.entrypoint != "" {
 		f.Unset(g, "Entrypoint")
-		f.Add(g, "Entrypoint", esc(o.entrypoint))
+		f.Add(g, "Entrypoint", sd.Escape(o.entrypoint))
 	}
 	if o.user != "" {
 		f.Unset(g, "User")
-		f.Add(g, "User", esc(o.user))
+		f.Add(g, "User", sd.Escape(o.user))
 	}
 	if o.workdir != "" {
 		f.Unset(g, "WorkingDir")
-		f.Add(g, "WorkingDir", esc(o.workdir))
+		f.Add(g, "WorkingDir", sd.Escape(o.workdir))
 	}
 	for _, e := range o.env {
 		if !strings.Contains(e, "=") {
@@ -213,23 +214,12 @@ func editOneOff(f *unitfile.File, o runOptions, command []string) {
 				e += "=" + v
 			}
 		}
-		f.Add(g, "Environment", unitfile.JoinArgs([]string{esc(e)}))
+		f.Add(g, "Environment", unitfile.JoinArgs([]string{sd.Escape(e)}))
 	}
 	if !o.servicePorts {
 		f.Unset(g, "PublishPort")
 	}
 	for _, pub := range o.publish {
-		f.Add(g, "PublishPort", esc(pub))
+		f.Add(g, "PublishPort", sd.Escape(pub))
 	}
-}
-
-// esc protects a value from systemd's specifier and variable expansion.
-func esc(s string) string { return strings.NewReplacer("%", "%%", "$", "$$").Replace(s) }
-
-func escAll(words []string) []string {
-	out := make([]string, len(words))
-	for i, w := range words {
-		out[i] = esc(w)
-	}
-	return out
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/berth-dev/berth/internal/quadlet"
+	sd "github.com/berth-dev/berth/internal/unitexec"
 	"github.com/berth-dev/berth/internal/unitfile"
 	"github.com/berth-dev/berth/internal/version"
 )
@@ -148,29 +149,15 @@ func (c *conv) supports(kind *quadlet.Kind, key string) bool {
 	return ok && (k.Needs.IsZero() || t.AtLeast(k.Needs))
 }
 
-// systemdEscaper protects values from systemd's specifier (%) and variable
-// ($) expansion: quadlet values end up in ExecStart= lines.
-var systemdEscaper = strings.NewReplacer("%", "%%", "$", "$$")
-
-func esc(s string) string { return systemdEscaper.Replace(s) }
-
-func escAll(words []string) []string {
-	out := make([]string, len(words))
-	for i, w := range words {
-		out[i] = esc(w)
-	}
-	return out
-}
-
 // set adds key=value to the unit's group, the value escaped for systemd.
-func (u *unit) set(key, value string) { u.f.Add(u.kind.Group, key, esc(value)) }
+func (u *unit) set(key, value string) { u.f.Add(u.kind.Group, key, sd.Escape(value)) }
 
 // setRaw adds key=value unescaped: quadlet references and specifiers.
 func (u *unit) setRaw(key, value string) { u.f.Add(u.kind.Group, key, value) }
 
 // setWords adds a command-line valued key (Exec=, PodmanArgs=, Secret=...).
 func (u *unit) setWords(key string, words ...string) {
-	u.f.Add(u.kind.Group, key, unitfile.JoinArgs(escAll(words)))
+	u.f.Add(u.kind.Group, key, unitfile.JoinArgs(sd.EscapeAll(words)))
 }
 
 // requires adds rel= (Requires or Wants) and After= on another unit, once.

@@ -85,6 +85,19 @@ func Unescape(s string) string {
 	return b.String()
 }
 
+// Escape protects a value from systemd's specifier expansion (Expand) and
+// $VAR substitution (SubstituteArgs): "%" becomes "%%" and "$" "$$".
+func Escape(s string) string { return strings.NewReplacer("%", "%%", "$", "$$").Replace(s) }
+
+// EscapeAll is Escape for each word, in a new slice.
+func EscapeAll(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = Escape(w)
+	}
+	return out
+}
+
 // Expand replaces %-specifiers in s. An unknown specifier is an error, as
 // systemd refuses to load such a line.
 func Expand(s string, u UnitName, h *Host) (string, error) {
