@@ -23,6 +23,11 @@
 #   disk    the same, written into a folder on disk
 #   growth  dry run with 102, 1020 and 10200 units (containers plus one
 #           network and one volume per hundred): time per unit
+#   steady  instructions (valgrind's callgrind) and page faults (GNU time)
+#           of one run each for the small stack, the 1020-unit dry run and
+#           the 1020 units written to tmpfs: unlike wall time they do not
+#           follow the machine's load (not in the default cases; needs
+#           valgrind and /usr/bin/time)
 # Both get BERTH_PODMAN_VERSION from `quadlet -version`. Every writing run
 # gets a fresh, never-used folder, and nothing is deleted until all runs are
 # done: ext4 slows down creating files while many inodes near them were
@@ -156,6 +161,38 @@ bench() {
 	done
 }
 
+# steady NAME UNITS MODE: callgrind's instruction count and the page faults
+# (median of 11) of each program, and their ratio. The runs write nothing
+# but the counts: the load of the machine does not change them.
+steady() {
+	local name=$1 units=$2 mode=$3 who out ip ib fp fb
+	command -v valgrind >/dev/null || die "the steady case needs valgrind"
+	[[ -x /usr/bin/time ]] || die "the steady case needs GNU time (/usr/bin/time)"
+	export QUADLET_UNIT_DIRS=$units
+	for who in podman berth; do
+		local cmd=("$QUADLET")
+		[[ $who == podman ]] || cmd=("$GEN")
+		if [[ $mode == dry ]]; then cmd+=(-dryrun); else cmd+=(-no-kmsg-log); fi
+		out=()
+		[[ $mode == dry ]] || out=("$SHM/steady-$name-$who-cg")
+		# Go's asynchronous preemption signals trip callgrind up.
+		GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" \
+			"${cmd[@]}" "${out[@]}" >/dev/null 2>"$WORK/cg.err" || die "callgrind failed: $(tail -3 "$WORK/cg.err")"
+		local ins
+		ins=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$WORK/cg.err")
+		local i f=()
+		for ((i = 0; i < 11; i++)); do
+			[[ $mode == dry ]] || out=("$SHM/steady-$name-$who-$i")
+			f+=("$(/usr/bin/time -f %R "${cmd[@]}" "${out[@]}" 2>&1 >/dev/null | tail -1)")
+		done
+		local fm
+		fm=$(printf '%s\n' "${f[@]}" | sort -n | sed -n 6p)
+		if [[ $who == podman ]]; then ip=$ins fp=$fm; else ib=$ins fb=$fm; fi
+		printf '%-12s %-10s %12s instructions %7s page faults\n' "$name" "$who" "$ins" "$fm"
+	done
+	printf '%-12s %-10s %12s× podman (instructions)  %s× (page faults)\n' "$name" berth "$(ratio "$ib" "$ip")" "$(ratio "$fb" "$fp")"
+}
+
 [[ -z $NICE ]] || renice -n "$NICE" -p $$ >/dev/null || die "cannot renice to $NICE"
 log "podman generator $QUADLET ($BERTH_PODMAN_VERSION), berth $GEN, $RUNS runs"
 for c in $CASES; do
@@ -182,6 +219,12 @@ for c in $CASES; do
 			done
 		done
 		;;
-	*) die "unknown case '$c' (small dry shm disk growth)" ;;
+	steady)
+		u=$(stack 1000)
+		steady small "$REPO/examples/colosseum" dry
+		steady dry-1020 "$u" dry
+		steady shm-1020 "$u" shm
+		;;
+	*) die "unknown case '$c' (small dry shm disk growth steady)" ;;
 	esac
 done
