@@ -45,15 +45,17 @@ func Parse(path string, data []byte) (*File, diag.List) {
 	if text == "" && !p.f.trailNL {
 		return p.f, nil
 	}
-	// At most one Line per physical line: allocate them all at once, and
-	// the sections' line lists in one block too (parse.go's addLines).
-	nLines := strings.Count(text, "\n") + 1
-	p.block = make([]Line, nLines)
-	p.ptrs = make([]*Line, 0, nLines)
+	// At most one Line per physical line that is not a section header:
+	// allocate them all at once, and the sections' line lists in one block
+	// too (parse.go's addLines). (A line that starts with "[" but is no
+	// header takes a Line from File.newLine's blocks instead.)
 	nSections := strings.Count(text, "\n[")
 	if text != "" && text[0] == '[' {
 		nSections++
 	}
+	nLines := strings.Count(text, "\n") + 1 - nSections
+	p.block = make([]Line, nLines)
+	p.ptrs = make([]*Line, 0, nLines)
 	p.sections = make([]Section, nSections)
 	p.f.Sections = make([]*Section, 0, nSections)
 	var (
