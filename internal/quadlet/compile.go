@@ -494,8 +494,8 @@ func (c *ctx) defaultDependencies() {
 	if c.opts.User {
 		target = UserWaitNetworkOnline // podman < 5.3 lacks it: see SupportFor
 	}
-	c.svc.Prepend("Unit", &unitfile.Line{Key: "After", Value: target})
-	c.svc.Prepend("Unit", &unitfile.Line{Key: "Wants", Value: target})
+	c.svc.PrependKey("Unit", "After", target)
+	c.svc.PrependKey("Unit", "Wants", target)
 }
 
 // finishPod adds Wants=/Before= for the containers that start with a pod.

@@ -540,6 +540,12 @@ func (f *File) CloneRoom(room func(section string) int) *File {
 // cloneRoom is how many lines Clone leaves room for in each section.
 const cloneRoom = 8
 
+// PrependKey is Prepend of a new Key=Value line, made where f makes its
+// lines (UseLines) rather than allocated on its own.
+func (f *File) PrependKey(section, key, value string) {
+	f.Prepend(section, f.newLine(Line{Key: key, Value: value}))
+}
+
 // Prepend inserts l at the start of the (first) named section, creating the
 // section at the end of the file if needed.
 func (f *File) Prepend(section string, l *Line) {
