@@ -130,7 +130,8 @@ func Compile(units []*Unit, opts Options) *Result {
 	c := new(ctx)
 	for _, o := range ordered {
 		u := o.u
-		*c = ctx{unit: u, src: u.File, kind: o.k, opts: opts, infos: res.Infos, info: res.Infos[u.Name], argv: argv, lines: lines}
+		*c = ctx{unit: u, src: u.File, kind: o.k, opts: opts, infos: res.Infos, info: res.Infos[u.Name], argv: argv, lines: lines,
+			spareAssigned: c.assigned} // the last unit's, for checkKeys to reuse
 		svc := c.convert()
 		argv.reset()
 		res.Diags = append(res.Diags, c.diags...)
@@ -264,6 +265,9 @@ type ctx struct {
 	entries []*unitfile.Line
 	// hasQuadlet says the unit has lines in a [Quadlet] group (checkKeys).
 	hasQuadlet bool
+	// spareAssigned is the previous unit's assigned, which checkKeys
+	// reuses: nothing keeps it past its unit's conversion.
+	spareAssigned []bool
 	// startsWithPod is the pod a container starts with (Pod=, and
 	// StartWithPod= not false).
 	startsWithPod *Info
@@ -369,16 +373,26 @@ func (c *ctx) warnEmptyFlags() {
 // and every key or flag the target podman lacks.
 func (c *ctx) checkKeys() {
 	c.entries = c.src.Entries(c.kind.Group)
-	c.assigned = c.checkGroup(c.entries, c.kind.Group, c.kind.keys)
+	c.assigned = c.checkGroup(c.entries, c.kind.Group, c.kind.keys, c.spareAssigned)
+	c.spareAssigned = nil
 	quadlet := c.src.Entries("Quadlet")
 	c.hasQuadlet = len(quadlet) > 0
-	c.checkGroup(quadlet, "Quadlet", QuadletTable)
+	if c.hasQuadlet {
+		c.checkGroup(quadlet, "Quadlet", QuadletTable, nil)
+	}
 }
 
 // checkGroup checks the keys of group, whose entries are lines, against t
-// and returns which of t's keys are assigned.
-func (c *ctx) checkGroup(lines []*unitfile.Line, group string, t *Table) []bool {
-	assigned := make([]bool, len(t.Keys))
+// and returns which of t's keys are assigned, in buf when it has room (the
+// previous unit's: Compile passes it on).
+func (c *ctx) checkGroup(lines []*unitfile.Line, group string, t *Table, buf []bool) []bool {
+	var assigned []bool
+	if cap(buf) >= len(t.Keys) {
+		assigned = buf[:len(t.Keys)]
+		clear(assigned)
+	} else {
+		assigned = make([]bool, len(t.Keys))
+	}
 	for _, l := range lines {
 		i, ok := t.pos(l.Key)
 		if !ok {
