@@ -115,7 +115,7 @@ func (s *source) security(w *workload, c *corev1.Container) {
 		if id, ok := numericID(user); ok {
 			sc.RunAsUser, set = &id, true
 		} else {
-			s.loss("User", Dropped, "user "+user+" is a name: Kubernetes takes a numeric UID", "write User=UID")
+			s.loss("User", Dropped, "user "+user+" is a name: Kubernetes takes a numeric UID", s.e.say("write User=UID", "write user: UID"))
 		}
 		if group != "" {
 			s.groupID(sc, "User", group)

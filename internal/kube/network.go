@@ -104,7 +104,11 @@ func (s *source) podLabels(w *workload) {
 		if kv.Key == "io.berth.metrics" {
 			scrapeAnnotations(w, kv.Value)
 		}
-		if len(validation.IsQualifiedName(kv.Key)) == 0 && len(validation.IsValidLabelValue(kv.Value)) == 0 {
+		if len(validation.IsQualifiedName(kv.Key)) != 0 { // an annotation needs a qualified name too
+			s.lossFor("Label", kv.Key, Dropped, "label "+kv.Key+" is not a valid Kubernetes label or annotation name", "")
+			continue
+		}
+		if len(validation.IsValidLabelValue(kv.Value)) == 0 {
 			w.labels[kv.Key] = kv.Value
 			continue
 		}
