@@ -2,6 +2,7 @@ package compose
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -199,14 +200,7 @@ func (c *conv) dropped(svc, key, msg, hint string) { c.entry(svc, key, Dropped, 
 func (c *conv) fail(svc, key, msg, hint string)    { c.entry(svc, key, Error, msg, hint) }
 
 // sortedKeys returns a map's keys in order: output never follows map order.
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[M ~map[string]V, V any](m M) []string { return slices.Sorted(maps.Keys(m)) }
 
 // resourceName is the name compose gives a network, volume or secret.
 func resourceName(project, key, name string) string {

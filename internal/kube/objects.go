@@ -1,6 +1,8 @@
 package kube
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,14 +22,7 @@ type Object struct {
 	Obj        any // a k8s.io/api type with its TypeMeta set
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 func (e *exporter) meta(name string, labels map[string]string) metav1.ObjectMeta {
 	m := metav1.ObjectMeta{Name: name, Namespace: e.opts.Namespace, Labels: map[string]string{

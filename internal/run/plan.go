@@ -2,6 +2,8 @@ package run
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -352,7 +354,7 @@ func propagateRestart(st *Stack, actions map[string]*Step) {
 	}
 	for changed := true; changed; {
 		changed = false
-		for _, name := range sortedSteps(actions) {
+		for _, name := range slices.Sorted(maps.Keys(actions)) {
 			s := actions[name]
 			if s.Action != ActKeep || s.Unit.Svc.Type == "oneshot" && !s.Unit.Svc.RemainAfterExit {
 				continue
@@ -366,15 +368,6 @@ func propagateRestart(st *Stack, actions map[string]*Step) {
 			}
 		}
 	}
-}
-
-func sortedSteps(actions map[string]*Step) []string {
-	names := make([]string, 0, len(actions))
-	for n := range actions {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // orderRemovals sorts the removed units so that a unit is stopped before
@@ -426,7 +419,7 @@ func order(st *Stack, actions map[string]*Step, reverse bool) (*Plan, error) {
 			add(b, name)
 		}
 	}
-	names := sortedSteps(actions)
+	names := slices.Sorted(maps.Keys(actions))
 	plan := &Plan{}
 	done := map[string]bool{}
 	for len(done) < len(names) {
