@@ -24,9 +24,7 @@ import (
 // composeOptions are the compose flags of the run verbs, and the compose
 // project openProject loaded with them.
 type composeOptions struct {
-	files    []string // -f (--file on logs, where -f is --follow)
-	envFiles []string // --env-file
-	profiles []string // --profile
+	composeFiles // -f is --file except on logs, where -f is --follow
 	// starting: the verb starts services (up, start, restart): losses are
 	// printed as warnings and, unless --dry-run, the project's podman
 	// secrets are created when the stack is opened.
@@ -40,18 +38,31 @@ type composeOptions struct {
 	scale  []string // up --scale SERVICE=N
 }
 
+// composeFiles are the flags that choose a compose project: the run verbs,
+// convert, lint and kube export share them.
+type composeFiles struct {
+	files    []string // -f, --file
+	envFiles []string // --env-file
+	profiles []string // --profile
+}
+
+// add adds --file (-f, unless the verb has another -f), --env-file and
+// --profile; fileUsage says what the verb does with the project.
+func (cf *composeFiles) add(c *cobra.Command, fileUsage string) {
+	f := c.Flags()
+	if f.ShorthandLookup("f") == nil {
+		f.StringArrayVarP(&cf.files, "file", "f", nil, fileUsage)
+	} else {
+		f.StringArrayVar(&cf.files, "file", nil, fileUsage)
+	}
+	f.StringArrayVar(&cf.envFiles, "env-file", nil, "compose environment `FILE` for interpolation (default .env)")
+	f.StringArrayVar(&cf.profiles, "profile", nil, "enable compose services of `PROFILE` (default $COMPOSE_PROFILES)")
+}
+
 // addComposeFlags adds -f/--file, --env-file and --profile to a run verb;
 // up, start and restart also create the project's secrets.
 func (a *app) addComposeFlags(c *cobra.Command) {
-	f := c.Flags()
-	usage := "run the compose project of `FILE` (repeatable; later files override)"
-	if f.ShorthandLookup("f") == nil {
-		f.StringArrayVarP(&a.compose.files, "file", "f", nil, usage)
-	} else {
-		f.StringArrayVar(&a.compose.files, "file", nil, usage)
-	}
-	f.StringArrayVar(&a.compose.envFiles, "env-file", nil, "compose environment `FILE` for interpolation (default .env)")
-	f.StringArrayVar(&a.compose.profiles, "profile", nil, "enable compose services of `PROFILE` (default $COMPOSE_PROFILES)")
+	a.compose.add(c, "run the compose project of `FILE` (repeatable; later files override)")
 	switch c.Name() {
 	case "up", "start", "restart", "run":
 	default:
@@ -72,12 +83,12 @@ func (a *app) addComposeFlags(c *cobra.Command) {
 // composeLoadOptions are the compose loader's options for -f, --env-file,
 // --profile and -p, with paths relative to base; the same for convert and
 // the run verbs, so both name and convert a project alike.
-func (a *app) composeLoadOptions(base string, files, envFiles, profiles []string) compose.LoadOptions {
-	lo := compose.LoadOptions{Profiles: profiles, Name: a.global.project}
-	for _, f := range files {
+func (a *app) composeLoadOptions(base string, c composeFiles) compose.LoadOptions {
+	lo := compose.LoadOptions{Profiles: c.profiles, Name: a.global.project}
+	for _, f := range c.files {
 		lo.Files = append(lo.Files, absUnder(base, f))
 	}
-	for _, f := range envFiles {
+	for _, f := range c.envFiles {
 		lo.EnvFiles = append(lo.EnvFiles, absUnder(base, f))
 	}
 	if len(lo.Files) == 0 {
@@ -105,7 +116,7 @@ func (a *app) loadCompose(ctx context.Context, dir string) (*compose.Project, er
 			return nil, err
 		}
 	}
-	lo := a.composeLoadOptions(dir, o.files, o.envFiles, o.profiles)
+	lo := a.composeLoadOptions(dir, o.composeFiles)
 	lo.Enable = o.enable
 	p, err := compose.Load(ctx, lo)
 	if err != nil {

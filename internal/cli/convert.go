@@ -14,10 +14,8 @@ import (
 // convertOptions are the flags of `berth convert`; -p and --podman-version
 // are global.
 type convertOptions struct {
-	files         []string // -f
-	envFiles      []string // --env-file
-	profiles      []string // --profile
-	output        string   // -o; "" prints the units
+	composeFiles
+	output        string // -o; "" prints the units
 	pod           bool
 	podmanQuadlet bool
 	strict        bool
@@ -38,10 +36,8 @@ func (a *app) newConvertCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return a.runConvert(o) },
 	}
+	o.composeFiles.add(cmd, "compose `FILE` (repeatable; later files override)")
 	f := cmd.Flags()
-	f.StringArrayVarP(&o.files, "file", "f", nil, "compose `FILE` (repeatable; later files override)")
-	f.StringArrayVar(&o.envFiles, "env-file", nil, "environment `FILE` for interpolation (default .env)")
-	f.StringArrayVar(&o.profiles, "profile", nil, "enable services of `PROFILE` (default $COMPOSE_PROFILES)")
 	f.StringVarP(&o.output, "output", "o", "", "write the quadlet files into `DIR` instead of printing them")
 	f.BoolVar(&o.pod, "pod", false, "put every container in one .pod")
 	f.BoolVar(&o.podmanQuadlet, "for-podman-quadlet", false,
@@ -57,7 +53,7 @@ func (a *app) runConvert(o convertOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := compose.Load(context.Background(), a.composeLoadOptions(base, o.files, o.envFiles, o.profiles))
+	p, err := compose.Load(context.Background(), a.composeLoadOptions(base, o.composeFiles))
 	if err != nil {
 		return err
 	}

@@ -19,9 +19,7 @@ import (
 
 // kubeExportOptions are the flags of `berth kube export`.
 type kubeExportOptions struct {
-	files        []string // -f compose files
-	envFiles     []string
-	profiles     []string
+	composeFiles
 	output       string // -o DIR, or - (default) for stdout
 	namespace    string
 	target       string // --for
@@ -62,10 +60,8 @@ func (a *app) newKubeExportCmd() *cobra.Command {
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error { return a.runKubeExport(c.Context(), o, args) },
 	}
+	o.composeFiles.add(cmd, "export the compose project of `FILE` (repeatable)")
 	f := cmd.Flags()
-	f.StringArrayVarP(&o.files, "file", "f", nil, "export the compose project of `FILE` (repeatable)")
-	f.StringArrayVar(&o.envFiles, "env-file", nil, "compose environment `FILE` for interpolation (default .env)")
-	f.StringArrayVar(&o.profiles, "profile", nil, "enable compose services of `PROFILE`")
 	f.StringVarP(&o.output, "output", "o", "-", "write the manifests into `DIR` (one file), or - for standard output")
 	f.StringVarP(&o.namespace, "namespace", "n", "", "put every object in `NAMESPACE` (and create it)")
 	f.StringVar(&o.target, "for", "kubernetes", "what plays the manifests: kubernetes, or podman (podman kube play)")

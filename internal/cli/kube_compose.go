@@ -19,7 +19,7 @@ import (
 // every verb does, and reports the conversion's losses and the compiler's
 // findings at the compose file's lines.
 func (a *app) kubeCompose(ctx context.Context, o kubeExportOptions, dir string) (*kubeStack, error) {
-	cp, err := compose.Load(ctx, a.composeLoadOptions(dir, o.files, o.envFiles, o.profiles))
+	cp, err := compose.Load(ctx, a.composeLoadOptions(dir, o.composeFiles))
 	if err != nil {
 		return nil, err
 	}

@@ -18,13 +18,11 @@ import (
 
 // lintOptions are the flags of `berth lint`.
 type lintOptions struct {
-	format    string
-	strict    bool
-	disable   []string
-	generator string
-	files     []string // -f: lint a compose project
-	envFiles  []string // --env-file
-	profiles  []string // --profile
+	format       string
+	strict       bool
+	disable      []string
+	generator    string
+	composeFiles // -f: lint a compose project
 }
 
 func (a *app) newLintCmd() *cobra.Command {
@@ -54,9 +52,7 @@ func (a *app) newLintCmd() *cobra.Command {
 	f.BoolVar(&o.strict, "strict", false, "exit 1 on warnings too")
 	f.StringSliceVar(&o.disable, "disable", nil, "do not report rule `CODE` (repeatable, or comma-separated)")
 	f.StringVar(&o.generator, "generator", "", "who compiles the units: podman or berth (default: podman from 4.4 on; berth for compose)")
-	f.StringArrayVarP(&o.files, "file", "f", nil, "lint the compose project of `FILE` (repeatable; later files override)")
-	f.StringArrayVar(&o.envFiles, "env-file", nil, "compose environment `FILE` for interpolation (default .env)")
-	f.StringArrayVar(&o.profiles, "profile", nil, "enable compose services of `PROFILE` (default $COMPOSE_PROFILES)")
+	o.composeFiles.add(cmd, "lint the compose project of `FILE` (repeatable; later files override)")
 	return cmd
 }
 
@@ -114,7 +110,7 @@ func (a *app) runLint(o lintOptions, paths []string) error {
 // same options as up and convert; positions are shown relative to base.
 func (a *app) lintCompose(o lintOptions, base string) error {
 	ctx := context.Background()
-	cp, err := compose.Load(ctx, a.composeLoadOptions(base, o.files, o.envFiles, o.profiles))
+	cp, err := compose.Load(ctx, a.composeLoadOptions(base, o.composeFiles))
 	var le diag.ListError
 	if errors.As(err, &le) { // a compose file compose-go refuses: a finding like the others
 		rep := &lint.Report{Files: o.files, Diagnostics: diag.List(le)}
