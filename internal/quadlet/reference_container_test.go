@@ -15,10 +15,7 @@ import (
 // TestContainerGoldensMatchReference compares the container golden inputs
 // that target podman 5.8 (no options file).
 func TestContainerGoldensMatchReference(t *testing.T) {
-	gen := os.Getenv("BERTH_REF_QUADLET")
-	if gen == "" {
-		t.Skip("set BERTH_REF_QUADLET to compare with podman's generator")
-	}
+	gen := refGenerator(t)
 	dirs, _ := filepath.Glob("testdata/container-*")
 	for _, dir := range dirs {
 		if _, err := os.Stat(filepath.Join(dir, "options")); err == nil {
@@ -31,10 +28,7 @@ func TestContainerGoldensMatchReference(t *testing.T) {
 // TestExamplesMatchReference compares every quadlet stack in examples/ and
 // the folders in BERTH_REF_DIRS.
 func TestExamplesMatchReference(t *testing.T) {
-	gen := os.Getenv("BERTH_REF_QUADLET")
-	if gen == "" {
-		t.Skip("set BERTH_REF_QUADLET to compare with podman's generator")
-	}
+	gen := refGenerator(t)
 	dirs, _ := filepath.Glob("../../examples/*")
 	// More stacks (e.g. compose examples converted by `berth convert`), as
 	// a list of folders.

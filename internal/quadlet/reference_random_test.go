@@ -26,10 +26,7 @@ var refValues = []string{
 // generator, as system and as user units. BERTH_REF_RANDOM sets how many
 // (default 300) and BERTH_REF_SEED the seed, so a failure can be replayed.
 func TestRandomUnitsMatchReference(t *testing.T) {
-	gen := os.Getenv("BERTH_REF_QUADLET")
-	if gen == "" {
-		t.Skip("set BERTH_REF_QUADLET to compare with podman's generator")
-	}
+	gen := refGenerator(t)
 	n := envInt(t, "BERTH_REF_RANDOM", 300)
 	seed := uint64(envInt(t, "BERTH_REF_SEED", 1))
 	rng := rand.New(rand.NewPCG(seed, 0))
@@ -114,10 +111,7 @@ func envInt(t *testing.T, name string, def int) int {
 // references) with both generators. BERTH_REF_STACKS sets how many
 // (default 100), BERTH_REF_SEED the seed.
 func TestRandomStacksMatchReference(t *testing.T) {
-	gen := os.Getenv("BERTH_REF_QUADLET")
-	if gen == "" {
-		t.Skip("set BERTH_REF_QUADLET to compare with podman's generator")
-	}
+	gen := refGenerator(t)
 	n := envInt(t, "BERTH_REF_STACKS", 100)
 	seed := uint64(envInt(t, "BERTH_REF_SEED", 1))
 	rng := rand.New(rand.NewPCG(seed, 1))

@@ -24,6 +24,17 @@ import (
 // when BERTH_REF_QUADLET names the generator binary and BERTH_REF_CASES the
 // folder of podman's test/e2e/quadlet cases; neither is in this repo.
 
+// refGenerator is podman's quadlet generator the reference tests compare
+// with (BERTH_REF_QUADLET); without one they skip.
+func refGenerator(t *testing.T) string {
+	t.Helper()
+	gen := os.Getenv("BERTH_REF_QUADLET")
+	if gen == "" {
+		t.Skip("set BERTH_REF_QUADLET to compare with podman's generator")
+	}
+	return gen
+}
+
 // TestResourcesMatchReference compares podman's .volume, .network, .image
 // and .artifact cases.
 func TestResourcesMatchReference(t *testing.T) {
@@ -69,10 +80,7 @@ func TestWorkloadsMatchReference(t *testing.T) {
 // must agree, and every error podman reports must be among berth's. Cases
 // with a target= option are berth-only and skipped.
 func TestResourceGoldensMatchReference(t *testing.T) {
-	gen := os.Getenv("BERTH_REF_QUADLET")
-	if gen == "" {
-		t.Skip("set BERTH_REF_QUADLET to compare with podman's generator")
-	}
+	gen := refGenerator(t)
 	dirs, _ := filepath.Glob("testdata/*")
 	for _, dir := range dirs {
 		base := filepath.Base(dir)
