@@ -30,12 +30,7 @@ func (a *app) newCheckCmd() *cobra.Command {
 		Use:   "metrics [SERVICE]",
 		Short: "Fetch every declared metrics endpoint (io.berth.metrics) from inside the stack's network",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.service = args[0]
-			}
-			return a.runCheckMetrics(c, o)
-		},
+		RunE:  withService(&o, a.runCheckMetrics),
 	}
 	f := metrics.Flags()
 	f.StringVar(&o.image, "image", "", "local `IMAGE` with an HTTP client to run in the network (default: "+observe.TestClientImage+", else "+observe.ImagePrometheus+")")
@@ -50,12 +45,7 @@ func (a *app) newCheckCmd() *cobra.Command {
 			"that declares tracing arrived in the last --since, and says what to fix when none did: the endpoint,\n" +
 			"the network, the port and protocol, the service name.",
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.service = args[0]
-			}
-			return a.runCheckTraces(c, o)
-		},
+		RunE: withService(&o, a.runCheckTraces),
 	}
 	tf := traces.Flags()
 	tf.StringVar(&o.jaeger, "jaeger", observe.DefaultJaegerURL, "Jaeger's query API at `URL`")
@@ -63,6 +53,17 @@ func (a *app) newCheckCmd() *cobra.Command {
 	tf.BoolVar(&o.json, "json", false, "print the results as JSON")
 	cmd.AddCommand(metrics, traces)
 	return cmd
+}
+
+// withService runs a check verb with o.service set from its optional
+// SERVICE argument.
+func withService(o *checkOptions, run func(*cobra.Command, checkOptions) error) func(*cobra.Command, []string) error {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) == 1 {
+			o.service = args[0]
+		}
+		return run(c, *o)
+	}
 }
 
 var errTracesMissing = errors.New("some services sent no spans")
