@@ -115,12 +115,7 @@ func depsFixture(t *testing.T, dbRestart, webDeps string) (*Supervisor, *fakePod
 // runUntil supervises until every service is in the wanted "state/restarts".
 func runUntil(t *testing.T, s *Supervisor, want map[string]string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := s.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go s.Run(ctx)
+	defer startSupervisor(t, s)()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		got := map[string]ServiceStatus{}

@@ -1,7 +1,6 @@
 package run
 
 import (
-	"context"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -54,12 +53,7 @@ func scrape(m *observe.Metrics) string {
 // (virtual) clock for the running containers, recorded per service.
 func TestSupervisorSamplesStats(t *testing.T) {
 	s, stub, m := statsFixture(t, time.Minute)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := s.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go s.Run(ctx)
+	defer startSupervisor(t, s)()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(scrape(m), `berth_service_memory_bytes{service="web",stack="proj"} 6.857e+06`) {
 		if time.Now().After(deadline) {
@@ -88,11 +82,7 @@ func TestSupervisorStatsOffAndWithoutMetrics(t *testing.T) {
 		if !tc.metrics {
 			s.Metrics = nil
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		if err := s.Reload(ctx); err != nil {
-			t.Fatal(err)
-		}
-		go s.Run(ctx)
+		cancel := startSupervisor(t, s)
 		time.Sleep(50 * time.Millisecond)
 		cancel()
 		if n := statsCalls(stub); n != 0 {
@@ -125,12 +115,8 @@ func TestSupervisorStatsFailureSaidOnce(t *testing.T) {
 		Stderr: "Error: stats is not supported in rootless mode without cgroups v2\n"}}, stub.Replies...)
 	var log syncBuffer
 	s.Log = &log
-	ctx, cancel := context.WithCancel(context.Background())
+	cancel := startSupervisor(t, s)
 	defer cancel()
-	if err := s.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go s.Run(ctx)
 	deadline := time.Now().Add(5 * time.Second)
 	for statsCalls(stub) < 5 {
 		if time.Now().After(deadline) {

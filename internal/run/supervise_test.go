@@ -99,12 +99,7 @@ func countRuns(stub *podman.Stub) int {
 
 func TestSupervisorRestartsUntilStartLimit(t *testing.T) {
 	s, stub := supervisorFixture(t, "always")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := s.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go s.Run(ctx)
+	defer startSupervisor(t, s)()
 	st := waitStatus(t, s, "failed (start-limit-hit)")
 	if st.Restarts != 2 || countRuns(stub) != 2 || st.LastExit == nil || *st.LastExit != 137 {
 		t.Errorf("restarts %d, runs %d, last exit %v; want 2, 2, 137", st.Restarts, countRuns(stub), exitString(st.LastExit))
@@ -117,11 +112,7 @@ func TestSupervisorRestartsUntilStartLimit(t *testing.T) {
 func TestSupervisorRestartPolicyNo(t *testing.T) {
 	for _, policy := range []string{"no", "on-success", "on-watchdog"} {
 		s, stub := supervisorFixture(t, policy)
-		ctx, cancel := context.WithCancel(context.Background())
-		if err := s.Reload(ctx); err != nil {
-			t.Fatal(err)
-		}
-		go s.Run(ctx)
+		cancel := startSupervisor(t, s)
 		waitStatus(t, s, "exited")
 		time.Sleep(20 * time.Millisecond) // several ticks: the exit is handled once
 		cancel()
@@ -152,4 +143,17 @@ func TestSupervisorLeavesStoppedUnits(t *testing.T) {
 	if len(s.Status()) != 0 || countRuns(stub) != 0 {
 		t.Errorf("an unwanted unit is watched or restarted: %+v", s.Status())
 	}
+}
+
+// startSupervisor loads s's units and runs it in the background until the
+// returned cancel is called.
+func startSupervisor(t *testing.T, s *Supervisor) context.CancelFunc {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := s.Reload(ctx); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	go s.Run(ctx)
+	return cancel
 }
