@@ -18,6 +18,7 @@ import (
 type compileOptions struct {
 	output string // folder to write the units to; "" prints them
 	user   bool
+	composeFiles
 }
 
 const quadletExts = ".container, .volume, .network, .pod, .kube, .build, .image or .artifact"
@@ -25,18 +26,22 @@ const quadletExts = ".container, .volume, .network, .pod, .kube, .build, .image 
 func (a *app) newCompileCmd() *cobra.Command {
 	var o compileOptions
 	cmd := &cobra.Command{
-		Use:   "compile [PATH...] [-o DIR]",
+		Use:   "compile [PATH...|-f compose.yaml...] [-o DIR]",
 		Short: "Compile quadlet files into systemd units",
 		Long: "compile reads quadlet files, or every quadlet file directly in a folder, with\n" +
 			"their drop-ins (default: the current folder, or -C DIR), and prints the units as\n" +
 			"---name--- blocks or writes them atomically into -o DIR with their [Install]\n" +
 			"links. Other quadlet files in the same folders are read so that references\n" +
 			"such as Network=db.network resolve. Every problem of every file is reported as\n" +
-			"file:line; the exit status is 1 when there is any error.",
+			"file:line; the exit status is 1 when there is any error.\n\n" +
+			"With -f (or in a folder with a compose file and no quadlets) compile converts\n" +
+			"the compose project as convert and up do and compiles its units; problems are\n" +
+			"reported at the compose file's line, column and key.",
 		RunE: func(c *cobra.Command, args []string) error { return a.runCompile(o, args) },
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the units into `DIR` instead of printing them")
 	cmd.Flags().BoolVar(&o.user, "user", false, "compile for a user (rootless) systemd")
+	o.composeFiles.add(cmd, "compile the compose project of `FILE` (repeatable; later files override)")
 	return cmd
 }
 
@@ -54,6 +59,12 @@ func (a *app) runCompile(o compileOptions, paths []string) error {
 	base, err := a.global.workDir()
 	if err != nil {
 		return err
+	}
+	if isCompose, err := a.compileIsCompose(o, base, paths); err != nil || isCompose {
+		if err != nil {
+			return err
+		}
+		return a.compileCompose(o, base)
 	}
 	if len(paths) == 0 {
 		paths = []string{"."}

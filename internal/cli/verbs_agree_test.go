@@ -75,7 +75,7 @@ func TestVerbsAgreeOnBadInput(t *testing.T) {
 func where(e string) string { w, _, _ := strings.Cut(e, ": "); return w }
 
 // badCompose are compose projects that podman, compose-go or the conversion
-// refuse: lint -f, convert, up --dry-run, kube export and config -q report the same
+// refuse: lint -f, convert, up --dry-run, kube export, config -q and compile -f report the same
 // errors at the same compose line and column.
 var badCompose = map[string]string{
 	"container-name": "services:\n  web:\n    image: docker.io/library/nginx:1.27\n    container_name: \"bad name!\"\n",
@@ -96,7 +96,8 @@ func TestVerbsAgreeOnBadCompose(t *testing.T) {
 			t.Errorf("%s: lint -f reports no error", name)
 		}
 		for _, verb := range [][]string{{"convert", "-f", "compose.yaml", "-o", "out"}, {"up", "--dry-run", "-f", "compose.yaml"},
-			{"kube", "export", "-f", "compose.yaml", "-o", "out"}, {"config", "-q", "-f", "compose.yaml"}} {
+			{"kube", "export", "-f", "compose.yaml", "-o", "out"}, {"config", "-q", "-f", "compose.yaml"},
+			{"compile", "-f", "compose.yaml"}} {
 			got := verbErrorsAt(t, append([]string{"-C", dir}, verb...), composeErrLine)
 			if len(got) != len(lint) {
 				t.Errorf("%s: %s gives %d errors, lint %d:\n%s\nlint:\n%s", name, verb[0], len(got), len(lint),
