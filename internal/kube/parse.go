@@ -12,6 +12,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/berth-dev/berth/internal/quadlet"
 )
 
 // maxPortRange is the largest PublishPort= range expanded into single
@@ -26,94 +28,38 @@ type port struct {
 	Protocol corev1.Protocol
 }
 
-// parsePublish reads a PublishPort= value as podman does:
-// [[ip:][hostPort]:]containerPort[/protocol], with ranges on both sides.
+// parsePublish reads a PublishPort= (or ExposeHostPort=) value with the
+// compiler's parser, so that export reads it as compile checked it, and
+// expands its ranges into single ports: Kubernetes has no port ranges.
 func parsePublish(v string) ([]port, error) {
-	proto := corev1.ProtocolTCP
-	if spec, p, ok := strings.Cut(v, "/"); ok {
-		switch strings.ToLower(p) {
-		case "tcp":
-		case "udp":
-			proto = corev1.ProtocolUDP
-		case "sctp":
-			proto = corev1.ProtocolSCTP
-		default:
-			return nil, fmt.Errorf("unknown protocol %q", p)
-		}
-		v = spec
-	}
-	ip := ""
-	if strings.HasPrefix(v, "[") { // [::1]:8000:8000
-		end := strings.Index(v, "]")
-		if end < 0 {
-			return nil, fmt.Errorf("unclosed [ in %q", v)
-		}
-		ip, v = v[1:end], strings.TrimPrefix(v[end+1:], ":")
-	}
-	parts := strings.Split(v, ":")
-	var host, ctr string
-	switch len(parts) {
-	case 1:
-		ctr = parts[0]
-	case 2:
-		host, ctr = parts[0], parts[1]
-	case 3:
-		if ip != "" {
-			return nil, fmt.Errorf("too many colons in %q", v)
-		}
-		ip, host, ctr = parts[0], parts[1], parts[2]
-	default:
-		return nil, fmt.Errorf("too many colons in %q", v)
-	}
-	cs, ce, err := portRange(ctr)
+	p, err := quadlet.ParsePublish(strings.TrimSpace(v))
 	if err != nil {
 		return nil, err
 	}
-	hs, he := int32(0), int32(0)
-	if host != "" {
-		if hs, he, err = portRange(host); err != nil {
-			return nil, err
-		}
-		if he-hs != ce-cs {
-			return nil, fmt.Errorf("host range %s and container range %s differ in size", host, ctr)
-		}
+	ctr := portsString(p.CtrLo, p.CtrHi)
+	if p.HostLo != 0 && p.HostHi-p.HostLo != p.CtrHi-p.CtrLo {
+		return nil, fmt.Errorf("host range %s and container range %s differ in size", portsString(p.HostLo, p.HostHi), ctr)
 	}
-	if ce-cs >= maxPortRange {
+	if p.CtrHi-p.CtrLo >= maxPortRange {
 		return nil, fmt.Errorf("range %s has more than %d ports", ctr, maxPortRange)
 	}
 	var out []port
-	for i := int32(0); i <= ce-cs; i++ {
-		p := port{HostIP: ip, Port: cs + i, Protocol: proto}
-		if hs != 0 {
-			p.HostPort = hs + i
+	for i := 0; i <= p.CtrHi-p.CtrLo; i++ {
+		pt := port{HostIP: p.IP, Port: int32(p.CtrLo + i), Protocol: corev1.Protocol(strings.ToUpper(p.Proto))}
+		if p.HostLo != 0 {
+			pt.HostPort = int32(p.HostLo + i)
 		}
-		out = append(out, p)
+		out = append(out, pt)
 	}
 	return out, nil
 }
 
-func portRange(s string) (int32, int32, error) {
-	a, b, isRange := strings.Cut(s, "-")
-	start, err := portNumber(a)
-	if err != nil || !isRange {
-		return start, start, err
+// portsString is "8080", or "8080-8090" for a range.
+func portsString(lo, hi int) string {
+	if lo == hi {
+		return strconv.Itoa(lo)
 	}
-	end, err := portNumber(b)
-	if err != nil {
-		return 0, 0, err
-	}
-	if end < start {
-		return 0, 0, fmt.Errorf("range %s ends before it starts", s)
-	}
-	return start, end, nil
-}
-
-func portNumber(s string) (int32, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 1 || n > 65535 {
-		return 0, fmt.Errorf("%q is not a port number (1-65535)", s)
-	}
-	return int32(n), nil
+	return strconv.Itoa(lo) + "-" + strconv.Itoa(hi)
 }
 
 // memoryQuantity turns podman's memory sizes (bytes, or a number with b, k,
