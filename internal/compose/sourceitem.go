@@ -70,23 +70,7 @@ func (p *positions) matchItem(proj *Project, path, key, value string) string {
 	case "Secret":
 		return p.secretItem(proj, path, value)
 	case "Volume", "Mount", "Tmpfs":
-		target := mountTarget(key, value)
-		if target == "" {
-			return ""
-		}
-		return p.find1(path, func(sub string) bool {
-			if t, ok := p.val[sub+".target"]; ok {
-				return filepath.Clean(t) == target
-			}
-			v, ok := p.val[sub]
-			if !ok {
-				return false
-			}
-			if last == "configs" || last == "secrets" {
-				return "/"+v == target
-			}
-			return shortTarget(v) == target
-		})
+		return p.mountItem(path, last, key, value)
 	case "Ulimit":
 		name, _, _ := strings.Cut(value, "=")
 		return p.named(path, name, func(string) bool { return false })
@@ -112,6 +96,28 @@ func (p *positions) matchItem(proj *Project, path, key, value string) string {
 		return p.find1(path, func(sub string) bool { return p.val[sub] == value })
 	}
 	return ""
+}
+
+// mountItem finds the volumes: (or configs:) entry mounted at the target of
+// a Volume=, Mount= or Tmpfs= line.
+func (p *positions) mountItem(path, last, key, value string) string {
+	target := mountTarget(key, value)
+	if target == "" {
+		return ""
+	}
+	return p.find1(path, func(sub string) bool {
+		if t, ok := p.val[sub+".target"]; ok {
+			return filepath.Clean(t) == target
+		}
+		v, ok := p.val[sub]
+		if !ok {
+			return false
+		}
+		if last == "configs" || last == "secrets" {
+			return "/"+v == target
+		}
+		return shortTarget(v) == target
+	})
 }
 
 // named finds the map entry name of path, or the list item whose scalar
