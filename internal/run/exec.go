@@ -241,11 +241,8 @@ func (e *Executor) Start(ctx context.Context, u *Unit) (*Started, error) {
 		}
 	}
 	timeout := u.Svc.TimeoutStart
-	if timeout != sd.Infinity {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+	ctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
 	var probe *conmonProbe
 	defer func() { probe.close() }()
 	st, err := e.start(ctx, u, &probe)
@@ -321,6 +318,15 @@ func (e *Executor) start(ctx context.Context, u *Unit, probe **conmonProbe) (*St
 		return nil, err
 	}
 	return st, nil
+}
+
+// withTimeout bounds ctx by a systemd timeout (TimeoutStartSec=,
+// TimeoutStopSec=); infinity bounds nothing.
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d == sd.Infinity {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 // healthPoll is how often a start waiting for health reads the container's
@@ -440,12 +446,8 @@ func (e *Executor) Stop(ctx context.Context, u *Unit, mainPID int) error {
 	}
 	env, _ := e.env(u, fmt.Sprintf("MAINPID=%d", mainPID))
 	timeout := u.Svc.TimeoutStop
-	sctx := ctx
-	if timeout != sd.Infinity {
-		var cancel context.CancelFunc
-		sctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+	sctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
 	err := e.runPhase(sctx, u, "ExecStop", u.Svc.ExecStop, env)
 	e.killMain(u, mainPID, timeout)
 	if perr := e.stopPost(ctx, u, mainPID); err == nil {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/internal/podman"
-	sd "github.com/berth-dev/berth/internal/unitexec"
 )
 
 // A health-gated container (Notify=healthy: `--sdnotify=healthy` from podman
@@ -79,11 +78,8 @@ func (p *Project) observeHealth(ctx context.Context, gated []*Unit, obs Observed
 func (e *Executor) awaitHealthy(ctx context.Context, u *Unit) (*Started, error) {
 	e.progress(u, "running (unchanged), not healthy yet: waiting for its health check")
 	timeout := u.Svc.TimeoutStart
-	if timeout != sd.Infinity {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+	ctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
 	every := healthOf(u).interval
 	if every <= 0 {
 		every = time.Second // HealthInterval=disable: nothing else runs it
