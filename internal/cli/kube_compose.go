@@ -130,9 +130,11 @@ func hasLabel(u *quadlet.Unit, name string) bool {
 // they came from, as lint -f reports them (compose.Project.Place).
 func placeDiags(cp *compose.Project, texts map[string][]string, diags diag.List) diag.List {
 	out := make(diag.List, 0, len(diags))
+	lookup := func(unit string) []string { return texts[unit] }
 	for _, d := range diags {
 		if lines, ok := texts[d.Pos.File]; ok {
 			d = cp.Place(d, d.Pos.File, lines)
+			d.Message = cp.Mention(d.Message, lookup)
 		}
 		out = append(out, d)
 	}

@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -265,4 +266,29 @@ func joinHint(hint, more string) string {
 		return more
 	}
 	return hint + "; " + more
+}
+
+// unitLine is "NAME.container:12" in a message.
+var unitLine = regexp.MustCompile(`\b([A-Za-z0-9][A-Za-z0-9_.@-]*\.(?:container|network|volume|pod|build|image)):(\d+)\b`)
+
+// Mention rewrites the places "UNIT:LINE" that a message names in other
+// generated units (a port already published by another replica, say) as
+// the compose file:line:col their lines came from; lines gives a generated
+// unit's text, or nil for a unit that is not generated.
+func (p *Project) Mention(msg string, lines func(unit string) []string) string {
+	return unitLine.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := unitLine.FindStringSubmatch(m)
+		text := lines(sub[1])
+		if text == nil {
+			return m
+		}
+		n, _ := strconv.Atoi(sub[2])
+		src := p.SourceAt(sub[1], text, n)
+		if src.Pos.File == "" {
+			return m
+		}
+		pos := src.Pos
+		pos.File = p.rel(pos.File)
+		return pos.String()
+	})
 }

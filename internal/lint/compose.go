@@ -75,7 +75,14 @@ func (s *Stack) toCompose(p *compose.Project, d diag.Diagnostic) diag.Diagnostic
 	if u == nil {
 		return d
 	}
-	return p.Place(d, u.Name, u.lines[d.Pos.File])
+	d = p.Place(d, u.Name, u.lines[d.Pos.File])
+	d.Message = p.Mention(d.Message, func(unit string) []string {
+		if o := s.byName[unit]; o != nil {
+			return o.lines[o.Path]
+		}
+		return nil
+	})
+	return d
 }
 
 // entryDiag is a conversion report entry as a diagnostic.
