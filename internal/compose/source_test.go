@@ -108,15 +108,19 @@ func TestSourceAt(t *testing.T) {
 		}
 	}
 	// Mention rewrites another generated unit's line in a message.
-	web2 := texts["smap-web-2.container"]
+	web2, mentioned := texts["smap-web-2.container"], false
 	for i, l := range web2 {
 		if l == "PublishPort=8080:80" {
+			mentioned = true
 			msg := "port 8080 is already published by smap-web-2.container (smap-web-2.container:" + strconv.Itoa(i+1) + "); other.container:3 stays"
 			lookup := func(u string) []string { return texts[u] }
 			if got, want := p.Mention(msg, lookup), "port 8080 is already published by smap-web-2.container (compose.yaml:10:13); other.container:3 stays"; got != want {
 				t.Errorf("Mention:\n got %s\nwant %s", got, want)
 			}
 		}
+	}
+	if !mentioned {
+		t.Error("smap-web-2.container has no PublishPort=8080:80 to mention")
 	}
 	// Without a unit line, SourceOf names the compose key of a unit key.
 	if src := p.SourceOf("smap-web.container", "Restart", "", 0, 0); src.String() != "service web: restart (not set)" || src.Pos.Line != 3 {
