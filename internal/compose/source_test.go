@@ -93,10 +93,12 @@ func TestSourceAt(t *testing.T) {
 		}
 	}
 	// Narrow finds what a line names below its key: an alias of a network.
+	narrowed := 0
 	for _, u := range []string{"smap-web.container", "smap-web-2.container"} {
 		lines := texts[u]
 		for i, l := range lines {
 			if strings.HasPrefix(l, "Network=") {
+				narrowed++
 				src := p.Narrow(p.SourceAt(u, lines, i+1), "www")
 				if got := strconv.Itoa(src.Pos.Line) + ":" + strconv.Itoa(src.Pos.Col) + " " + src.String(); got != "21:19 service web: networks.back.aliases.0" {
 					t.Errorf("%s: alias www: got %s", u, got)
@@ -106,6 +108,9 @@ func TestSourceAt(t *testing.T) {
 				}
 			}
 		}
+	}
+	if narrowed != 2 {
+		t.Errorf("narrowed %d Network= lines, want 2", narrowed)
 	}
 	// Mention rewrites another generated unit's line in a message.
 	web2, mentioned := texts["smap-web-2.container"], false
