@@ -67,6 +67,17 @@ func (s *Stub) Commands() []string {
 	return out
 }
 
+// Count returns how many recorded command lines begin with prefix.
+func (s *Stub) Count(prefix string) int {
+	n := 0
+	for _, c := range s.Commands() {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
 func write(w io.Writer, s string) {
 	if w != nil && s != "" {
 		_, _ = io.WriteString(w, s)

@@ -33,16 +33,6 @@ func statsFixture(t *testing.T, every time.Duration) (*Supervisor, *podman.Stub,
 	return &Supervisor{P: p, Clock: &fakeClock{now: time.Unix(1_000_000, 0)}, Tick: time.Millisecond, Metrics: m, StatsEvery: every}, stub, m
 }
 
-func statsCalls(stub *podman.Stub) int {
-	n := 0
-	for _, c := range stub.Commands() {
-		if strings.HasPrefix(c, "podman stats") {
-			n++
-		}
-	}
-	return n
-}
-
 func scrape(m *observe.Metrics) string {
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -67,7 +57,7 @@ func TestSupervisorSamplesStats(t *testing.T) {
 	// Each tick advances the fake clock by 1 ms: a minute is 60000 ticks,
 	// far more than run in the next 100 ms, so no second sample yet.
 	time.Sleep(100 * time.Millisecond)
-	if n := statsCalls(stub); n != 1 {
+	if n := stub.Count("podman stats"); n != 1 {
 		t.Errorf("%d podman stats calls within one interval, want 1", n)
 	}
 }
@@ -85,7 +75,7 @@ func TestSupervisorStatsOffAndWithoutMetrics(t *testing.T) {
 		cancel := startSupervisor(t, s)
 		time.Sleep(50 * time.Millisecond)
 		cancel()
-		if n := statsCalls(stub); n != 0 {
+		if n := stub.Count("podman stats"); n != 0 {
 			t.Errorf("%s: %d podman stats calls", tc.name, n)
 		}
 	}
@@ -118,14 +108,14 @@ func TestSupervisorStatsFailureSaidOnce(t *testing.T) {
 	cancel := startSupervisor(t, s)
 	defer cancel()
 	deadline := time.Now().Add(5 * time.Second)
-	for statsCalls(stub) < 5 {
+	for stub.Count("podman stats") < 5 {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d podman stats calls", statsCalls(stub))
+			t.Fatalf("only %d podman stats calls", stub.Count("podman stats"))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
 	if n := strings.Count(log.String(), "stats is not supported"); n != 1 {
-		t.Errorf("the stats failure is said %d times in %d samples:\n%s", n, statsCalls(stub), log.String())
+		t.Errorf("the stats failure is said %d times in %d samples:\n%s", n, stub.Count("podman stats"), log.String())
 	}
 }

@@ -87,22 +87,12 @@ func waitStatus(t *testing.T, s *Supervisor, want string) ServiceStatus {
 	}
 }
 
-func countRuns(stub *podman.Stub) int {
-	n := 0
-	for _, c := range stub.Commands() {
-		if strings.HasPrefix(c, "/usr/bin/podman run") {
-			n++
-		}
-	}
-	return n
-}
-
 func TestSupervisorRestartsUntilStartLimit(t *testing.T) {
 	s, stub := supervisorFixture(t, "always")
 	defer startSupervisor(t, s)()
 	st := waitStatus(t, s, "failed (start-limit-hit)")
-	if st.Restarts != 2 || countRuns(stub) != 2 || st.LastExit == nil || *st.LastExit != 137 {
-		t.Errorf("restarts %d, runs %d, last exit %v; want 2, 2, 137", st.Restarts, countRuns(stub), exitString(st.LastExit))
+	if st.Restarts != 2 || stub.Count("/usr/bin/podman run") != 2 || st.LastExit == nil || *st.LastExit != 137 {
+		t.Errorf("restarts %d, runs %d, last exit %v; want 2, 2, 137", st.Restarts, stub.Count("/usr/bin/podman run"), exitString(st.LastExit))
 	}
 	if !strings.Contains(strings.Join(stub.Commands(), "\n"), "/usr/bin/podman rm -v -f -i systemd-web") {
 		t.Errorf("ExecStop not run after the exit:\n%s", strings.Join(stub.Commands(), "\n"))
@@ -116,7 +106,7 @@ func TestSupervisorRestartPolicyNo(t *testing.T) {
 		waitStatus(t, s, "exited")
 		time.Sleep(20 * time.Millisecond) // several ticks: the exit is handled once
 		cancel()
-		if n := countRuns(stub); n != 0 {
+		if n := stub.Count("/usr/bin/podman run"); n != 0 {
 			t.Errorf("Restart=%s after exit 137: %d restarts", policy, n)
 		}
 		if n := strings.Count(strings.Join(stub.Commands(), "\n"), "podman events"); n != 1 {
@@ -140,7 +130,7 @@ func TestSupervisorLeavesStoppedUnits(t *testing.T) {
 	_ = s.Reload(ctx)
 	go s.Run(ctx)
 	time.Sleep(30 * time.Millisecond)
-	if len(s.Status()) != 0 || countRuns(stub) != 0 {
+	if len(s.Status()) != 0 || stub.Count("/usr/bin/podman run") != 0 {
 		t.Errorf("an unwanted unit is watched or restarted: %+v", s.Status())
 	}
 }
