@@ -92,17 +92,19 @@ start_prep() {
 	rm -f "$RUN_DIR/prep.rc"
 	PREP_T0=$SECONDS
 	setsid bash -c '
-		set -e
-		out=$1 pg=$2 sd=$3 sid=$4
-		shift 4
-		rc=0
-		{
-			bash scripts/build-test-images.sh "$@"
-			[[ $sd != 1 ]] || bash scripts/build-systemd-rootfs.sh
-			[[ $sid != 1 ]] || bash scripts/build-systemd-rootfs.sh --suite sid
-		} || rc=$?
+		out=$1 sd=$2 sid=$3
+		shift 3
+		# Two chains side by side: the images (Go builds, then the pg
+		# debootstrap) and the two rootfs (debootstraps); the debootstraps
+		# themselves take turns (they share the .deb cache and its lock).
+		bash scripts/build-test-images.sh "$@" &
+		images=$!
+		{ [[ $sd != 1 ]] || bash scripts/build-systemd-rootfs.sh; } &&
+			{ [[ $sid != 1 ]] || bash scripts/build-systemd-rootfs.sh --suite sid; }
+		rc=$?
+		wait "$images" || rc=$?
 		echo "$rc" >"$out/prep.rc.new" && mv "$out/prep.rc.new" "$out/prep.rc"
-	' prep "$RUN_DIR" "$BERTH_E2E_PG" "$BERTH_E2E_SYSTEMD" "$BERTH_E2E_SID" "${args[@]}" >"$RUN_DIR/prep.log" 2>&1 </dev/null &
+	' prep "$RUN_DIR" "$BERTH_E2E_SYSTEMD" "$BERTH_E2E_SID" "${args[@]}" >"$RUN_DIR/prep.log" 2>&1 </dev/null &
 	PREP_PID=$!
 	log "building the test images and test hosts in the background (log: $RUN_DIR/prep.log)"
 }
@@ -217,14 +219,15 @@ differential() {
 	bash scripts/quadlet-differential.sh
 }
 
-# The e2e tests run host by host: first the bookworm host (this machine's
-# podman 4.3.1, and the bookworm nspawn for the systemd tests), then the sid
-# host (its systemd tests, and the executor e2e inside sid). Within a host,
-# groups that share nothing run side by side: the executor tests use this
-# machine's podman, each nspawn instance has its own systemd, podman store
-# and cgroup, and every test names what it makes after its own process. The
-# tests that need the background builds (E2E_HEAVY) run beside the bookworm
-# groups when those builds are ready by then, else last, once they are.
+# The e2e tests run host by host: first the sid host (its systemd tests, and
+# the executor e2e inside sid, rootful and rootless), then the bookworm host
+# (this machine's podman 4.3.1, and the bookworm nspawn for its systemd
+# tests). Within a host, groups that share nothing run side by side: the
+# executor tests use this machine's podman, each nspawn instance has its own
+# systemd, podman store and cgroup, and every test names what it makes after
+# its own process. The tests that need the background builds (E2E_HEAVY, on
+# the bookworm host) start once those are ready: sid goes first so that a
+# first run's builds have had the most time by then.
 E2E_HEAVY='^(TestObserveBotticelliMetricsAndTraces|TestObserveBotticelliUnderSystemd|TestKubeExportServerDryRun)$'
 E2E_NSPAWN='^(TestSystemd.*|TestSidExecutor)$'
 

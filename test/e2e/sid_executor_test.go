@@ -85,7 +85,7 @@ func testSidExecutor(t *testing.T, h sdHost) {
 	t.Logf("berth and the e2e test binary built and copied in %.1fs", time.Since(t0).Seconds())
 
 	env := []string{"BERTH_E2E_BIN=" + berthInner, "BERTH_REPO=" + repo, "BERTH_E2E_SYSTEMD=0"}
-	args := []string{innerE2E, "-test.run", executorTests, "-test.v", "-test.count=1", "-test.timeout=10m"}
+	args := []string{innerE2E, "-test.run", executorTests, "-test.v", "-test.count=1", "-test.timeout=20m"}
 	if r := os.Getenv("BERTH_SID_EXECUTOR_RUN"); r != "" {
 		args[2] = r
 	}
