@@ -51,7 +51,7 @@ cd "$BERTH_REPO"
 
 T_START=$SECONDS
 CURRENT_STEP=start
-HEAVY_PID="" HEAVY_PID_DONE="" HEAVY_T0=$SECONDS PREP_PID="" PREP_T0=$SECONDS
+HEAVY_PID="" HEAVY_PID_DONE="" PREP_PID=""
 RUN_DIR=$BERTH_CACHE_DIR/test-run
 E2E_JOBS=()
 STEP_T0=$SECONDS
@@ -90,7 +90,6 @@ start_prep() {
 	[[ ${BERTH_VERIFY_IMAGES:-1} == 1 ]] && args+=(--verify)
 	mkdir -p "$RUN_DIR"
 	rm -f "$RUN_DIR/prep.rc"
-	PREP_T0=$SECONDS
 	setsid bash -c '
 		out=$1 sd=$2 sid=$3
 		shift 3
@@ -103,6 +102,7 @@ start_prep() {
 			{ [[ $sid != 1 ]] || bash scripts/build-systemd-rootfs.sh --suite sid; }
 		rc=$?
 		wait "$images" || rc=$?
+		echo "$SECONDS" >"$out/prep.took"
 		echo "$rc" >"$out/prep.rc.new" && mv "$out/prep.rc.new" "$out/prep.rc"
 	' prep "$RUN_DIR" "$BERTH_E2E_SYSTEMD" "$BERTH_E2E_SID" "${args[@]}" >"$RUN_DIR/prep.log" 2>&1 </dev/null &
 	PREP_PID=$!
@@ -116,7 +116,7 @@ wait_prep() {
 	sed 's/^/[prep] /' "$RUN_DIR/prep.log" >&2
 	[[ -f $RUN_DIR/prep.rc && $(<"$RUN_DIR/prep.rc") == 0 ]] ||
 		die "building the test images or test hosts failed (log above: $RUN_DIR/prep.log)"
-	log "test images and test hosts ready $(elapsed "$PREP_T0") after they started (background builds: $(heavy_state))"
+	log "test images and test hosts took $(cat "$RUN_DIR/prep.took")s (background builds: $(heavy_state))"
 }
 
 # start_heavy builds Jaeger and the collector (scripts/build-observe-images.sh)
@@ -132,8 +132,7 @@ start_heavy() {
 	[[ $BERTH_E2E_KUBE == 1 ]] && what+=(kube)
 	((${#what[@]})) || return 0
 	mkdir -p "$RUN_DIR"
-	rm -f "$RUN_DIR/heavy.rc"
-	HEAVY_T0=$SECONDS
+	rm -f "$RUN_DIR/heavy.rc" "$RUN_DIR/heavy.took"
 	setsid bash -c '
 		rc=0
 		if [[ " $* " == *" observe "* ]]; then
@@ -142,6 +141,7 @@ start_heavy() {
 		if ((rc == 0)) && [[ " $* " == *" kube "* ]]; then
 			nice -n 19 bash scripts/build-kube-apiserver.sh >/dev/null || rc=$?
 		fi
+		echo "$SECONDS" >"$0/heavy.took"
 		echo "$rc" >"$0/heavy.rc.new" && mv "$0/heavy.rc.new" "$0/heavy.rc"
 	' "$RUN_DIR" "${what[@]}" >"$RUN_DIR/heavy.log" 2>&1 </dev/null &
 	HEAVY_PID=$!
@@ -161,6 +161,9 @@ heavy_state() {
 	fi
 }
 
+# heavy_took: how long the background builds ran, e.g. "12s".
+heavy_took() { echo "$(cat "$RUN_DIR/heavy.took" 2>/dev/null || echo '?')s"; }
+
 # wait_heavy waits for the background builds; their failure fails the suite.
 wait_heavy() {
 	[[ -n $HEAVY_PID && -z $HEAVY_PID_DONE ]] || return 0
@@ -171,7 +174,7 @@ wait_heavy() {
 	HEAVY_PID_DONE=1
 	sed 's/^/[heavy] /' "$RUN_DIR/heavy.log" | tail -n 20 >&2
 	[[ $(heavy_state) == done ]] || die "the background builds failed (full log: $RUN_DIR/heavy.log)"
-	log "background builds ready $(elapsed "$HEAVY_T0") after they started"
+	log "background builds took $(heavy_took)"
 }
 
 stop_heavy() {
@@ -265,7 +268,7 @@ after_heavy() {
 		while [[ $(heavy_state) == running ]]; do
 			sleep 2
 		done
-		echo "background builds ready $(elapsed "$HEAVY_T0") after they started"
+		echo "background builds took $(heavy_took)"
 		[[ $(heavy_state) == done ]] || {
 			tail -n 30 "$RUN_DIR/heavy.log"
 			echo "the background builds failed (full log: $RUN_DIR/heavy.log)"
