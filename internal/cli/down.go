@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -114,15 +115,22 @@ func downNames(units []*run.Unit, p *run.Project) []string {
 // nothing then: down stops its containers), but down waits for it to be gone
 // too, up to 5 s, so that it writes no state after down removed it.
 func stopSupervisor(p *run.Project) {
-	_, _ = run.Ask(p.Store.SocketPath(), "quit")
+	_, askErr := run.Ask(p.Store.SocketPath(), "quit")
 	o, err := p.Store.Owner()
 	if err != nil || !o.Alive {
 		return
 	}
 	if o.Foreground {
+		// A foreground up unlocks the project just before it starts
+		// answering on its socket; down, holding the lock now, may have
+		// asked in between (a loaded host widens that gap): ask again
+		// until it answers.
 		for i := 0; i < 100; i++ {
 			if now, err := p.Store.Owner(); err != nil || !now.Alive {
 				return
+			}
+			if errors.Is(askErr, run.ErrNoSupervisor) {
+				_, askErr = run.Ask(p.Store.SocketPath(), "quit")
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
