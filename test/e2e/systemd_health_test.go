@@ -15,13 +15,15 @@ import (
 // ExecStartPost= wait, while podman 4.3.1 runs the health checks from its
 // own transient systemd timer.
 var healthStack = map[string]string{
-	// Healthy after 2 s; checked every second, killed after three failures.
+	// Healthy after 2 s; checked every second, killed after five failures
+	// (three left too little room on a fully loaded first run of the suite:
+	// the app came up after the third check and was killed).
 	"slow.container": `[Container]
 Image=localhost/berth-test/web:latest
 Environment=READY_AFTER=2
 HealthCmd=["/web","-check","http://127.0.0.1:8080/healthz"]
 HealthInterval=1s
-HealthRetries=3
+HealthRetries=5
 HealthOnFailure=kill
 Notify=healthy
 `,
