@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -38,21 +37,7 @@ func TestObserveBotticelliUnderSystemd(t *testing.T) {
 	useImages(t, n, shared, obsJaeger, obsPrometheus, agent, client)
 	installBerth(t, n)
 	stack := "/srv/stacks/" + project
-	tar := exec.Command("tar", "-C", dir, "-c", ".")
-	untar := n.cmd("exec", "sh", "-c", `mkdir -p "$1" && tar -C "$1" -x --no-same-owner`, "sh", stack)
-	var err error
-	if untar.Stdin, err = tar.StdoutPipe(); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	untar.Stdout, untar.Stderr = &out, &out
-	if err := tar.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := untar.Run(); err != nil {
-		t.Fatalf("copying the stack: %v\n%s", err, out.String())
-	}
-	_ = tar.Wait()
+	n.copyTree(dir, stack, ".")
 	n.mustExec("sh", "-c", "printf not-a-token | podman secret create "+project+"_discord_token - >/dev/null")
 
 	t0 := time.Now()

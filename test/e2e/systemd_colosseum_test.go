@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -109,23 +108,7 @@ func copyExamples(t *testing.T, n sdInstance, dest string) {
 	if out, err := cp.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	tar := exec.Command("tar", "-C", tree, "-c", "examples")
-	untar := n.cmd("exec", "sh", "-c", `mkdir -p "$1" && tar -C "$1" -x --no-same-owner`, "sh", dest)
-	var err error
-	if untar.Stdin, err = tar.StdoutPipe(); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	untar.Stdout, untar.Stderr = &out, &out
-	if err := tar.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := untar.Run(); err != nil {
-		t.Fatalf("copying examples/ into the instance: %v\n%s", err, out.String())
-	}
-	if err := tar.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	n.copyTree(tree, dest, "examples")
 }
 
 // colosseumScope is where and as whom the Colosseum test runs.

@@ -9,6 +9,7 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -95,6 +96,29 @@ func (n sdInstance) must(args ...string) string {
 		n.t.Fatalf("nspawn.sh %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return out
+}
+
+// copyTree copies what (paths relative to dir on the host) into the folder
+// dest inside the instance, by tar over a pipe (files owned by root there).
+func (n sdInstance) copyTree(dir, dest string, what ...string) {
+	n.t.Helper()
+	tar := exec.Command("tar", append([]string{"-C", dir, "-c"}, what...)...)
+	untar := n.cmd("exec", "sh", "-c", `mkdir -p "$1" && tar -C "$1" -x --no-same-owner`, "sh", dest)
+	var err error
+	if untar.Stdin, err = tar.StdoutPipe(); err != nil {
+		n.t.Fatal(err)
+	}
+	var out bytes.Buffer
+	untar.Stdout, untar.Stderr = &out, &out
+	if err := tar.Start(); err != nil {
+		n.t.Fatal(err)
+	}
+	if err := untar.Run(); err != nil {
+		n.t.Fatalf("copying %v of %s into %s: %v\n%s", what, dir, dest, err, out.String())
+	}
+	if err := tar.Wait(); err != nil {
+		n.t.Fatal(err)
+	}
 }
 
 func (n sdInstance) exec(args ...string) (string, error) {
