@@ -102,15 +102,18 @@ func jaegerSpans(service string, since time.Time) []string {
 	return ops
 }
 
+// promVector is the answer of Prometheus's instant query API.
+type promVector struct {
+	Data struct {
+		Result []struct {
+			Value [2]any `json:"value"`
+		} `json:"result"`
+	} `json:"data"`
+}
+
 // promValue is the first value of an instant query, "" when there is none.
 func promValue(query string) string {
-	var a struct {
-		Data struct {
-			Result []struct {
-				Value [2]any `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
+	var a promVector
 	if getJSON("http://127.0.0.1:9090/api/v1/query?"+url.Values{"query": {query}}.Encode(), &a) != nil || len(a.Data.Result) == 0 {
 		return ""
 	}

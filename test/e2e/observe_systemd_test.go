@@ -58,13 +58,7 @@ func TestObserveBotticelliUnderSystemd(t *testing.T) {
 	}
 	up := fmt.Sprintf(`up{job=%q,service=%q}`, project, project+"-bot-server")
 	scrape := eventually(t, 120*time.Second, "Prometheus scrapes bot-server with up == 1", func() bool {
-		var a struct {
-			Data struct {
-				Result []struct {
-					Value [2]any `json:"value"`
-				} `json:"result"`
-			} `json:"data"`
-		}
+		var a promVector
 		return get("http://127.0.0.1:9090/api/v1/query?"+url.Values{"query": {up}}.Encode(), &a) &&
 			len(a.Data.Result) == 1 && a.Data.Result[0].Value[1] == "1"
 	})
