@@ -7,9 +7,12 @@ package quadlet
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/unitfile"
@@ -104,12 +107,31 @@ type Result struct {
 
 // Compile compiles units. Every unit is tried: one bad unit does not stop the
 // others, and each problem is reported with the file and line it comes from.
-func Compile(units []*Unit, opts Options) *Result {
-	res := &Result{Infos: make(map[string]*Info, len(units))}
-	type kindUnit struct {
-		u *Unit
-		k *Kind
+func Compile(units []*Unit, opts Options) *Result { return CompileParallel(units, opts, 1) }
+
+// CompileParallel is Compile converting the units on up to workers
+// goroutines (<= 0: one per CPU); the result is Compile's, diagnostics in
+// the same order.
+//
+// Units are converted in waves of equal Kind.Order, one wave after the
+// other, as Compile converts them in that order: a conversion reads other
+// units only through their Info, and writes only its own Info's
+// ResourceName (images, artifacts, networks, volumes), which units of later
+// waves read (a container, a network's name), and the pod a container
+// starts with, which pods (the last wave) read. Within a wave no unit reads
+// what another of the wave writes, so its units can be converted at once,
+// and each wave's results are put in order before the next wave starts.
+func CompileParallel(units []*Unit, opts Options, workers int) *Result {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
 	}
+	return compileWaves(units, opts, workers, eachBlock)
+}
+
+// compileWaves is CompileParallel with the scheduler of each wave's
+// conversions (eachBlock; tests pass others).
+func compileWaves(units []*Unit, opts Options, workers int, each func(n int, states []*convState, fn func(*convState, int))) *Result {
+	res := &Result{Infos: make(map[string]*Info, len(units))}
 	ordered := make([]kindUnit, 0, len(units))
 	for _, u := range units {
 		k := KindOf(u.Name)
@@ -123,27 +145,36 @@ func Compile(units []*Unit, opts Options) *Result {
 	for _, o := range ordered {
 		res.Infos[o.u.Name] = newInfo(o.u, opts.namePrefix())
 	}
+	outs := make([]converted, len(ordered))
+	states := make([]*convState, max(1, workers))
+	for i := range states {
+		states[i] = &convState{argv: new(argSlab), lines: new(unitfile.Lines)}
+	}
 	byName := make(map[string]*Service, len(ordered))
-	argv, lines := new(argSlab), new(unitfile.Lines)
-	// One ctx serves every unit in turn: nothing keeps it past its unit's
-	// conversion (command lines die with it; diagnostics are copied out).
-	c := new(ctx)
-	for _, o := range ordered {
-		u := o.u
-		*c = ctx{unit: u, src: u.File, kind: o.k, opts: opts, infos: res.Infos, info: res.Infos[u.Name], argv: argv, lines: lines,
-			spareAssigned: c.assigned} // the last unit's, for checkKeys to reuse
-		svc := c.convert()
-		argv.reset()
-		res.Diags = append(res.Diags, c.diags...)
-		if svc != nil {
-			byName[u.Name] = svc
+	for start := 0; start < len(ordered); {
+		end := start + 1
+		for end < len(ordered) && ordered[end].k.Order == ordered[start].k.Order {
+			end++
+		}
+		wave, out := ordered[start:end], outs[start:end]
+		each(len(wave), states, func(st *convState, i int) {
+			out[i] = st.convert(wave[i], opts, res.Infos)
+		})
+		for i, o := range out {
+			res.Diags = append(res.Diags, o.diags...)
+			if o.svc == nil {
+				continue
+			}
+			byName[wave[i].u.Name] = o.svc
 			// As in podman, a pod starts only the containers that compiled
 			// (pods are compiled after containers: see Kind.Order).
-			if p := c.startsWithPod; p != nil {
-				p.podStarts = append(p.podStarts, c.info.ServiceFile())
+			if p := o.startsWithPod; p != nil {
+				p.podStarts = append(p.podStarts, res.Infos[wave[i].u.Name].ServiceFile())
 			}
 		}
+		start = end
 	}
+	res.Services = make([]*Service, 0, len(byName))
 	for _, u := range units {
 		if svc := byName[u.Name]; svc != nil {
 			finishPod(svc, res.Infos[u.Name])
@@ -155,6 +186,71 @@ func Compile(units []*Unit, opts Options) *Result {
 		res.Diags = append(res.Diags, orderingCycles(res.Services)...)
 	}
 	return res
+}
+
+type kindUnit struct {
+	u *Unit
+	k *Kind
+}
+
+// converted is what one unit's conversion gives.
+type converted struct {
+	svc           *Service
+	diags         diag.List
+	startsWithPod *Info
+}
+
+// convState is one goroutine's conversion state, used by unit after unit:
+// nothing keeps it past a unit's conversion (command lines die with it;
+// diagnostics are handed out).
+type convState struct {
+	c     ctx
+	argv  *argSlab
+	lines *unitfile.Lines // the blocks its services' new lines come from
+}
+
+func (st *convState) convert(o kindUnit, opts Options, infos map[string]*Info) converted {
+	c := &st.c
+	*c = ctx{unit: o.u, src: o.u.File, kind: o.k, opts: opts, infos: infos, info: infos[o.u.Name], argv: st.argv, lines: st.lines,
+		spareAssigned: c.assigned} // the last unit's, for checkKeys to reuse
+	svc := c.convert()
+	st.argv.reset()
+	return converted{svc: svc, diags: c.diags, startsWithPod: c.startsWithPod}
+}
+
+// minPerConverter is the fewest units worth another goroutine: for fewer,
+// starting it (and maybe an OS thread) costs more than it saves.
+const minPerConverter = 32
+
+// eachBlock calls fn(state, i) for i in 0..n-1, handing out blocks of
+// indexes to a goroutine per state (at least minPerConverter units each).
+func eachBlock(n int, states []*convState, fn func(*convState, int)) {
+	workers := min(len(states), n/minPerConverter)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(states[0], i)
+		}
+		return
+	}
+	const block = 8
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(st *convState) {
+			defer wg.Done()
+			for {
+				lo := int(next.Add(block)) - block
+				if lo >= n {
+					return
+				}
+				for i := lo; i < min(lo+block, n); i++ {
+					fn(st, i)
+				}
+			}
+		}(states[w])
+	}
+	wg.Wait()
 }
 
 func (u *Unit) displayPath() string {
