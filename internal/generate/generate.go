@@ -11,8 +11,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 
+	"github.com/berth-dev/berth/internal/atomicfile"
 	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/quadlet"
 )
@@ -59,8 +61,14 @@ func Run(cfg Config) error {
 			return g.finish()
 		}
 	}
-	res := CompileUnits(units, cfg.Options, 0)
-	g.emit(units, res)
+	var stage *atomicfile.Staging
+	if !cfg.DryRun {
+		stage = atomicfile.NewStaging(cfg.Output, len(units), atomicfile.Batch{Workers: writeWorkers, Volatile: !cfg.Durable})
+	}
+	workers := runtime.GOMAXPROCS(0)
+	out := newOutputs(len(units), workers, stage, cfg.Argv0, cfg.Options)
+	res := quadlet.CompileEach(units, cfg.Options, workers, out.take)
+	g.emit(units, res, out)
 	return g.finish()
 }
 
@@ -107,53 +115,54 @@ func (g *run) logLoading(units []*quadlet.Unit, diags diag.List) {
 	}
 }
 
-// emit reports each unit's problems and writes its service, unit by unit in
-// the order podman converts them. The files are formatted and written on
-// several goroutines first; messages and [Install] links follow in order,
-// so the result does not depend on scheduling.
-func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result) {
+// emit reports each unit's problems and the services compiled (out), unit
+// by unit in the order podman converts them: the services were formatted,
+// and written to temporary files, as they were compiled; here they are
+// renamed into place (or printed), and messages and [Install] links follow
+// in order, so the result does not depend on scheduling.
+func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result, out *outputs) {
 	byUnit, orphans := attribute(units, res.Diags)
-	services := make(map[*quadlet.Unit]*quadlet.Service, len(res.Services))
-	for _, s := range res.Services {
-		services[s.Source] = s
-	}
 	order := conversionOrder(units)
-	var done []*quadlet.Service
+	done := make([]int, 0, len(units)) // indexes of the compiled units, in order
 	for _, i := range order {
-		if svc := services[units[i]]; svc != nil {
-			done = append(done, svc)
+		if out.svcs[i].ok {
+			done = append(done, i)
 		}
 	}
-	g.warnCollisions(done)
-	var writeErrs map[*quadlet.Service]error
+	collided := g.warnCollisions(units, out, done)
+	var writeErrs []error // by unit index
 	if !g.cfg.DryRun {
-		writeErrs = writeFiles(g.cfg.Output, g.cfg.Argv0, done, g.cfg.Durable)
+		writeErrs = out.commit(done, collided)
 	}
 	var links []Link
+	var support []quadlet.SupportUnit
 	for _, i := range order {
 		u := units[i]
 		g.logUnit(u, append(Lint(u), byUnit[i]...))
-		svc := services[u]
+		o := &out.svcs[i]
 		switch {
-		case svc == nil && !byUnit[i].HasErrors():
+		case !o.ok && !byUnit[i].HasErrors():
 			g.errorf("converting %q: the unit was not converted", u.Name)
-		case svc != nil && !g.cfg.DryRun:
-			links = append(links, g.finishWrite(svc, writeErrs[svc])...)
+		case o.ok && !g.cfg.DryRun:
+			links = append(links, g.finishWrite(o, writeErrs[i])...)
+		}
+		if o.ok && support == nil {
+			support = o.support
 		}
 	}
 	for _, d := range orphans {
 		g.logOrphan(d)
 	}
 	if g.cfg.DryRun {
-		if err := DryRun(g.cfg.Stdout, done); err != nil {
+		if err := out.print(g.cfg.Stdout, done); err != nil {
 			g.errorf("writing the units: %v", err)
 		}
-		if err := DryRunSupport(g.cfg.Stdout, quadlet.SupportFor(done, g.cfg.Options)); err != nil {
+		if err := DryRunSupport(g.cfg.Stdout, support); err != nil {
 			g.errorf("writing the units: %v", err)
 		}
 		return
 	}
-	g.writeSupport(quadlet.SupportFor(done, g.cfg.Options))
+	g.writeSupport(support)
 	dirs, problems := makeLinks(g.cfg.Output, links, writeWorkers)
 	for _, p := range problems {
 		g.log.Logf("%s", p)
@@ -181,17 +190,23 @@ func conversionOrder(units []*quadlet.Unit) []int {
 	return order
 }
 
-// warnCollisions warns about units generating the same service.
-func (g *run) warnCollisions(done []*quadlet.Service) {
-	first := make(map[string]*quadlet.Service, len(done))
-	for _, s := range done {
-		if f, ok := first[s.Name]; ok {
+// warnCollisions warns about units generating the same service (done:
+// the compiled units' indexes, in conversion order), and reports whether
+// any did.
+func (g *run) warnCollisions(units []*quadlet.Unit, out *outputs, done []int) bool {
+	first := make(map[string]int, len(done))
+	collided := false
+	for _, i := range done {
+		name := out.svcs[i].name
+		if f, ok := first[name]; ok {
 			g.log.Logf("Warning: %s and %s both generate %s; %s is the one kept (converted last)",
-				f.Source.Name, s.Source.Name, s.Name, s.Source.Name)
+				units[f].Name, units[i].Name, name, units[i].Name)
+			collided = true
 			continue
 		}
-		first[s.Name] = s
+		first[name] = i
 	}
+	return collided
 }
 
 func kindOrder(u *quadlet.Unit) int {
@@ -224,24 +239,23 @@ func (g *run) logOrphan(d diag.Diagnostic) {
 }
 
 // finishWrite reports the written service and returns the links it needs.
-func (g *run) finishWrite(svc *quadlet.Service, err error) []Link {
+func (g *run) finishWrite(o *output, err error) []Link {
 	// Paths are joined only for messages that are written: a boot-time
 	// run logs none of the debug ones, for a thousand units.
 	if g.log.Debug {
-		g.log.Debugf("writing %q", filepath.Join(g.cfg.Output, svc.Name))
+		g.log.Debugf("writing %q", filepath.Join(g.cfg.Output, o.name))
 	}
 	if err != nil {
-		g.errorf("generating service file %s: %v", filepath.Join(g.cfg.Output, svc.Name), err)
+		g.errorf("generating service file %s: %v", filepath.Join(g.cfg.Output, o.name), err)
 		return nil
 	}
-	links, problems := InstallLinks(svc)
-	for _, l := range links {
+	for _, l := range o.links {
 		if g.log.Debug {
 			g.log.Debugf("Creating symlink %s -> %s", filepath.Join(g.cfg.Output, l.Path), l.Target)
 		}
 	}
-	for _, p := range problems {
+	for _, p := range o.problems {
 		g.log.Logf("%s", p)
 	}
-	return links
+	return o.links
 }

@@ -44,57 +44,9 @@ func DryRun(w io.Writer, services []*quadlet.Service) error {
 	return nil
 }
 
-// writeWorkers is how many files are written at once.
+// writeWorkers is how many links are made at once (and, durable, files
+// flushed when the file system cannot be flushed whole).
 const writeWorkers = 16
-
-// writeWorkersFor is how many goroutines write n files: writeWorkers for
-// flushed files, which wait for the disk; without a flush the writes are
-// system calls that cost CPU only, spread like the rest (spread).
-func writeWorkersFor(n int, durable bool) int {
-	if durable {
-		return writeWorkers
-	}
-	return spread(n, writeWorkers)
-}
-
-// writeFiles writes the services' files into out and returns the error of
-// each service that could not be written. Of services with the same name
-// only the last is written, as if they were written in order. Each file is
-// written atomically, and flushed to disk only when durable (Config.Durable).
-func writeFiles(out, argv0 string, services []*quadlet.Service, durable bool) map[*quadlet.Service]error {
-	last := make(map[string]int, len(services))
-	for i, s := range services {
-		last[s.Name] = i
-	}
-	var todo []int
-	for i, s := range services {
-		if last[s.Name] == i {
-			todo = append(todo, i)
-		}
-	}
-	header := Header(argv0)
-	files := make([]atomicfile.File, len(todo))
-	for j, i := range todo {
-		f := services[i].File
-		// Formatted by the writer into a buffer it reuses: no text per unit.
-		fill := func(b []byte) []byte { return f.AppendFormat(append(b, header...)) }
-		files[j] = atomicfile.File{Name: services[i].Name, Fill: fill, Perm: 0o644}
-	}
-	errs := atomicfile.WriteAll(out, files, atomicfile.Batch{Workers: writeWorkersFor(len(files), durable), Volatile: !durable})
-	byName := map[string]error{}
-	for j, err := range errs {
-		if err != nil {
-			byName[services[todo[j]].Name] = err
-		}
-	}
-	failed := map[*quadlet.Service]error{}
-	for _, s := range services {
-		if err, ok := byName[s.Name]; ok {
-			failed[s] = err
-		}
-	}
-	return failed
-}
 
 // parallel calls fn(0..n-1) on up to workers goroutines, each with at
 // least minPerWorker calls.

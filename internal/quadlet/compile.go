@@ -125,21 +125,42 @@ func CompileParallel(units []*Unit, opts Options, workers int) *Result {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return compileWaves(units, opts, workers, eachBlock)
+	return compileWaves(units, opts, workers, eachBlock, nil)
 }
 
-// compileWaves is CompileParallel with the scheduler of each wave's
-// conversions (eachBlock; tests pass others).
-func compileWaves(units []*Unit, opts Options, workers int, each func(n int, states []*convState, fn func(*convState, int))) *Result {
+// CompileEach is CompileParallel handing each service to emit as soon as it
+// is compiled, instead of returning it in Result.Services (which stays
+// empty): emit(w, i, svc) runs on the goroutine that compiled
+// units[i] (w, 0 <= w < workers, numbers the goroutines: no two calls with
+// the same w run at once), and the service's file and lines are reused for
+// the next unit once emit returns. emit must format, write or read what it
+// needs of svc.File and keep neither svc nor its file: a generator then
+// needs the memory of a unit per goroutine instead of a thousand units'.
+// Services are compiled in waves (CompileParallel), so emit sees them in
+// no particular order. Options.Strict's checks of the whole stack need
+// every service at once: CompileEach refuses Strict (it panics).
+func CompileEach(units []*Unit, opts Options, workers int, emit func(w, i int, svc *Service)) *Result {
+	if opts.Strict {
+		panic("quadlet.CompileEach: Options.Strict needs every service at once; use CompileParallel")
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return compileWaves(units, opts, workers, eachBlock, emit)
+}
+
+// compileWaves is CompileParallel, or CompileEach when emit is set, with
+// the scheduler of each wave's conversions (eachBlock; tests pass others).
+func compileWaves(units []*Unit, opts Options, workers int, each func(n int, states []*convState, fn func(*convState, int)), emit func(w, i int, svc *Service)) *Result {
 	res := &Result{Infos: make(map[string]*Info, len(units))}
 	ordered := make([]kindUnit, 0, len(units))
-	for _, u := range units {
+	for i, u := range units {
 		k := KindOf(u.Name)
 		if k == nil {
 			res.Diags.Errorf(diag.Pos{File: u.displayPath()}, "unsupported-type", "unsupported file type %q", u.Name)
 			continue
 		}
-		ordered = append(ordered, kindUnit{u, k})
+		ordered = append(ordered, kindUnit{u, k, i})
 	}
 	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].k.Order < ordered[j].k.Order })
 	for _, o := range ordered {
@@ -148,7 +169,7 @@ func compileWaves(units []*Unit, opts Options, workers int, each func(n int, sta
 	outs := make([]converted, len(ordered))
 	states := make([]*convState, max(1, workers))
 	for i := range states {
-		states[i] = &convState{argv: new(argSlab), lines: new(unitfile.Lines)}
+		states[i] = &convState{w: i, argv: new(argSlab), lines: new(unitfile.Lines)}
 	}
 	byName := make(map[string]*Service, len(ordered))
 	for start := 0; start < len(ordered); {
@@ -159,6 +180,13 @@ func compileWaves(units []*Unit, opts Options, workers int, each func(n int, sta
 		wave, out := ordered[start:end], outs[start:end]
 		each(len(wave), states, func(st *convState, i int) {
 			out[i] = st.convert(wave[i], opts, res.Infos)
+			if emit != nil && out[i].svc != nil {
+				// As CompileParallel's finishPod below: the pods are the
+				// last wave, the containers that start with them known.
+				finishPod(out[i].svc, res.Infos[wave[i].u.Name])
+				emit(st.w, wave[i].i, out[i].svc)
+				out[i].svc = st.emitted(out[i].svc)
+			}
 		})
 		for i, o := range out {
 			res.Diags = append(res.Diags, o.diags...)
@@ -173,6 +201,9 @@ func compileWaves(units []*Unit, opts Options, workers int, each func(n int, sta
 			}
 		}
 		start = end
+	}
+	if emit != nil {
+		return res
 	}
 	res.Services = make([]*Service, 0, len(byName))
 	for _, u := range units {
@@ -191,6 +222,7 @@ func compileWaves(units []*Unit, opts Options, workers int, each func(n int, sta
 type kindUnit struct {
 	u *Unit
 	k *Kind
+	i int // index in Compile's units
 }
 
 // converted is what one unit's conversion gives.
@@ -204,9 +236,11 @@ type converted struct {
 // nothing keeps it past a unit's conversion (command lines die with it;
 // diagnostics are handed out).
 type convState struct {
+	w     int // its number, for CompileEach's emit
 	c     ctx
 	argv  *argSlab
 	lines *unitfile.Lines // the blocks its services' new lines come from
+	done  *Service        // CompileEach: the service each emitted one becomes
 }
 
 func (st *convState) convert(o kindUnit, opts Options, infos map[string]*Info) converted {
@@ -216,6 +250,19 @@ func (st *convState) convert(o kindUnit, opts Options, infos map[string]*Info) c
 	svc := c.convert()
 	st.argv.reset()
 	return converted{svc: svc, diags: c.diags, startsWithPod: c.startsWithPod}
+}
+
+// emitted recycles what svc, just handed to CompileEach's emit, holds,
+// and returns what stands for it in its wave's results: a service with
+// neither file nor source (the wave's loop only looks whether there is
+// one).
+func (st *convState) emitted(svc *Service) *Service {
+	st.lines.Reset()
+	*svc = Service{}
+	if st.done == nil {
+		st.done = svc
+	}
+	return st.done
 }
 
 // minPerConverter is the fewest units worth another goroutine: for fewer,
@@ -514,8 +561,7 @@ func (c *ctx) checkGroup(lines []*unitfile.Line, group string, t *Table, buf []b
 // [Unit], [Service] and [Install] pass through, the type's group is kept as
 // X-<Group> for reference.
 func (c *ctx) initService() {
-	c.svc = c.src.CloneRoom(serviceRoom)
-	c.svc.UseLines(c.lines)
+	c.svc = c.src.CloneRoomFrom(c.lines, serviceRoom)
 	c.svc.Path = c.info.ServiceFile()
 	c.translateDependencies()
 	c.defaultDependencies()

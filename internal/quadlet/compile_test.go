@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/berth-dev/berth/internal/unitfile"
@@ -115,8 +116,51 @@ func TestCompileParallelMatchesCompile(t *testing.T) {
 				t.Errorf("CompileParallel(workers=%d, %+v) differs from Compile:\n%s", workers, opts, firstDiff(want, got))
 			}
 		}
-		if got := renderResult(compileWaves(crossReferencedUnits(t), opts, 1, backwards)); got != want {
+		if got := renderResult(compileWaves(crossReferencedUnits(t), opts, 1, backwards, nil)); got != want {
 			t.Errorf("converting each wave backwards (%+v) differs from Compile:\n%s", opts, firstDiff(want, got))
+		}
+	}
+}
+
+// emitAll compiles units with CompileEach, which passes each service to
+// emit and reuses its memory once emit returns, and renders the result as
+// renderResult does, from the text each service had when emitted.
+func emitAll(t *testing.T, units []*Unit, opts Options, workers int, each func(n int, states []*convState, fn func(*convState, int))) string {
+	texts := make([]string, len(units))
+	var mu sync.Mutex
+	busy := map[int]bool{}
+	res := compileWaves(units, opts, workers, each, func(w, i int, svc *Service) {
+		mu.Lock()
+		if busy[w] {
+			t.Errorf("two emits with w=%d at once", w)
+		}
+		busy[w] = true
+		mu.Unlock()
+		if svc.Source != units[i] {
+			t.Errorf("emit(%d) got the service of %s, not %s", i, svc.Source.Name, units[i].Name)
+		}
+		texts[i] = "--- " + svc.Name + " from " + svc.Source.Name + "\n" + svc.File.Format()
+		mu.Lock()
+		busy[w] = false
+		mu.Unlock()
+	})
+	if len(res.Services) != 0 {
+		t.Errorf("CompileEach returned %d services", len(res.Services))
+	}
+	res.Services = nil
+	return strings.Join(texts, "") + renderResult(res)
+}
+
+func TestCompileEachMatchesCompile(t *testing.T) {
+	for _, opts := range []Options{{}, {User: true}} {
+		want := renderResult(Compile(crossReferencedUnits(t), opts))
+		for _, workers := range []int{1, 2, 7} {
+			if got := emitAll(t, crossReferencedUnits(t), opts, workers, eachBlock); got != want {
+				t.Errorf("CompileEach(workers=%d, %+v) differs from Compile:\n%s", workers, opts, firstDiff(want, got))
+			}
+		}
+		if got := emitAll(t, crossReferencedUnits(t), opts, 1, backwards); got != want {
+			t.Errorf("CompileEach converting each wave backwards (%+v) differs from Compile:\n%s", opts, firstDiff(want, got))
 		}
 	}
 }

@@ -68,9 +68,65 @@ func (f *File) Merged() bool { return f.merged }
 // (File.UseLines): a compiled service adds some 8 to 20 lines to its file,
 // and a block per file leaves the rest of the file's last block unused —
 // about a tenth of a generator run's memory, each page of it a page fault.
+// It also holds the memory of the files cloned from it (CloneRoomFrom).
+// Reset hands all of it out again: a generator that writes each service as
+// soon as it is compiled needs one service's memory per goroutine rather
+// than a thousand services' (with the garbage collector off, as in the
+// generator, memory is never reused otherwise, and every fresh page is a
+// page fault).
 // A Lines is not safe for concurrent use: the files sharing one must be
 // changed by one goroutine at a time.
-type Lines struct{ spare []Line }
+type Lines struct {
+	lines    slab[Line]
+	ptrs     slab[*Line]
+	sections slab[Section]
+	sptrs    slab[*Section]
+	files    slab[File]
+}
+
+// Reset makes everything p handed out since the last Reset available
+// again: the files cloned from p and every line they took from it must no
+// longer be used.
+func (p *Lines) Reset() {
+	p.lines.reset()
+	p.ptrs.reset()
+	p.sections.reset()
+	p.sptrs.reset()
+	p.files.reset()
+}
+
+// slab hands out runs of Ts from blocks it keeps for reset.
+type slab[T any] struct {
+	blocks [][]T
+	next   int // blocks[next:] are not handed out since the last reset
+	cur    []T // the unused rest of the block in use
+}
+
+// take returns n Ts (length n, capacity n+room; reused ones hold what they
+// held: the caller sets them): the
+// list grows into its room, and appending beyond it copies it away rather
+// than over the next list. A new block holds at least size Ts.
+func (s *slab[T]) take(n, room, size int) []T {
+	need := n + room
+	for len(s.cur) < need {
+		if s.next < len(s.blocks) {
+			s.cur = s.blocks[s.next]
+			s.next++
+			continue
+		}
+		b := make([]T, max(size, need))
+		s.blocks = append(s.blocks, b)
+		s.next = len(s.blocks)
+		s.cur = b
+	}
+	out := s.cur[:n:need]
+	s.cur = s.cur[need:]
+	return out
+}
+
+func (s *slab[T]) reset() {
+	s.next, s.cur = 0, nil
+}
 
 // UseLines makes f take the lines its methods add from p (nil: from blocks
 // of its own again). Lines already made stay where they are.
@@ -80,19 +136,16 @@ func (f *File) UseLines(p *Lines) { f.pool = p }
 // compiled service adds a dozen or more to its file, and the generator
 // compiles thousands of files in one run, so one allocation per line shows.
 func (f *File) newLine(l Line) *Line {
-	spare := &f.spare
+	var n *Line
 	if f.pool != nil {
-		spare = &f.pool.spare
-	}
-	if len(*spare) == 0 {
-		n := 16
-		if f.pool != nil {
-			n = 64
+		n = &f.pool.lines.take(1, 0, 64)[0]
+	} else {
+		if len(f.spare) == 0 {
+			f.spare = make([]Line, 16)
 		}
-		*spare = make([]Line, n)
+		n = &f.spare[0]
+		f.spare = f.spare[1:]
 	}
-	n := &(*spare)[0]
-	*spare = (*spare)[1:]
 	*n = l
 	return n
 }
@@ -509,7 +562,12 @@ func (f *File) Clone() *File { return f.CloneRoom(nil) }
 // gets a dozen lines, most of them in [Unit] and [Service]), and growing a
 // list one append at a time copies it several times. The list of sections
 // has room for two more.
-func (f *File) CloneRoom(room func(section string) int) *File {
+func (f *File) CloneRoom(room func(section string) int) *File { return f.CloneRoomFrom(nil, room) }
+
+// CloneRoomFrom is CloneRoom taking the clone's memory from p, whose Reset
+// hands it out again, and making the clone take its new lines from p
+// (UseLines). A nil p allocates.
+func (f *File) CloneRoomFrom(p *Lines, room func(section string) int) *File {
 	if room == nil {
 		room = func(string) int { return cloneRoom }
 	}
@@ -517,7 +575,23 @@ func (f *File) CloneRoom(room func(section string) int) *File {
 	for _, s := range f.Sections {
 		n += len(s.Lines) + len(s.head) + max(0, room(s.Name))
 	}
-	block := make([]*Line, n)
+	var (
+		block    []*Line
+		c        *File
+		sections []Section
+		ptrs     []*Section
+	)
+	if p == nil {
+		block = make([]*Line, n)
+		c = new(File)
+		sections = make([]Section, len(f.Sections))
+		ptrs = make([]*Section, len(f.Sections), len(f.Sections)+2)
+	} else {
+		block = p.ptrs.take(n, 0, 512)
+		c = &p.files.take(1, 0, 8)[0]
+		sections = p.sections.take(len(f.Sections), 0, 32)
+		ptrs = p.sptrs.take(len(f.Sections), 2, 64)
+	}
 	take := func(ls []*Line, room int) []*Line {
 		if ls == nil && room == 0 {
 			return nil
@@ -527,9 +601,8 @@ func (f *File) CloneRoom(room func(section string) int) *File {
 		copy(out, ls)
 		return out
 	}
-	c := &File{Path: f.Path, trailNL: f.trailNL, synth: f.synth, merged: f.merged, tail: take(f.tail, 0)}
-	c.Sections = make([]*Section, len(f.Sections), len(f.Sections)+2)
-	sections := make([]Section, len(f.Sections))
+	*c = File{Path: f.Path, trailNL: f.trailNL, synth: f.synth, merged: f.merged, tail: take(f.tail, 0), pool: p}
+	c.Sections = ptrs
 	for i, s := range f.Sections {
 		sections[i] = Section{Name: s.Name, Pos: s.Pos, raw: s.raw, head: take(s.head, 0), Lines: take(s.Lines, max(0, room(s.Name)))}
 		c.Sections[i] = &sections[i]

@@ -1,6 +1,7 @@
 package unitfile
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -209,6 +210,56 @@ func TestParsedSectionsGrowApart(t *testing.T) {
 	}
 	if got := c.Format(); got != "[A]\na=1\nb=2\ny=8\n\n[B]\nc=3\n\n[A]\nd=4\n" {
 		t.Errorf("clone:\n%s", got)
+	}
+}
+
+// A clone taken from a Lines, changed and reset, then another: each reads
+// as a clone made on its own, and after Reset the memory is reused.
+func TestCloneFromResetLines(t *testing.T) {
+	srcs := []string{
+		"# head\n[Unit]\nDescription=a\n\n[Container]\nImage=x\n[Service]\nRestart=always\n",
+		"[Container]\nImage=y\nExec=run \\\n  --now\n[Install]\nWantedBy=default.target\n",
+		"[Unit]\nA=1\nB=2\nC=3\nD=4\n[Unit]\nE=5\n",
+	}
+	room := func(s string) int {
+		if s == "Unit" {
+			return 2
+		}
+		return 0
+	}
+	change := func(c *File, n int) string {
+		for i := 0; i < n; i++ { // beyond the room: lists grow away
+			c.Add("Unit", "Added", fmt.Sprint(i))
+		}
+		c.Set("Service", "Type", "notify")
+		c.PrependKey("Unit", "Wants", "network-online.target")
+		c.RenameSection("Container", "X-Container")
+		return c.Format()
+	}
+	var p Lines
+	var firstFile *File
+	for round := 0; round < 3; round++ {
+		for i, src := range srcs {
+			f, diags := Parse("/u/x", []byte(src))
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			before := f.Format()
+			want := change(f.CloneRoom(room), i+round)
+			c := f.CloneRoomFrom(&p, room)
+			if round == 1 && i == 0 {
+				firstFile = c
+			} else if round == 2 && i == 0 && c != firstFile {
+				t.Error("after Reset, a clone's File is not reused")
+			}
+			if got := change(c, i+round); got != want {
+				t.Errorf("round %d, file %d: clone from Lines\n%s\nwant\n%s", round, i, got, want)
+			}
+			if got := f.Format(); got != before {
+				t.Errorf("round %d, file %d: the source changed:\n%s", round, i, got)
+			}
+			p.Reset()
+		}
 	}
 }
 
