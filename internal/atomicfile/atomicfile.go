@@ -114,8 +114,9 @@ type Staging struct {
 
 // NewStaging prepares writing a batch of n files into dir.
 func NewStaging(dir string, n int, b Batch) *Staging {
-	s := &Staging{dir: filepath.Clean(dir), pid: os.Getpid(), umask: -1, b: b} // cleaned once: each file's paths are then joined by Join
-	if n >= 8 {                                                                // reading it costs three system calls, fchmod one per file
+	// The folder is cleaned once: each file's paths are then joined by Join.
+	s := &Staging{dir: filepath.Clean(dir), pid: os.Getpid(), umask: -1, b: b}
+	if n >= 8 { // reading it costs three system calls, fchmod one per file
 		s.umask = currentUmask()
 	}
 	return s
