@@ -76,12 +76,12 @@ type Batch struct {
 func WriteAll(dir string, files []File, b Batch) (errs []error) {
 	s := NewStaging(dir, len(files), b)
 	errs = make([]error, len(files))
-	tmps := make([]string, len(files))
+	staged := make([]Staged, len(files))
 	var bufs sync.Pool // for Fill: about one buffer per writing goroutine
 	Parallel(len(files), b.Workers, func(i int) {
 		f := files[i]
 		if f.Data != nil || f.Fill == nil {
-			tmps[i], errs[i] = s.Stage(i, f)
+			staged[i], errs[i] = s.Stage(i, f)
 			return
 		}
 		bp, _ := bufs.Get().(*[]byte)
@@ -89,7 +89,7 @@ func WriteAll(dir string, files []File, b Batch) (errs []error) {
 			bp = new([]byte)
 		}
 		f.Data = f.Fill((*bp)[:0])
-		tmps[i], errs[i] = s.Stage(i, f)
+		staged[i], errs[i] = s.Stage(i, f)
 		*bp = f.Data[:0]
 		bufs.Put(bp)
 	})
@@ -97,60 +97,8 @@ func WriteAll(dir string, files []File, b Batch) (errs []error) {
 	for i, f := range files {
 		names[i] = f.Name
 	}
-	s.Commit(names, tmps, errs)
+	s.Commit(names, staged, errs)
 	return errs
-}
-
-// Staging is WriteAll in two steps, for files made one by one on several
-// goroutines: Stage writes each to a temporary file as soon as it is made,
-// Commit then flushes them all (unless Volatile) and renames them into
-// place.
-type Staging struct {
-	dir   string
-	pid   int
-	umask int
-	b     Batch
-}
-
-// NewStaging prepares writing a batch of n files into dir.
-func NewStaging(dir string, n int, b Batch) *Staging {
-	// The folder is cleaned once: each file's paths are then joined by Join.
-	s := &Staging{dir: filepath.Clean(dir), pid: os.Getpid(), umask: -1, b: b}
-	if n >= 8 { // reading it costs three system calls, fchmod one per file
-		s.umask = currentUmask()
-	}
-	return s
-}
-
-// Stage writes f.Data (not Fill) to a new temporary file for file i of
-// the batch and returns its path. Calls with different i may run at once.
-func (s *Staging) Stage(i int, f File) (string, error) {
-	return writeTempRaw(s.dir, f, s.pid, i, false, s.umask)
-}
-
-// Commit renames each staged temporary file tmps[i] whose errs[i] is nil
-// to names[i], flushing them all to disk first unless the batch is
-// Volatile, sets errs[i] when that fails, and removes the temporary files
-// it did not rename. A tmps[i] of "" with a nil errs[i] is skipped.
-func (s *Staging) Commit(names, tmps []string, errs []error) {
-	if !s.b.Volatile {
-		if err := syncFS(s.dir); err != nil {
-			// No syncfs (not Linux, or refused): flush each file instead.
-			Parallel(len(tmps), s.b.Workers, func(i int) {
-				if errs[i] == nil && tmps[i] != "" {
-					errs[i] = syncFile(tmps[i])
-				}
-			})
-		}
-	}
-	for i := range tmps {
-		if errs[i] == nil && tmps[i] != "" {
-			errs[i] = renameRaw(tmps[i], Join(s.dir, names[i]))
-		}
-		if errs[i] != nil && tmps[i] != "" {
-			_ = unix.Unlink(tmps[i])
-		}
-	}
 }
 
 // writeTempRaw writes f to a new temporary file in dir, named after the

@@ -2,7 +2,6 @@ package generate
 
 import (
 	"io"
-	"os"
 
 	"github.com/berth-dev/berth/internal/atomicfile"
 	"github.com/berth-dev/berth/internal/quadlet"
@@ -14,11 +13,12 @@ import (
 // written to a temporary file) at once, and only this is left of it.
 type output struct {
 	ok       bool
-	name     string // the service's file name
-	text     []byte // dry run: the unit's text
-	tmp      string // the temporary file holding it (atomicfile.Staging)
-	err      error  // writing it failed
-	links    []Link // the links its [Install] section asks for
+	name     string            // the service's file name
+	text     []byte            // dry run: the unit's text
+	staged   atomicfile.Staged // the file written, to be put in place, unless
+	placed   bool              // it was put in place at once
+	err      error             // writing it failed
+	links    []Link            // the links its [Install] section asks for
 	problems []string
 	support  []quadlet.SupportUnit // the support units it needs
 }
@@ -26,9 +26,13 @@ type output struct {
 // outputs are the outputs of a run's units (by index), and what each
 // compiling goroutine reuses from unit to unit.
 type outputs struct {
-	svcs   []output
-	stage  *atomicfile.Staging // nil in dry run
-	header string              // written units start with it (Header)
+	svcs  []output
+	stage *atomicfile.Staging // nil in dry run
+	// direct says a service that no other unit generates is put in place
+	// at once (atomicfile.Staging.Put); others are staged and renamed in
+	// conversion order, in which the last of them wins.
+	direct bool
+	header string // written units start with it (Header)
 	opts   quadlet.Options
 	// bufs is each goroutine's buffer: the text of the unit it writes,
 	// reused; in dry run the block the texts of its units are appended
@@ -63,7 +67,12 @@ func (out *outputs) take(w, i int, svc *quadlet.Service) {
 	o.links, o.problems = InstallLinks(svc)
 	b := svc.File.AppendFormat(append(out.bufs[w][:0], out.header...))
 	out.bufs[w] = b
-	o.tmp, o.err = out.stage.Stage(i, atomicfile.File{Name: svc.Name, Data: b, Perm: 0o644})
+	f := atomicfile.File{Name: svc.Name, Data: b, Perm: 0o644}
+	if out.direct && !svc.Shared {
+		o.err, o.placed = out.stage.Put(i, f), true
+		return
+	}
+	o.staged, o.err = out.stage.Stage(i, f)
 }
 
 // commit puts the written services in place and returns each unit's
@@ -78,20 +87,31 @@ func (out *outputs) commit(done []int, collided bool) []error {
 			last[out.svcs[i].name] = i
 		}
 	}
-	names, tmps, errs := make([]string, 0, len(done)), make([]string, 0, len(done)), make([]error, 0, len(done))
-	kept := make([]int, 0, len(done))
+	n := 0 // staged
+	for _, i := range done {
+		if !out.svcs[i].placed {
+			n++
+		}
+	}
+	names, staged, errs, kept := make([]string, 0, n), make([]atomicfile.Staged, 0, n), make([]error, 0, n), make([]int, 0, n)
 	for _, i := range done {
 		o := &out.svcs[i]
-		if collided && last[o.name] != i {
-			if o.tmp != "" {
-				_ = os.Remove(o.tmp)
-			}
+		if o.placed {
 			continue
 		}
-		names, tmps, errs, kept = append(names, o.name), append(tmps, o.tmp), append(errs, o.err), append(kept, i)
+		if collided && last[o.name] != i {
+			out.stage.Discard(o.staged)
+			continue
+		}
+		names, staged, errs, kept = append(names, o.name), append(staged, o.staged), append(errs, o.err), append(kept, i)
 	}
-	out.stage.Commit(names, tmps, errs)
+	out.stage.Commit(names, staged, errs)
 	byUnit := make([]error, len(out.svcs))
+	for _, i := range done {
+		if out.svcs[i].placed {
+			byUnit[i] = out.svcs[i].err
+		}
+	}
 	var byName map[string]error
 	for j, i := range kept {
 		byUnit[i] = errs[j]

@@ -67,6 +67,7 @@ func Run(cfg Config) error {
 	}
 	workers := runtime.GOMAXPROCS(0)
 	out := newOutputs(len(units), workers, stage, cfg.Argv0, cfg.Options)
+	out.direct = !cfg.Durable // a durable file is flushed before it is renamed
 	res := quadlet.CompileEach(units, cfg.Options, workers, out.take)
 	g.emit(units, res, out)
 	return g.finish()

@@ -77,6 +77,11 @@ type Service struct {
 	Source *Unit
 	Name   string // "db.service"
 	File   *unitfile.File
+	// Shared says another unit of the compilation generates a service of
+	// the same name (set by CompileEach only, whose emit sees the services
+	// in no particular order: the last in conversion order is the one
+	// kept).
+	Shared bool
 }
 
 // Info is what other units need to know about a unit to refer to it.
@@ -163,8 +168,16 @@ func compileWaves(units []*Unit, opts Options, workers int, each func(n int, sta
 		ordered = append(ordered, kindUnit{u, k, i})
 	}
 	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].k.Order < ordered[j].k.Order })
+	var names map[string]int // CompileEach: how many units generate each service
+	if emit != nil {
+		names = make(map[string]int, len(ordered))
+	}
 	for _, o := range ordered {
-		res.Infos[o.u.Name] = newInfo(o.u, opts.namePrefix())
+		info := newInfo(o.u, opts.namePrefix())
+		res.Infos[o.u.Name] = info
+		if names != nil {
+			names[info.ServiceFile()]++
+		}
 	}
 	outs := make([]converted, len(ordered))
 	states := make([]*convState, max(1, workers))
@@ -184,6 +197,7 @@ func compileWaves(units []*Unit, opts Options, workers int, each func(n int, sta
 				// As CompileParallel's finishPod below: the pods are the
 				// last wave, the containers that start with them known.
 				finishPod(out[i].svc, res.Infos[wave[i].u.Name])
+				out[i].svc.Shared = names[out[i].svc.Name] > 1
 				emit(st.w, wave[i].i, out[i].svc)
 				out[i].svc = st.emitted(out[i].svc)
 			}
