@@ -238,7 +238,7 @@ func writeUnits(dir, argv0 string, services []*quadlet.Service, support []quadle
 		dirs, problems, err := generate.WriteService(dir, argv0, s, nil)
 		pos := diag.Pos{File: s.Source.Path}
 		if l := s.Source.File.LastLine("Install", "Alias"); l != nil {
-			pos = l.Pos
+			pos = l.Pos()
 		}
 		for _, p := range problems {
 			diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Warning, Code: "install-link", Message: p})

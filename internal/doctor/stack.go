@@ -102,7 +102,7 @@ func (d *doctor) checkPorts(units []*quadlet.Unit, services []*service) {
 			if err != nil || p.HostLo == 0 || running[u.Name] {
 				continue
 			}
-			d.checkPort(u, l.Pos.String(), p, listeners)
+			d.checkPort(u, l.Pos().String(), p, listeners)
 		}
 	}
 }

@@ -32,7 +32,7 @@ func Lint(u *quadlet.Unit) diag.List {
 	if !ok || strings.HasSuffix(image, ".build") || strings.HasSuffix(image, ".image") || isUnambiguousName(image) {
 		return out
 	}
-	out.Add(diag.Diagnostic{Pos: u.File.LastLine(group, "Image").Pos, Severity: diag.Warning, Code: "short-name",
+	out.Add(diag.Diagnostic{Pos: u.File.LastLine(group, "Image").Pos(), Severity: diag.Warning, Code: "short-name",
 		Message: fmt.Sprintf("%s specifies the image \"%s\" which not a fully qualified image name. "+
 			"This is not ideal for performance and security reasons. "+
 			"See the podman-pull manpage discussion of short-name-aliases.conf for details.", u.Name, image),

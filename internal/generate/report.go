@@ -29,9 +29,9 @@ func SourceFiles(u *quadlet.Unit) []string {
 		}
 	}
 	for _, s := range u.File.Sections {
-		add(s.Pos.File)
+		add(s.Pos().File)
 		for _, l := range s.Lines {
-			add(l.Pos.File)
+			add(l.Pos().File)
 		}
 	}
 	return files

@@ -72,7 +72,7 @@ func (s *source) env(w *workload, c *corev1.Container) {
 		if secretLooking(kv.Key) && kv.Value != "" {
 			pos := diag.Pos{}
 			if l := s.lineNaming("Environment", kv.Key); l != nil {
-				pos = l.Pos
+				pos = l.Pos()
 			}
 			sec := s.e.secret(w.name+"-env", s.u.Name, "Environment", pos)
 			sec.data[kv.Key] = []byte(kv.Value)

@@ -183,7 +183,7 @@ func (e *exporter) loss(u *quadlet.Unit, group, key string, sev Severity, msg, h
 	l := Loss{Unit: u.Name, Key: key, Severity: sev, Message: msg, Hint: hint}
 	if group != "" && key != "" {
 		if line := u.File.LastLine(group, key); line != nil {
-			l.Pos = line.Pos
+			l.Pos = line.Pos()
 		}
 	}
 	if l.Pos.File == "" && u.Path != "" {

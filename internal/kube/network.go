@@ -176,7 +176,7 @@ func (s *source) unitDep(w *workload, seen map[string]bool, key, name string, l 
 		return
 	}
 	seen[unit] = true
-	w.deps = append(w.deps, dependency{from: s.u, on: unit, key: key, pos: l.Pos})
+	w.deps = append(w.deps, dependency{from: s.u, on: unit, key: key, pos: l.Pos()})
 }
 
 // dependencies turns each workload's dependencies into init containers that

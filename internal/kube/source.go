@@ -62,7 +62,7 @@ func (s *source) boolean(key string) (value, ok bool) {
 
 func (s *source) loss(key string, sev Severity, msg, hint string) {
 	if s.cur != nil && s.cur.Key == key {
-		s.e.rep.add(Loss{Pos: s.cur.Pos, Unit: s.u.Name, Key: key, Severity: sev, Message: msg, Hint: hint})
+		s.e.rep.add(Loss{Pos: s.cur.Pos(), Unit: s.u.Name, Key: key, Severity: sev, Message: msg, Hint: hint})
 		return
 	}
 	s.e.loss(s.u, s.group, key, sev, msg, hint)
@@ -102,10 +102,10 @@ func (s *source) lossFor(key, name string, sev Severity, msg, hint string) {
 // here is the position of the line being converted, or of key's last line.
 func (s *source) here(key string) diag.Pos {
 	if s.cur != nil && s.cur.Key == key {
-		return s.cur.Pos
+		return s.cur.Pos()
 	}
 	if l := s.f.LastLine(s.group, key); l != nil {
-		return l.Pos
+		return l.Pos()
 	}
 	return diag.Pos{}
 }

@@ -113,7 +113,7 @@ func (s *source) claim(src string) *claim {
 	var at diag.Pos // the size label's line
 	if u := s.e.units[src]; u != nil && strings.HasSuffix(src, ".volume") {
 		if l := lineNaming(u.File, "Volume", "Label", LabelSize); l != nil {
-			at = l.Pos
+			at = l.Pos()
 		}
 		unit = u.Name
 		name = "systemd-" + unitStem(src)

@@ -71,7 +71,7 @@ func (w *workload) addName(name string, s *source, key string, l *unitfile.Line)
 	}
 	at := Loss{Unit: s.u.Name}
 	if l != nil {
-		at.Pos, at.Key = l.Pos, key
+		at.Pos, at.Key = l.Pos(), key
 	} else {
 		at.Pos.File = s.u.Path
 	}

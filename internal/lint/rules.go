@@ -133,7 +133,7 @@ func hasExt(u *Unit, exts []string) bool {
 
 // valuePos points at the value of l: the column after '=' and any blanks.
 func (s *Stack) valuePos(l *unitfile.Line) diag.Pos {
-	p := l.Pos
+	p := l.Pos()
 	raw := s.rawLine(p.File, p.Line)
 	if eq := strings.IndexByte(raw, '='); eq >= 0 {
 		i := eq + 1

@@ -27,7 +27,7 @@ func checkUnknownGroups(s *Stack) diag.List {
 			} else if sug := quadlet.Suggest(sec.Name, known); sug != "" {
 				hint = fmt.Sprintf("did you mean [%s]?", sug)
 			}
-			out = append(out, find(sec.Pos, hint, "unknown group [%s] in a %s file: its keys are ignored", short(sec.Name), u.Kind.Ext))
+			out = append(out, find(sec.Pos(), hint, "unknown group [%s] in a %s file: its keys are ignored", short(sec.Name), u.Kind.Ext))
 		}
 	}
 	return out
@@ -73,7 +73,7 @@ func checkUnknownKeys(s *Stack) diag.List {
 				if _, ok := t.Lookup(l.Key); ok {
 					continue
 				}
-				out = append(out, find(l.Pos, unknownKeyHint(l.Key, g, t), "unknown key %s in [%s]", short(l.Key), g))
+				out = append(out, find(l.Pos(), unknownKeyHint(l.Key, g, t), "unknown key %s in [%s]", short(l.Key), g))
 			}
 		}
 	}
@@ -145,7 +145,7 @@ func (s *Stack) tooNewForPodman(u *Unit, t version.V) diag.List {
 		for _, l := range u.File.Entries(g) {
 			k, ok := tab.Lookup(l.Key)
 			if ok && !t.AtLeast(k.Since) {
-				out = append(out, find(l.Pos, upgradeOrBerth(k.Since),
+				out = append(out, find(l.Pos(), upgradeOrBerth(k.Since),
 					"key %s was added to quadlet in podman %s; podman %s's generator rejects the unit", l.Key, k.Since, t))
 			}
 		}
@@ -173,7 +173,7 @@ func quadletDeps(u *Unit, t version.V) diag.List {
 		for _, w := range strings.Fields(l.Value) {
 			if quadlet.IsQuadlet(w) {
 				svc := serviceNameOf(w)
-				out = append(out, find(l.Pos, fmt.Sprintf("name the service instead: %s=%s", l.Key, svc),
+				out = append(out, find(l.Pos(), fmt.Sprintf("name the service instead: %s=%s", l.Key, svc),
 					"%s=%s: quadlet names in [Unit] dependencies are translated from podman %s on; podman %s passes %s to systemd as is",
 					l.Key, w, quadletDepsSince, t, w))
 			}
@@ -189,7 +189,7 @@ func (s *Stack) tooNewForBerth(u *Unit, t version.V) diag.List {
 		for _, l := range u.File.Entries(g) {
 			k, ok := tab.Lookup(l.Key)
 			if ok && !k.Needs.IsZero() && !t.AtLeast(k.Needs) && l.Value != "" {
-				out = append(out, find(l.Pos, fmt.Sprintf("upgrade podman to %s or newer, or remove %s", k.Needs, l.Key),
+				out = append(out, find(l.Pos(), fmt.Sprintf("upgrade podman to %s or newer, or remove %s", k.Needs, l.Key),
 					"key %s makes berth emit a podman option added in podman %s; the target is podman %s", l.Key, k.Needs, t))
 			}
 		}

@@ -29,7 +29,7 @@ func checkNetworkInPod(s *Stack) diag.List {
 	var out diag.List
 	for _, e := range s.keyLines([]string{"Network"}, ".container") {
 		if pod, _ := e.u.File.Lookup("Container", "Pod"); pod != "" {
-			out = append(out, find(e.l.Pos, "set Network= in "+pod+" and drop it here: the pod's containers share its network",
+			out = append(out, find(e.l.Pos(), "set Network= in "+pod+" and drop it here: the pod's containers share its network",
 				"Network= on a container in a pod (Pod=%s): the container gets its own network namespace, outside the pod's", short(pod)))
 		}
 	}
@@ -41,7 +41,7 @@ func checkLabelNoValue(s *Stack) diag.List {
 	for _, e := range s.keyLines([]string{"Label"}) {
 		for _, w := range splitWords(e.l.Value) {
 			if !strings.Contains(w, "=") {
-				out = append(out, find(e.l.Pos, "write "+w+"=VALUE, e.g. "+w+"=true",
+				out = append(out, find(e.l.Pos(), "write "+w+"=VALUE, e.g. "+w+"=true",
 					"Label=%s has no =VALUE: podman sets it to the empty string", short(w)))
 			}
 		}
@@ -57,7 +57,7 @@ func checkEnvNames(s *Stack) diag.List {
 		for _, w := range splitWords(e.l.Value) {
 			name, _, _ := strings.Cut(w, "=")
 			if name != "" && !shellName.MatchString(name) {
-				out = append(out, find(e.l.Pos, "use letters, digits and _, not starting with a digit",
+				out = append(out, find(e.l.Pos(), "use letters, digits and _, not starting with a digit",
 					"Environment=%s: %q is not a valid variable name; programs and shells cannot read it", short(w), name))
 			}
 		}
@@ -90,7 +90,7 @@ func checkIgnoredMountOptions(s *Stack) diag.List {
 		}
 		for _, o := range strings.Split(parts[len(parts)-1], ",") {
 			if o == "cached" || o == "delegated" {
-				out = append(out, find(e.l.Pos, "remove :"+o+"; it means nothing on Linux",
+				out = append(out, find(e.l.Pos(), "remove :"+o+"; it means nothing on Linux",
 					"Volume=%s: podman drops the option %s (Docker for macOS only)", short(value(e.l)), o))
 			}
 		}
@@ -106,7 +106,7 @@ func checkSlashSpecifier(s *Stack) diag.List {
 	for _, e := range s.groupLines("") {
 		if m := slashSpecifier.FindStringIndex(e.l.Value); m != nil {
 			spec := strings.TrimLeft(e.l.Value[m[0]:m[1]], " \t:=,")
-			out = append(out, find(e.l.Pos, "write "+spec[1:]+" without the leading /",
+			out = append(out, find(e.l.Pos(), "write "+spec[1:]+" without the leading /",
 				"%s=%s: %s already is an absolute path, so this gives //...", e.l.Key, short(e.l.Value), spec[1:]))
 		}
 	}

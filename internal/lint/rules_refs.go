@@ -139,7 +139,7 @@ func checkCycles(s *Stack) diag.List {
 			continue
 		}
 		reported[key] = true
-		out = append(out, find(path[0].line.Pos, "remove one of the After=/Requires=/Before= dependencies, or a resource reference",
+		out = append(out, find(path[0].line.Pos(), "remove one of the After=/Requires=/Before= dependencies, or a resource reference",
 			"dependency cycle: %s -> %s", strings.Join(names, " -> "), names[0]))
 	}
 	return out
@@ -237,7 +237,7 @@ func checkDuplicatePorts(s *Stack) diag.List {
 		for _, a := range pubs[:i] {
 			if overlaps(a.p, b.p) {
 				out = append(out, find(s.valuePos(b.l), "publish it on another host port, e.g. PublishPort="+nextPortExample(b.p),
-					"host port %s is already published by %s (%s)", b.p.HostPorts(), a.u.Name, a.l.Pos))
+					"host port %s is already published by %s (%s)", b.p.HostPorts(), a.u.Name, a.l.Pos()))
 				break
 			}
 		}
@@ -257,7 +257,7 @@ func checkPortInPod(s *Stack) diag.List {
 	var out diag.List
 	for _, e := range s.keyLines([]string{"PublishPort"}, ".container") {
 		if pod, ok := e.u.File.Lookup("Container", "Pod"); ok && pod != "" {
-			out = append(out, find(e.l.Pos, "move PublishPort= to "+pod+": a pod publishes the ports of all its containers",
+			out = append(out, find(e.l.Pos(), "move PublishPort= to "+pod+": a pod publishes the ports of all its containers",
 				"PublishPort= on a container in a pod (Pod=%s): podman refuses --publish with --pod", short(pod)))
 		}
 	}

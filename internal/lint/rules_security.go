@@ -90,13 +90,13 @@ func checkPrivileged(s *Stack) diag.List {
 		words, _ := unitfile.SplitArgs(e.l.Value)
 		for _, w := range words {
 			if (w == "--privileged" || w == "--privileged=true") && !s.explained(e.l) {
-				out = append(out, find(e.l.Pos, justifyHint, "PodmanArgs=--privileged gives the container every capability and device of the host"))
+				out = append(out, find(e.l.Pos(), justifyHint, "PodmanArgs=--privileged gives the container every capability and device of the host"))
 			}
 		}
 	}
 	for _, e := range s.keyLines([]string{"SecurityLabelDisable"}, ".container") {
 		if b, _ := unitfile.ParseBool(value(e.l)); b && !s.explained(e.l) {
-			out = append(out, find(e.l.Pos, justifyHint, "SecurityLabelDisable=true turns off SELinux separation for this container"))
+			out = append(out, find(e.l.Pos(), justifyHint, "SecurityLabelDisable=true turns off SELinux separation for this container"))
 		}
 	}
 	return out
@@ -107,7 +107,7 @@ const justifyHint = "if it is needed, say why in a comment on the line above; ot
 // explained reports whether the line above l is a comment (other than a
 // berth:ignore directive).
 func (s *Stack) explained(l *unitfile.Line) bool {
-	above := strings.TrimSpace(s.rawLine(l.Pos.File, l.Pos.Line-1))
+	above := strings.TrimSpace(s.rawLine(l.Pos().File, l.Pos().Line-1))
 	return (strings.HasPrefix(above, "#") || strings.HasPrefix(above, ";")) && !ignoreRe.MatchString(above)
 }
 

@@ -160,7 +160,7 @@ func networkName(u *quadlet.Unit, info *quadlet.Info) string {
 
 // userLine reports whether a line comes from the user's files rather than
 // from a drop-in berth observe wrote.
-func userLine(l *unitfile.Line) bool { return filepath.Base(l.Pos.File) != DropinName }
+func userLine(l *unitfile.Line) bool { return filepath.Base(l.Pos().File) != DropinName }
 
 func (st *Stack) service(u *quadlet.Unit, info *quadlet.Info) *Service {
 	s := &Service{Unit: u.Name, Name: strings.TrimSuffix(u.Name, ".container"), UserEnv: map[string]bool{}}
@@ -189,11 +189,11 @@ func (st *Stack) service(u *quadlet.Unit, info *quadlet.Info) *Service {
 			k, v, _ := strings.Cut(w, "=")
 			switch k {
 			case LabelMetrics:
-				s.Metrics = st.parseEndpoint(v, l.Pos)
+				s.Metrics = st.parseEndpoint(v, l.Pos())
 			case LabelOTel:
 				s.OTel, _ = unitfile.ParseBool(v)
 				if s.OTel {
-					s.OTelPos = l.Pos
+					s.OTelPos = l.Pos()
 				}
 			}
 		}
@@ -218,7 +218,7 @@ func (s *Service) readEnv(k, v string, l *unitfile.Line) {
 			s.Effective.Endpoint = v
 		}
 		if user && (s.OTelEndpoint == "" || k == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
-			s.OTelEndpoint, s.OTelPos = v, l.Pos
+			s.OTelEndpoint, s.OTelPos = v, l.Pos()
 		}
 	case "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL":
 		if s.Effective.Protocol == "" || k == "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" {

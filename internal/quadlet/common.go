@@ -103,13 +103,13 @@ func emitNetworks(c *ctx, cmd *cmdline) error {
 			info, ok := c.infos[name]
 			switch {
 			case !ok:
-				c.diags.Errorf(l.Pos, "dangling-reference", "requested Quadlet unit %s was not found", name)
+				c.diags.Errorf(l.Pos(), "dangling-reference", "requested Quadlet unit %s was not found", name)
 				continue
 			case info.ResourceName == "":
-				c.diags.Errorf(l.Pos, "unresolvable-name", "cannot get the resource name of %s", name)
+				c.diags.Errorf(l.Pos(), "unresolvable-name", "cannot get the resource name of %s", name)
 				continue
 			case hasOptions && isContainer:
-				c.diags.Errorf(l.Pos, "invalid-value", "extra options are not supported when joining another container's network")
+				c.diags.Errorf(l.Pos(), "invalid-value", "extra options are not supported when joining another container's network")
 				continue
 			}
 			c.requireUnit(info)
@@ -140,7 +140,7 @@ func emitVolumes(c *ctx, cmd *cmdline) error {
 		if source != "" {
 			var err error
 			if source, err = c.storageSource(source, false); err != nil {
-				c.diags.Errorf(l.Pos, "dangling-reference", "%v", err)
+				c.diags.Errorf(l.Pos(), "dangling-reference", "%v", err)
 				continue
 			}
 		}
@@ -170,7 +170,7 @@ func emitMounts(c *ctx, cmd *cmdline) error {
 	for _, l := range c.src.AllLines(c.kind.Group, "Mount") {
 		words, err := unitfile.SplitQuadletArgs(l.Value)
 		if err != nil {
-			c.quotingWarning(l.Pos, "Mount", err)
+			c.quotingWarning(l.Pos(), "Mount", err)
 			if !unitfile.WordsUsable(err) {
 				continue
 			}
@@ -182,7 +182,7 @@ func emitMounts(c *ctx, cmd *cmdline) error {
 				if errors.As(err, new(*tooNewError)) {
 					code = "too-new"
 				}
-				c.diags.Errorf(l.Pos, code, "%v", err)
+				c.diags.Errorf(l.Pos(), code, "%v", err)
 				continue
 			}
 			cmd.add("--mount", resolved)
@@ -579,6 +579,6 @@ func (c *ctx) defaultKillMode() {
 	case !ok:
 		c.svc.Set("Service", "KillMode", "mixed")
 	case !killModes[km]:
-		c.diags.Errorf(c.svc.LastLine("Service", "KillMode").Pos, "invalid-value", "invalid KillMode '%s'", km)
+		c.diags.Errorf(c.svc.LastLine("Service", "KillMode").Pos(), "invalid-value", "invalid KillMode '%s'", km)
 	}
 }

@@ -443,13 +443,13 @@ type ctx struct {
 func (c *ctx) pos(key string) diag.Pos {
 	if key != "" {
 		if l := c.src.LastLine(c.kind.Group, key); l != nil {
-			return l.Pos
+			return l.Pos()
 		}
 	}
 	// A section that only drop-ins provide has no position of its own: then
 	// the unit's file is the place to fix (an empty web@2.container, say).
-	if s := c.src.Section(c.kind.Group); s != nil && s.Pos.File != "" {
-		return s.Pos
+	if s := c.src.Section(c.kind.Group); s != nil && s.Pos().File != "" {
+		return s.Pos()
 	}
 	return diag.Pos{File: c.unit.displayPath()}
 }
@@ -493,7 +493,7 @@ func (c *ctx) convert() (svc *Service) {
 	c.checkFlagWords()
 	for _, key := range []string{"User", "Group", "DynamicUser"} {
 		if l := c.src.LastLine("Service", key); l != nil {
-			c.warnAt(l.Pos, "unsupported-service-key",
+			c.warnAt(l.Pos(), "unsupported-service-key",
 				"using key %s in the Service group is not supported - use at your own risk", key)
 		}
 	}
@@ -553,7 +553,7 @@ func (c *ctx) checkGroup(lines []*unitfile.Line, group string, t *Table, buf []b
 	for _, l := range lines {
 		i, ok := t.pos(l.Key)
 		if !ok {
-			d := diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: "unknown-key",
+			d := diag.Diagnostic{Pos: l.Pos(), Severity: diag.Error, Code: "unknown-key",
 				Message: fmt.Sprintf("unsupported key '%s' in group '%s' in %s", l.Key, group, c.unit.displayPath())}
 			if s := Suggest(l.Key, t.Names()); s != "" {
 				d.Hint = fmt.Sprintf("did you mean %s?", s)
@@ -563,7 +563,7 @@ func (c *ctx) checkGroup(lines []*unitfile.Line, group string, t *Table, buf []b
 		}
 		assigned[i] = true
 		if k := &t.Keys[i]; !k.Needs.IsZero() && !c.opts.target().AtLeast(k.Needs) && l.Value != "" {
-			c.diags.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: "too-new",
+			c.diags.Add(diag.Diagnostic{Pos: l.Pos(), Severity: diag.Error, Code: "too-new",
 				Message: fmt.Sprintf("key %s needs podman %s or newer; the target is podman %s", l.Key, k.Needs, c.opts.target()),
 				Hint:    fmt.Sprintf("remove %s, or target a newer podman with --podman-version", l.Key)})
 		}
@@ -620,7 +620,7 @@ func (c *ctx) translateDependencies() {
 			if IsQuadlet(dep) {
 				info, ok := c.infos[dep]
 				if !ok {
-					pos := c.src.LastLine("Unit", key).Pos
+					pos := c.src.LastLine("Unit", key).Pos()
 					c.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: "dangling-reference",
 						Message: fmt.Sprintf("unable to translate dependency for %s", dep),
 						Hint:    fmt.Sprintf("%s=%s names a quadlet that is not in the search path; add it or fix the name", key, dep)})

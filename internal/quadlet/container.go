@@ -140,7 +140,7 @@ func convertContainer(c *ctx) {
 	c.svc.Add("Service", "Environment", "PODMAN_SYSTEMD_UNIT=%n")
 	if km, ok := c.svc.Lookup("Service", "KillMode"); !ok || !killModes[km] {
 		if ok {
-			c.diags.Errorf(c.svc.LastLine("Service", "KillMode").Pos, "invalid-value", "invalid KillMode '%s'", km)
+			c.diags.Errorf(c.svc.LastLine("Service", "KillMode").Pos(), "invalid-value", "invalid KillMode '%s'", km)
 			return
 		}
 		c.svc.Set("Service", "KillMode", "mixed")
@@ -154,7 +154,7 @@ func convertContainer(c *ctx) {
 
 	c.svc.Add("Service", "Delegate", "yes")
 	if t, ok := c.svc.Lookup("Service", "Type"); ok && t != "notify" && t != "oneshot" {
-		c.diags.Errorf(c.svc.LastLine("Service", "Type").Pos, "invalid-value", "invalid service Type '%s'", t)
+		c.diags.Errorf(c.svc.LastLine("Service", "Type").Pos(), "invalid-value", "invalid service Type '%s'", t)
 		return
 	}
 	run := c.podmanCmdCap(48)
@@ -374,7 +374,7 @@ func emitExpose(c *ctx, cmd *cmdline) error {
 	for _, l := range c.src.AllLines("Container", "ExposeHostPort") {
 		port := strings.TrimSpace(l.Value)
 		if !portRange().MatchString(port) {
-			c.diags.Errorf(l.Pos, "invalid-value", "invalid port format '%s'", port)
+			c.diags.Errorf(l.Pos(), "invalid-value", "invalid port format '%s'", port)
 			continue
 		}
 		cmd.add("--expose", port)

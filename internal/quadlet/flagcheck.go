@@ -78,11 +78,11 @@ func (c *ctx) checkFlagWords() {
 					where = "podman " + cmd + " --" + name
 				}
 				if since := flagFirst(cmd, name); !since.IsZero() && !target.AtLeast(since) {
-					c.warnAt(l.Pos, "too-new", "%s: --%s needs podman %s or newer (%s); the target is podman %s, which refuses it when the unit starts: remove it, or target a newer podman with --podman-version",
+					c.warnAt(l.Pos(), "too-new", "%s: --%s needs podman %s or newer (%s); the target is podman %s, which refuses it when the unit starts: remove it, or target a newer podman with --podman-version",
 						key, name, since, where, target)
 				}
 				if gone := flagLast(cmd, name); !gone.IsZero() && target.AtLeast(gone) {
-					c.warnAt(l.Pos, "too-new", "%s: --%s is gone from podman %s (%s); the target is podman %s, which refuses it when the unit starts: remove it",
+					c.warnAt(l.Pos(), "too-new", "%s: --%s is gone from podman %s (%s); the target is podman %s, which refuses it when the unit starts: remove it",
 						key, name, gone, where, target)
 				}
 			}

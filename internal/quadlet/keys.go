@@ -192,7 +192,7 @@ func (c *ctx) args(key string) []string {
 	for _, l := range c.src.AllLines(c.kind.Group, key) {
 		words, err := unitfile.SplitQuadletArgs(l.Value)
 		if err != nil {
-			c.quotingWarning(l.Pos, key, err)
+			c.quotingWarning(l.Pos(), key, err)
 			if !unitfile.WordsUsable(err) {
 				continue
 			}

@@ -66,7 +66,7 @@ func convertKube(c *ctx) {
 	c.svc.Add("Service", "Environment", "PODMAN_SYSTEMD_UNIT=%n")
 	serviceType, ok := c.svc.Lookup("Service", "Type")
 	if ok && serviceType != "notify" && serviceType != "oneshot" {
-		c.diags.Errorf(c.svc.LastLine("Service", "Type").Pos, "invalid-value", "invalid service Type '%s'", serviceType)
+		c.diags.Errorf(c.svc.LastLine("Service", "Type").Pos(), "invalid-value", "invalid service Type '%s'", serviceType)
 	}
 	if serviceType != "oneshot" {
 		c.svc.Set("Service", "Type", "notify")

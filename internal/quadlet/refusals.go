@@ -126,7 +126,7 @@ func (c *ctx) checkSpecifiers() {
 // valuePos points at byte at of l's value, when the line is one physical
 // line; else at the line.
 func valuePos(l *unitfile.Line, at int) diag.Pos {
-	p := l.Pos
+	p := l.Pos()
 	text := l.Text()
 	eq := strings.IndexByte(text, '=')
 	if strings.Contains(text, "\n") || eq < 0 {
@@ -220,7 +220,7 @@ func (c *ctx) checkPodOwned() {
 		if o.key == "UserNS" && strings.EqualFold(unquoteValue(l.Value), "host") {
 			continue
 		}
-		c.diags.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: CodePodOwned,
+		c.diags.Add(diag.Diagnostic{Pos: l.Pos(), Severity: diag.Error, Code: CodePodOwned,
 			Message: fmt.Sprintf("%s= on a container in a pod (Pod=%s): podman refuses it (%s)", o.key, pod, o.why),
 			Hint:    fmt.Sprintf("set %s in %s: the pod owns it for all its containers", o.instead, pod)})
 	}
@@ -232,7 +232,7 @@ func (c *ctx) checkKeyValues() {
 	for _, l := range c.src.AllLines("Container", "Annotation") {
 		for _, w := range words(l.Value) {
 			if !strings.Contains(w, "=") {
-				c.diags.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: CodeKeyValue,
+				c.diags.Add(diag.Diagnostic{Pos: l.Pos(), Severity: diag.Error, Code: CodeKeyValue,
 					Message: fmt.Sprintf("Annotation=%s has no =VALUE: podman run refuses it: annotations must be formatted KEY=VALUE", quoteCtl(w)),
 					Hint:    "write " + w + "=VALUE, e.g. " + w + "=true"})
 			}
@@ -241,7 +241,7 @@ func (c *ctx) checkKeyValues() {
 	for _, l := range c.src.AllLines("Container", "Environment") {
 		for _, w := range words(l.Value) {
 			if strings.HasPrefix(w, "=") {
-				c.diags.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: CodeKeyValue,
+				c.diags.Add(diag.Diagnostic{Pos: l.Pos(), Severity: diag.Error, Code: CodeKeyValue,
 					Message: fmt.Sprintf("Environment=%s has no variable name: podman run refuses it as an invalid variable", quoteCtl(w)),
 					Hint:    "write NAME=VALUE"})
 			}
@@ -260,7 +260,7 @@ func (c *ctx) checkSecretOptions() {
 	for _, l := range c.src.AllLines("Container", "Secret") {
 		for _, w := range words(l.Value) {
 			if msg := secretProblem(w); msg != "" {
-				c.diags.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: CodeSecret,
+				c.diags.Add(diag.Diagnostic{Pos: l.Pos(), Severity: diag.Error, Code: CodeSecret,
 					Message: fmt.Sprintf("Secret=%s: podman refuses it: %s", quoteCtl(w), msg),
 					Hint:    "Secret=NAME[,type=mount|env][,target=...][,uid=,gid=,mode= only with type=mount]"})
 			}
@@ -481,7 +481,7 @@ func (c *ctx) checkResourceRefs() {
 	for _, l := range c.src.Entries(c.kind.Group) {
 		for _, name := range ResourceRefs(l.Key, unquoteValue(l.Value)) {
 			if _, ok := c.infos[name]; !ok {
-				c.diags.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Error, Code: "dangling-reference",
+				c.diags.Add(diag.Diagnostic{Pos: l.Pos(), Severity: diag.Error, Code: "dangling-reference",
 					Message: fmt.Sprintf("requested Quadlet unit %s was not found", name),
 					Hint:    l.Key + "= names a quadlet that is not in the search path; add it or fix the name"})
 			}

@@ -135,7 +135,7 @@ func edgePos(from, to *Service) diag.Pos {
 		if slices.Contains(orderingKeys, l.Key) || l.Key == "Before" {
 			for _, w := range strings.Fields(l.Value) {
 				if w == to.Source.Name || w == to.Name {
-					return l.Pos
+					return l.Pos()
 				}
 			}
 		}
@@ -143,7 +143,7 @@ func edgePos(from, to *Service) diag.Pos {
 	if k := KindOf(from.Source.Name); k != nil {
 		for _, l := range src.Entries(k.Group) {
 			if strings.Contains(l.Value, to.Source.Name) {
-				return l.Pos
+				return l.Pos()
 			}
 		}
 	}

@@ -49,7 +49,7 @@ func explicitName(src *quadlet.Unit, k Kind) (string, diag.Pos) {
 	if l == nil || l.Value == "" {
 		return "", diag.Pos{}
 	}
-	pos := l.Pos
+	pos := l.Pos()
 	if pos.File == "" {
 		pos.File = src.Name
 	}

@@ -70,7 +70,7 @@ func checkConflicts(l Layout, stack string, res *quadlet.Result) error {
 // the file when the name is the default one.
 func namedAt(u *quadlet.Unit, group, key string) (at, how string) {
 	if l := u.File.LastLine(group, key); l != nil && l.Value != "" {
-		pos := l.Pos
+		pos := l.Pos()
 		if pos.File == "" {
 			pos.File = u.Path
 		}

@@ -55,12 +55,12 @@ func Needed(units []*quadlet.Unit) (need version.V, reason string) {
 		raise(k.Since, fmt.Sprintf("%s files", k.Ext))
 		for _, l := range u.File.Entries(k.Group) {
 			if key, ok := k.Keys().Lookup(l.Key); ok {
-				raise(key.Since, fmt.Sprintf("%s=%s (%s:%d)", l.Key, shorten(l.Value), u.Name, l.Pos.Line))
+				raise(key.Since, fmt.Sprintf("%s=%s (%s:%d)", l.Key, shorten(l.Value), u.Name, l.Pos().Line))
 			}
 		}
 		for _, l := range u.File.Entries("Quadlet") {
 			if key, ok := quadlet.QuadletTable.Lookup(l.Key); ok {
-				raise(key.Since, fmt.Sprintf("[Quadlet] %s (%s:%d)", l.Key, u.Name, l.Pos.Line))
+				raise(key.Since, fmt.Sprintf("[Quadlet] %s (%s:%d)", l.Key, u.Name, l.Pos().Line))
 			}
 		}
 	}

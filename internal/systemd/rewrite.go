@@ -82,12 +82,12 @@ func (r *pathRewriter) entry(f *unitfile.File, l *unitfile.Line) {
 		return
 	}
 	if quoted || strings.Contains(l.Text(), "\n") {
-		r.diags.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Warning, Code: "relative-path",
+		r.diags.Add(diag.Diagnostic{Pos: l.Pos(), Severity: diag.Warning, Code: "relative-path",
 			Message: fmt.Sprintf("%s=%s is relative to %s but is quoted or continued, so berth cannot rewrite it", l.Key, v, r.srcDir),
 			Hint:    fmt.Sprintf("write it as one unquoted line, or use the absolute path %s", nv)})
 		return
 	}
-	r.edits = append(r.edits, rewrite{line: l.Pos.Line, key: l.Key, old: v, new: nv})
+	r.edits = append(r.edits, rewrite{line: l.Pos().Line, key: l.Key, old: v, new: nv})
 }
 
 // abs resolves a relative path against the source folder; absolute paths,
@@ -130,7 +130,7 @@ func (r *pathRewriter) workDir(f *unitfile.File, l *unitfile.Line) string {
 	case v == "unit" && r.group == "Build":
 		return r.srcDir
 	case v == "unit":
-		r.diags.Add(diag.Diagnostic{Pos: l.Pos, Severity: diag.Warning, Code: "relative-path",
+		r.diags.Add(diag.Diagnostic{Pos: l.Pos(), Severity: diag.Warning, Code: "relative-path",
 			Message: fmt.Sprintf("SetWorkingDirectory=unit makes the installed copy's folder the working directory, not %s", r.srcDir),
 			Hint:    "use SetWorkingDirectory=yaml with the YAML file next to the unit, or absolute paths in the YAML file"})
 		return v

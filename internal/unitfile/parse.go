@@ -40,7 +40,7 @@ func ParseFile(path string) (*File, diag.List) {
 // inside a continuation are skipped.
 func Parse(path string, data []byte) (*File, diag.List) {
 	text := string(data)
-	p := parser{f: &File{Path: path, trailNL: strings.HasSuffix(text, "\n")}}
+	p := parser{f: &File{Path: path, trailNL: strings.HasSuffix(text, "\n")}, src: &path}
 	text = strings.TrimSuffix(text, "\n")
 	if text == "" && !p.f.trailNL {
 		return p.f, nil
@@ -132,6 +132,7 @@ func (p *parser) tooLong(n int, pos diag.Pos) {
 
 type parser struct {
 	f       *File
+	src     *string // the file's name, for every line's position
 	cur     *Section
 	pending []*Line // comments not yet attached
 	diags   diag.List
@@ -182,7 +183,7 @@ func isComment(line string) bool { return line == "" || line[0] == '#' || line[0
 func (p *parser) line(line, raw string, pos diag.Pos) {
 	switch {
 	case isComment(line):
-		p.pending = append(p.pending, p.newLine(Line{Comment: true, Value: line, Pos: pos, raw: raw}))
+		p.pending = append(p.pending, p.newLine(Line{Comment: true, Value: line, src: p.src, line: int32(pos.Line), raw: raw}))
 	case isSectionHeader(line):
 		p.section(line, raw, pos)
 	case strings.IndexByte(line, '=') > 0:
@@ -224,7 +225,7 @@ func (p *parser) section(line, raw string, pos diag.Pos) {
 	} else {
 		s = new(Section) // a header the count missed (indented)
 	}
-	*s = Section{Name: name, Pos: pos, raw: raw, head: p.pending}
+	*s = Section{Name: name, src: p.src, line: int32(pos.Line), raw: raw, head: p.pending}
 	p.pending = nil
 	p.f.Sections = append(p.f.Sections, s)
 	p.cur = s
@@ -268,7 +269,7 @@ func (p *parser) entry(line, raw string, pos diag.Pos) {
 		p.keepInvalid(raw, pos)
 		return
 	}
-	l := p.newLine(Line{Key: key, Value: value, Pos: pos, raw: raw})
+	l := p.newLine(Line{Key: key, Value: value, src: p.src, line: int32(pos.Line), raw: raw})
 	p.addLines(p.pending...)
 	p.pending = nil
 	p.addLines(l)
@@ -290,7 +291,7 @@ func (p *parser) unfinished(line, raw string, pos diag.Pos) {
 }
 
 func (p *parser) keepInvalid(raw string, pos diag.Pos) {
-	p.pending = append(p.pending, p.newLine(Line{Comment: true, Value: raw, Pos: pos, raw: raw}))
+	p.pending = append(p.pending, p.newLine(Line{Comment: true, Value: raw, src: p.src, line: int32(pos.Line), raw: raw}))
 }
 
 // WriteTo writes the file. Parsed, unmodified parts are written exactly as

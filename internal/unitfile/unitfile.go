@@ -16,12 +16,25 @@ import (
 // section header, or a Key=Value entry. A logical entry can span several
 // physical lines joined by trailing backslashes. Lines are not changed once
 // made: File's methods replace them, and copies of a File share them.
+//
+// A line is 64 bytes, where its position as a diag.Pos would make it 88: a
+// generator run parses a dozen lines per unit, thousands of units.
 type Line struct {
 	Key     string // empty for comments
 	Value   string // the value with continuations applied, leading space trimmed
 	Comment bool
-	Pos     diag.Pos
-	raw     string // original text, physical lines joined by "\n"; "" when synthesised
+	line    int32   // where it starts in *src, 1-based
+	src     *string // the file it was read from; nil when synthesised
+	raw     string  // original text, physical lines joined by "\n"; "" when synthesised
+}
+
+// Pos is the file and line the line was read from (zero when it was made
+// in memory).
+func (l *Line) Pos() diag.Pos {
+	if l.src == nil {
+		return diag.Pos{}
+	}
+	return diag.Pos{File: *l.src, Line: int(l.line)}
 }
 
 // IsEmptyAssignment reports whether the line is "Key=" which, for list keys,
@@ -42,10 +55,20 @@ func (l *Line) Text() string {
 // Section is a [Name] group and its lines.
 type Section struct {
 	Name  string
-	Pos   diag.Pos
 	Lines []*Line
 	head  []*Line // comments and blank lines before the header
 	raw   string
+	src   *string // the file and line of its header (Pos)
+	line  int32
+}
+
+// Pos is the file and line of the section's header (zero when it was
+// made in memory).
+func (s *Section) Pos() diag.Pos {
+	if s.src == nil {
+		return diag.Pos{}
+	}
+	return diag.Pos{File: *s.src, Line: int(s.line)}
 }
 
 // File is a parsed unit file.
@@ -604,7 +627,7 @@ func (f *File) CloneRoomFrom(p *Lines, room func(section string) int) *File {
 	*c = File{Path: f.Path, trailNL: f.trailNL, synth: f.synth, merged: f.merged, tail: take(f.tail, 0), pool: p}
 	c.Sections = ptrs
 	for i, s := range f.Sections {
-		sections[i] = Section{Name: s.Name, Pos: s.Pos, raw: s.raw, head: take(s.head, 0), Lines: take(s.Lines, max(0, room(s.Name)))}
+		sections[i] = Section{Name: s.Name, src: s.src, line: s.line, raw: s.raw, head: take(s.head, 0), Lines: take(s.Lines, max(0, room(s.Name)))}
 		c.Sections[i] = &sections[i]
 	}
 	return c

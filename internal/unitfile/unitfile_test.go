@@ -7,7 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
+	"github.com/berth-dev/berth/internal/diag"
 	"github.com/berth-dev/berth/internal/testutil/golden"
 )
 
@@ -33,10 +35,10 @@ func TestParseGolden(t *testing.T) {
 			}
 			var b strings.Builder
 			for _, s := range f.Sections {
-				b.WriteString("[" + s.Name + "] @" + s.Pos.String() + "\n")
+				b.WriteString("[" + s.Name + "] @" + s.Pos().String() + "\n")
 				for _, l := range s.Lines {
 					if !l.Comment {
-						b.WriteString("  " + l.Key + " = " + quote(l.Value) + " @" + l.Pos.String() + "\n")
+						b.WriteString("  " + l.Key + " = " + quote(l.Value) + " @" + l.Pos().String() + "\n")
 					}
 				}
 			}
@@ -270,5 +272,32 @@ func TestSplitWordsShareInput(t *testing.T) {
 	got, err := SplitArgs(`a b\x41 "c d" e'f'g`)
 	if err != nil || !reflect.DeepEqual(got, []string{"a", "bA", "c d", "efg"}) {
 		t.Errorf("SplitArgs = %q, %v", got, err)
+	}
+}
+
+// A generator run parses a dozen lines and four sections per unit, for
+// thousands of units: every byte of a Line is a page fault per 4096 lines.
+func TestLineAndSectionSizes(t *testing.T) {
+	if n := unsafe.Sizeof(Line{}); n > 64 {
+		t.Errorf("Line is %d bytes, want at most 64", n)
+	}
+	if n := unsafe.Sizeof(Section{}); n > 96 {
+		t.Errorf("Section is %d bytes, want at most 96", n)
+	}
+	f, _ := Parse("/u/a.container", []byte("# c\n[Unit]\nA=1\n\n[Service]\nB=\\\n 2\n"))
+	for _, c := range []struct {
+		got  diag.Pos
+		want string
+	}{
+		{f.Sections[0].Pos(), "/u/a.container:2"},
+		{f.Sections[1].Pos(), "/u/a.container:5"},
+		{f.Sections[0].Lines[0].Pos(), "/u/a.container:3"},
+		{f.Sections[1].Lines[0].Pos(), "/u/a.container:6"},
+		{f.Clone().Sections[1].Pos(), "/u/a.container:5"},
+		{New("x").Add("Unit", "A", "1").Pos(), ""},
+	} {
+		if c.got.String() != c.want {
+			t.Errorf("position %q, want %q", c.got, c.want)
+		}
 	}
 }
