@@ -2,6 +2,7 @@ package generate
 
 import (
 	"io"
+	"sync"
 
 	"github.com/berth-dev/berth/internal/atomicfile"
 	"github.com/berth-dev/berth/internal/quadlet"
@@ -34,34 +35,36 @@ type outputs struct {
 	direct bool
 	header string // written units start with it (Header)
 	opts   quadlet.Options
+	// order is the conversion order (unit indexes), in which the units
+	// are compiled: take's k is a place in it.
+	order []int
+	// printer prints the services of a dry run.
+	printer *printer
 	// bufs is each goroutine's buffer: the text of the unit it writes,
-	// reused; in dry run the block the texts of its units are appended
-	// to, a new one when it is full (the texts stay where they are).
+	// reused.
 	bufs [][]byte
 }
-
-// textBlock is the size of the blocks dry-run texts are kept in.
-const textBlock = 64 << 10
 
 func newOutputs(n, workers int, stage *atomicfile.Staging, argv0 string, opts quadlet.Options) *outputs {
 	return &outputs{svcs: make([]output, n), stage: stage, header: Header(argv0), opts: opts, bufs: make([][]byte, workers)}
 }
 
-// take keeps what is needed of svc, the service of unit i, compiled on
-// goroutine w (quadlet.CompileEach's emit).
-func (out *outputs) take(w, i int, svc *quadlet.Service) {
+// take keeps what is needed of svc, the service of the unit at place k
+// of the conversion order (nil: it did not compile), compiled on goroutine
+// w (quadlet.CompileEach's emit).
+func (out *outputs) take(w, k int, svc *quadlet.Service) {
+	if svc == nil {
+		if out.printer != nil {
+			out.printer.skip(k)
+		}
+		return
+	}
+	i := out.order[k]
 	o := &out.svcs[i]
 	o.ok, o.name = true, svc.Name
 	o.support = quadlet.SupportFor([]*quadlet.Service{svc}, out.opts)
-	if out.stage == nil {
-		b := out.bufs[w]
-		if need := svc.File.FormatSize(); cap(b)-len(b) < need {
-			b = make([]byte, 0, max(textBlock, need))
-		}
-		start := len(b)
-		b = svc.File.AppendFormat(b)
-		o.text = b[start:len(b):len(b)]
-		out.bufs[w] = b
+	if out.printer != nil {
+		out.printer.put(k, svc)
 		return
 	}
 	o.links, o.problems = InstallLinks(svc)
@@ -130,26 +133,96 @@ func (out *outputs) commit(done []int, collided bool) []error {
 	return byUnit
 }
 
-// print writes the units of done the way podman's -dryrun prints them
-// (DryRun), through one buffer written out whenever it holds 64 KiB.
-func (out *outputs) print(w io.Writer, done []int) error {
-	const flushAt = 64 << 10
-	buf := make([]byte, 0, flushAt+8<<10)
-	for _, i := range done {
-		o := &out.svcs[i]
-		buf = append(append(append(buf, "---"...), o.name...), "---\n"...)
-		buf = append(append(buf, o.text...), '\n')
-		if len(buf) >= flushAt {
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-			buf = buf[:0]
+// printer prints a dry run's services the way podman's -dryrun does, in
+// conversion order, as they are compiled: each service is formatted on the
+// goroutine that compiled it, and printed once those before it in the
+// order are, through one buffer written out whenever it holds 64 KiB.
+// Keeping every text until all are compiled cost a megabyte (~250 page
+// faults) per thousand units; the goroutines compile the units in order,
+// so few texts wait, in buffers that are reused.
+type printer struct {
+	w     io.Writer
+	mu    sync.Mutex
+	next  int      // the place in the order printed next
+	state []uint8  // by place: notYet, ready (texts holds it), nothing
+	texts [][]byte // by place: the formatted service, until printed
+	free  [][]byte // printed texts' buffers
+	buf   []byte
+	err   error // the first error writing
+}
+
+const (
+	notYet uint8 = iota
+	ready
+	nothing // no service: the unit did not compile or is of no type
+)
+
+// printFlushAt is how much the printer holds before it writes.
+const printFlushAt = 64 << 10
+
+func newPrinter(w io.Writer, inOrder []*quadlet.Unit) *printer {
+	p := &printer{w: w, state: make([]uint8, len(inOrder)), texts: make([][]byte, len(inOrder)),
+		buf: make([]byte, 0, printFlushAt+8<<10)}
+	for k, u := range inOrder {
+		if quadlet.KindOf(u.Name) == nil {
+			p.state[k] = nothing // never compiled (quadlet.CompileEach)
 		}
 	}
-	if len(buf) > 0 {
-		if _, err := w.Write(buf); err != nil {
-			return err
+	return p
+}
+
+// put formats svc, the service at place k, and prints what is ready.
+func (p *printer) put(k int, svc *quadlet.Service) {
+	p.mu.Lock()
+	var b []byte
+	if n := len(p.free); n > 0 {
+		b, p.free = p.free[n-1][:0], p.free[:n-1]
+	}
+	p.mu.Unlock()
+	b = append(append(append(b, "---"...), svc.Name...), "---\n"...)
+	b = append(svc.File.AppendFormat(b), '\n')
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.texts[k], p.state[k] = b, ready
+	p.drain()
+}
+
+// skip records that the unit at place k has no service.
+func (p *printer) skip(k int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.state[k] = nothing
+	p.drain()
+}
+
+// drain prints, in order, what is ready from p.next on.
+func (p *printer) drain() {
+	for ; p.next < len(p.state) && p.state[p.next] != notYet; p.next++ {
+		if p.state[p.next] != ready {
+			continue
+		}
+		t := p.texts[p.next]
+		p.texts[p.next] = nil
+		p.buf = append(p.buf, t...)
+		p.free = append(p.free, t)
+		if len(p.buf) >= printFlushAt {
+			p.flush()
 		}
 	}
-	return nil
+}
+
+func (p *printer) flush() {
+	if p.err == nil && len(p.buf) > 0 {
+		_, p.err = p.w.Write(p.buf)
+	}
+	p.buf = p.buf[:0]
+}
+
+// finish prints what is left and returns the first error writing.
+func (p *printer) finish() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.drain()
+	p.flush()
+	return p.err
 }

@@ -65,11 +65,22 @@ func Run(cfg Config) error {
 	if !cfg.DryRun {
 		stage = atomicfile.NewStaging(cfg.Output, len(units), atomicfile.Batch{Workers: writeWorkers, Volatile: !cfg.Durable})
 	}
+	// Compiled in podman's conversion order: a dry run prints the services
+	// in it as they come (printer).
+	order := conversionOrder(units)
+	inOrder := make([]*quadlet.Unit, len(order))
+	for k, i := range order {
+		inOrder[k] = units[i]
+	}
 	workers := runtime.GOMAXPROCS(0)
 	out := newOutputs(len(units), workers, stage, cfg.Argv0, cfg.Options)
+	out.order = order
 	out.direct = !cfg.Durable // a durable file is flushed before it is renamed
-	res := quadlet.CompileEach(units, cfg.Options, workers, out.take)
-	g.emit(units, res, out)
+	if cfg.DryRun {
+		out.printer = newPrinter(cfg.Stdout, inOrder)
+	}
+	res := quadlet.CompileEach(inOrder, cfg.Options, workers, out.take)
+	g.emit(units, order, res, out)
 	return g.finish()
 }
 
@@ -121,9 +132,8 @@ func (g *run) logLoading(units []*quadlet.Unit, diags diag.List) {
 // and written to temporary files, as they were compiled; here they are
 // renamed into place (or printed), and messages and [Install] links follow
 // in order, so the result does not depend on scheduling.
-func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result, out *outputs) {
+func (g *run) emit(units []*quadlet.Unit, order []int, res *quadlet.Result, out *outputs) {
 	byUnit, orphans := attribute(units, res.Diags)
-	order := conversionOrder(units)
 	done := make([]int, 0, len(units)) // indexes of the compiled units, in order
 	for _, i := range order {
 		if out.svcs[i].ok {
@@ -155,7 +165,7 @@ func (g *run) emit(units []*quadlet.Unit, res *quadlet.Result, out *outputs) {
 		g.logOrphan(d)
 	}
 	if g.cfg.DryRun {
-		if err := out.print(g.cfg.Stdout, done); err != nil {
+		if err := out.printer.finish(); err != nil {
 			g.errorf("writing the units: %v", err)
 		}
 		if err := DryRunSupport(g.cfg.Stdout, support); err != nil {

@@ -135,15 +135,21 @@ func CompileParallel(units []*Unit, opts Options, workers int) *Result {
 
 // CompileEach is CompileParallel handing each service to emit as soon as it
 // is compiled, instead of returning it in Result.Services (which stays
-// empty): emit(w, i, svc) runs on the goroutine that compiled
-// units[i] (w, 0 <= w < workers, numbers the goroutines: no two calls with
-// the same w run at once), and the service's file and lines are reused for
-// the next unit once emit returns. emit must format, write or read what it
-// needs of svc.File and keep neither svc nor its file: a generator then
-// needs the memory of a unit per goroutine instead of a thousand units'.
-// Services are compiled in waves (CompileParallel), so emit sees them in
-// no particular order. Options.Strict's checks of the whole stack need
-// every service at once: CompileEach refuses Strict (it panics).
+// empty): emit(w, i, svc) runs on the goroutine that converted units[i]
+// (w, 0 <= w < workers, numbers the goroutines: no two calls with the same
+// w run at once), with a nil svc when the unit did not compile (a unit of
+// no known type is never converted, nor emitted), and the service's file
+// and lines are reused for the next unit once emit returns. emit must
+// format, write or read what it needs of svc.File and keep neither svc nor
+// its file: a generator then needs the memory of a unit per goroutine
+// instead of a thousand units'.
+//
+// Units are converted in waves (CompileParallel), each wave's in the order
+// of units, handed out to the goroutines in blocks of consecutive units:
+// given units sorted by Kind.Order, a caller that needs the services in
+// that order (a dry run printing them) keeps few of them waiting for their
+// turn. Options.Strict's checks of the whole stack need every service at
+// once: CompileEach refuses Strict (it panics).
 func CompileEach(units []*Unit, opts Options, workers int, emit func(w, i int, svc *Service)) *Result {
 	if opts.Strict {
 		panic("quadlet.CompileEach: Options.Strict needs every service at once; use CompileParallel")
@@ -193,7 +199,11 @@ func compileWaves(units []*Unit, opts Options, workers int, each func(n int, sta
 		wave, out := ordered[start:end], outs[start:end]
 		each(len(wave), states, func(st *convState, i int) {
 			out[i] = st.convert(wave[i], opts, res.Infos)
-			if emit != nil && out[i].svc != nil {
+			switch {
+			case emit == nil:
+			case out[i].svc == nil:
+				emit(st.w, wave[i].i, nil)
+			default:
 				// As CompileParallel's finishPod below: the pods are the
 				// last wave, the containers that start with them known.
 				finishPod(out[i].svc, res.Infos[wave[i].u.Name])

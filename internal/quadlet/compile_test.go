@@ -69,6 +69,7 @@ func crossReferencedUnits(t testing.TB) []*Unit {
 	add("dangling.container", "[Container]\nImage=quay.io/a/d\nNetwork=missing.network\n")
 	add("badnet.container", "[Container]\nImage=quay.io/a/d\nNetwork=bad.network\n")
 	add("noimage.container", "[Container]\nExec=true\n")
+	add("odd.service", "[Service]\nType=simple\n") // no quadlet type: never converted
 	for i := 0; i < 20; i++ {
 		add(fmt.Sprintf("solo%d.container", i), "[Container]\nImage=quay.io/a/solo\n")
 	}
@@ -127,6 +128,7 @@ func TestCompileParallelMatchesCompile(t *testing.T) {
 // renderResult does, from the text each service had when emitted.
 func emitAll(t *testing.T, units []*Unit, opts Options, workers int, each func(n int, states []*convState, fn func(*convState, int))) string {
 	texts := make([]string, len(units))
+	emitted := make([]bool, len(units))
 	var mu sync.Mutex
 	busy := map[int]bool{}
 	res := compileWaves(units, opts, workers, each, func(w, i int, svc *Service) {
@@ -136,14 +138,28 @@ func emitAll(t *testing.T, units []*Unit, opts Options, workers int, each func(n
 		}
 		busy[w] = true
 		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			busy[w] = false
+			mu.Unlock()
+		}()
+		if emitted[i] {
+			t.Errorf("unit %d emitted twice", i)
+		}
+		emitted[i] = true
+		if svc == nil {
+			return
+		}
 		if svc.Source != units[i] {
 			t.Errorf("emit(%d) got the service of %s, not %s", i, svc.Source.Name, units[i].Name)
 		}
 		texts[i] = "--- " + svc.Name + " from " + svc.Source.Name + "\n" + svc.File.Format()
-		mu.Lock()
-		busy[w] = false
-		mu.Unlock()
 	})
+	for i, u := range units {
+		if !emitted[i] && KindOf(u.Name) != nil {
+			t.Errorf("%s was never emitted", u.Name)
+		}
+	}
 	if len(res.Services) != 0 {
 		t.Errorf("CompileEach returned %d services", len(res.Services))
 	}
