@@ -3,7 +3,6 @@ package quadlet
 import (
 	"fmt"
 
-	"github.com/berth-dev/berth/internal/unitfile"
 	"github.com/berth-dev/berth/internal/version"
 )
 
@@ -92,4 +91,4 @@ func (m *cmdline) clone() *cmdline {
 func (c *ctx) has(min version.V) bool { return c.opts.target().AtLeast(min) }
 
 // exec writes the command as key in [Service].
-func (c *ctx) exec(key string, m *cmdline) { c.svc.Add("Service", key, unitfile.JoinArgs(m.args)) }
+func (c *ctx) exec(key string, m *cmdline) { c.svc.AddArgs("Service", key, m.args) }

@@ -234,6 +234,8 @@ func TestCloneFromResetLines(t *testing.T) {
 			c.Add("Unit", "Added", fmt.Sprint(i))
 		}
 		c.Set("Service", "Type", "notify")
+		c.AddArgs("Service", "ExecStart", []string{"/usr/bin/podman", "run", fmt.Sprint(n), "--name", "systemd-%N"})
+		c.AddArgs("Service", "ExecStop", []string{"/bin/sh", "-c", "echo a b"}) // quoted
 		c.PrependKey("Unit", "Wants", "network-online.target")
 		c.RenameSection("Container", "X-Container")
 		return c.Format()
