@@ -270,7 +270,8 @@ type convState struct {
 func (st *convState) convert(o kindUnit, opts Options, infos map[string]*Info) converted {
 	c := &st.c
 	*c = ctx{unit: o.u, src: o.u.File, kind: o.k, opts: opts, infos: infos, info: infos[o.u.Name], argv: st.argv, lines: st.lines,
-		spareAssigned: c.assigned} // the last unit's, for checkKeys to reuse
+		spareAssigned: c.assigned, // the last unit's, for checkKeys to reuse
+		kvs:           c.kvs[:0]}
 	svc := c.convert()
 	st.argv.reset()
 	return converted{svc: svc, diags: c.diags, startsWithPod: c.startsWithPod}
@@ -435,6 +436,9 @@ type ctx struct {
 	// spareAssigned is the previous unit's assigned, which checkKeys
 	// reuses: nothing keeps it past its unit's conversion.
 	spareAssigned []bool
+	// kvs is the list keyVals reads into, reused key after key and unit
+	// after unit (each list is used up before the next is read).
+	kvs []unitfile.KeyVal
 	// startsWithPod is the pod a container starts with (Pod=, and
 	// StartWithPod= not false).
 	startsWithPod *Info

@@ -226,7 +226,8 @@ func (c *ctx) quotingWarning(pos diag.Pos, key string, err error) {
 
 // keyVals reads Environment=-style keys, sorted by name as podman does.
 func (c *ctx) keyVals(key string) []unitfile.KeyVal {
-	kvs, errs := c.src.KeyVals(c.kind.Group, key)
+	kvs, errs := c.src.AppendKeyVals(c.kvs[:0], c.kind.Group, key)
+	c.kvs = kvs
 	for _, err := range errs {
 		c.quotingWarning(c.pos(key), key, err)
 	}

@@ -33,5 +33,19 @@ func TestKeyValsLongList(t *testing.T) {
 				t.Errorf("n=%d: kvs[%d] = %+v, want %+v", n, i, kvs[i], kv)
 			}
 		}
+		// Appended to a list holding names already (which it leaves
+		// alone, K0 among them), with room or without.
+		for _, room := range []int{0, 64} {
+			prefix := append(make([]KeyVal, 0, 2+room), KeyVal{"K0", "before", true}, KeyVal{"P", "", false})
+			got, _ := f.AppendKeyVals(prefix, "Container", "Environment")
+			if len(got) != 2+len(kvs) || got[0] != prefix[0] || got[1] != prefix[1] {
+				t.Fatalf("n=%d room=%d: AppendKeyVals gave %d names starting %+v", n, room, len(got), got[:2])
+			}
+			for i := range kvs {
+				if got[2+i] != kvs[i] {
+					t.Errorf("n=%d room=%d: appended [%d] = %+v, want %+v", n, room, i, got[2+i], kvs[i])
+				}
+			}
+		}
 	}
 }

@@ -39,10 +39,13 @@ var ErrOpenQuote = errors.New("unbalanced quotes")
 // except that an open quote or a trailing backslash ends the last word
 // instead of failing. Then err is ErrOpenQuote and words are valid; any
 // other error (an unknown escape) means the value cannot be read.
-func SplitQuadletArgs(s string) ([]string, error) {
-	words, err := SplitArgs(s)
+func SplitQuadletArgs(s string) ([]string, error) { return appendQuadletArgs(nil, s) }
+
+// appendQuadletArgs is SplitQuadletArgs appending the words to dst.
+func appendQuadletArgs(dst []string, s string) ([]string, error) {
+	words, err := appendSplit(dst, s, SplitOptions{Unquote: true, CUnescape: true})
 	if err == ErrUnbalancedQuote || err == ErrUnbalancedEscape {
-		words, err = Split(s, SplitOptions{Unquote: true, CUnescape: true, Relax: true})
+		words, err = appendSplit(dst, s, SplitOptions{Unquote: true, CUnescape: true, Relax: true})
 		if err == nil {
 			err = ErrOpenQuote
 		}
@@ -85,8 +88,11 @@ func SplitArgs(s string) ([]string, error) {
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // Split splits s into whitespace-separated words.
-func Split(s string, o SplitOptions) ([]string, error) {
-	var words []string
+func Split(s string, o SplitOptions) ([]string, error) { return appendSplit(nil, s, o) }
+
+// appendSplit is Split appending the words to words: callers that only
+// look at the words pass a buffer on their stack.
+func appendSplit(words []string, s string, o SplitOptions) ([]string, error) {
 	i := 0
 	for {
 		for i < len(s) && isSpace(s[i]) {
@@ -99,7 +105,7 @@ func Split(s string, o SplitOptions) ([]string, error) {
 		if err != nil {
 			return words, err
 		}
-		if words == nil {
+		if cap(words) == 0 {
 			words = make([]string, 0, 4) // most values have a few words
 		}
 		words = append(words, w)

@@ -380,8 +380,9 @@ func (f *File) All(section, key string) []string {
 // kept as they are.
 func (f *File) Strv(section, key string) []string {
 	var out []string
-	for _, v := range f.All(section, key) {
-		words, err := Split(v, SplitOptions{Unquote: true, RetainEscape: true})
+	var buf [8]string // the words of one value, copied to out
+	for _, l := range f.AllLines(section, key) {
+		words, err := appendSplit(buf[:0], l.Value, SplitOptions{Unquote: true, RetainEscape: true})
 		if err == nil {
 			words, _ = endAtEmptyWord(words) // as podman reads lists: see ErrEmptyWord
 			out = append(out, words...)
@@ -432,11 +433,18 @@ type KeyVal struct {
 // value, nor does ErrEmptyWord). A later assignment of a name replaces an earlier one but keeps its
 // place.
 func (f *File) KeyVals(section, key string) ([]KeyVal, []error) {
-	var out []KeyVal
+	return f.AppendKeyVals(nil, section, key)
+}
+
+// AppendKeyVals is KeyVals appending to dst: the compiler reads a unit's
+// Environment= and Label= into a list it reuses from unit to unit.
+func (f *File) AppendKeyVals(dst []KeyVal, section, key string) ([]KeyVal, []error) {
+	out, base := dst, len(dst)
 	var errs []error
 	var index map[string]int // made only for long lists: most have a few names
+	var buf [8]string        // one value's words, on the stack
 	for _, l := range f.AllLines(section, key) {
-		words, err := SplitQuadletArgs(l.Value)
+		words, err := appendQuadletArgs(buf[:0], l.Value)
 		if err != nil {
 			errs = append(errs, err)
 			if !WordsUsable(err) {
@@ -446,18 +454,18 @@ func (f *File) KeyVals(section, key string) ([]KeyVal, []error) {
 		for _, w := range words {
 			k, val, found := strings.Cut(w, "=")
 			kv := KeyVal{Key: k, Value: val, HasValue: found}
-			if i := findKey(out, index, k); i >= 0 {
-				out[i] = kv
+			if i := findKey(out[base:], index, k); i >= 0 {
+				out[base+i] = kv
 				continue
 			}
 			out = append(out, kv)
-			if index == nil && len(out) > 16 {
-				index = make(map[string]int, 2*len(out))
-				for i, kv := range out {
+			if index == nil && len(out)-base > 16 {
+				index = make(map[string]int, 2*(len(out)-base))
+				for i, kv := range out[base:] {
 					index[kv.Key] = i
 				}
 			} else if index != nil {
-				index[k] = len(out) - 1
+				index[k] = len(out) - base - 1
 			}
 		}
 	}
