@@ -257,7 +257,7 @@ build_image() {
 
 VERIFY_TAG=berth-obsverify-$$
 verify_cleanup() {
-	podman rm -f -t 0 "$VERIFY_TAG-jaeger" "$VERIFY_TAG-otelcol" "$VERIFY_TAG-prometheus" >/dev/null 2>&1 || true
+	rm_containers "$VERIFY_TAG-jaeger" "$VERIFY_TAG-otelcol" "$VERIFY_TAG-prometheus"
 	podman volume rm -f "$VERIFY_TAG" >/dev/null 2>&1 || true
 }
 
@@ -268,7 +268,7 @@ verify() {
 	local t0=$SECONDS i
 	trap 'verify_cleanup; cleanup' EXIT
 	if [[ " ${WANT[*]} " == *" jaeger "* ]]; then
-		podman run -d --name "$VERIFY_TAG-jaeger" -p 127.0.0.1::16686 "$PREFIX/jaeger:latest" >/dev/null
+		podman run -d --name "$VERIFY_TAG-jaeger" -p 127.0.0.1::16686 "$PREFIX/jaeger:latest" >/dev/null 9>&-
 		local port
 		port=$(podman port "$VERIFY_TAG-jaeger" 16686/tcp | sed 's/.*://')
 		for i in $(seq 100); do
@@ -278,7 +278,7 @@ verify() {
 		done
 	fi
 	if [[ " ${WANT[*]} " == *" prometheus "* ]]; then
-		podman run -d --name "$VERIFY_TAG-prometheus" -v "$VERIFY_TAG:/prometheus:U" "$PREFIX/prometheus:latest" >/dev/null
+		podman run -d --name "$VERIFY_TAG-prometheus" -v "$VERIFY_TAG:/prometheus:U" "$PREFIX/prometheus:latest" >/dev/null 9>&-
 		for i in $(seq 50); do
 			podman exec "$VERIFY_TAG-prometheus" wget -q -O /dev/null http://127.0.0.1:9090/-/ready 2>/dev/null && break
 			[[ $i == 50 ]] && die "verify: prometheus was not ready (or has no wget): $(podman logs --tail 20 "$VERIFY_TAG-prometheus" 2>&1)"
@@ -290,7 +290,7 @@ verify() {
 			--config 'yaml:receivers::otlp::protocols::http::endpoint: 0.0.0.0:4318' \
 			--config 'yaml:exporters::debug: {}' \
 			--config 'yaml:service::pipelines::traces::receivers: [otlp]' \
-			--config 'yaml:service::pipelines::traces::exporters: [debug]' >/dev/null
+			--config 'yaml:service::pipelines::traces::exporters: [debug]' >/dev/null 9>&-
 		local port
 		port=$(podman port "$VERIFY_TAG-otelcol" 4318/tcp | sed 's/.*://')
 		for i in $(seq 100); do

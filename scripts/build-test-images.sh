@@ -170,7 +170,7 @@ build_pg_image() {
 
 VERIFY_TAG=berth-verify-$$
 verify_cleanup() {
-	podman rm -f -t 0 "$VERIFY_TAG-kv" "$VERIFY_TAG-web" "$VERIFY_TAG-pg" >/dev/null 2>&1 || true
+	rm_containers "$VERIFY_TAG-kv" "$VERIFY_TAG-web" "$VERIFY_TAG-pg"
 	podman network rm -f "$VERIFY_TAG" >/dev/null 2>&1 || true
 	podman volume rm -f "$VERIFY_TAG" >/dev/null 2>&1 || true
 }
@@ -179,7 +179,7 @@ verify_cleanup() {
 # aardvark-dns prints when a network's first container starts on a host
 # without a syslog socket.
 prun() {
-	podman run "$@" 2> >(grep -v '^failed to connect to syslog' >&2)
+	podman run "$@" 2> >(grep -v '^failed to connect to syslog' >&2) 9>&-
 }
 
 # verify: start the images the way the e2e tests do and check they behave.

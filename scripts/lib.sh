@@ -43,7 +43,9 @@ sha_of_stdin() { sha256sum | cut -c1-16; }
 
 # with_lock NAME: hold an exclusive lock (fd 9) on $BERTH_CACHE_DIR/NAME.lock
 # until the script exits, so concurrent runs (parallel test jobs) queue up
-# instead of building the same thing twice.
+# instead of building the same thing twice. A container started while the
+# lock is held must not inherit fd 9 (conmon would hold the lock for the
+# container's life): start them with 9>&-.
 with_lock() {
 	mkdir -p "$BERTH_CACHE_DIR"
 	exec 9>"$BERTH_CACHE_DIR/$1.lock"
@@ -51,6 +53,16 @@ with_lock() {
 		log "waiting for another $1 run to finish (lock $BERTH_CACHE_DIR/$1.lock)"
 		flock -w 900 9 || die "timed out after 15 min waiting for $BERTH_CACHE_DIR/$1.lock"
 	fi
+}
+
+# rm_containers NAME...: remove each container (and its processes) that
+# exists. One at a time: podman 4.3's `rm -f` given a name that does not
+# exist removes none of the others and still exits 0 (measured here).
+rm_containers() {
+	local c
+	for c in "$@"; do
+		podman rm -f -t 0 "$c" >/dev/null 2>&1 || true
+	done
 }
 
 # debian_mirror: the Debian mirror apt uses here (first URIs: line of the
