@@ -307,6 +307,13 @@ main() {
 	find_go
 	[[ -f go.mod ]] || die "no go.mod in $BERTH_REPO; run this from a berth checkout"
 	export BERTH_REPO
+	# One cgo setting for every Go build of the run. The e2e tests build
+	# static binaries (CGO_ENABLED=0) for the nspawn hosts, the test images
+	# and the tests' own berth; with the host's default (1, a C compiler is
+	# installed) go vet, the unit tests and the e2e test binaries compiled
+	# the standard library and every dependency a second time on a first
+	# run. berth has no cgo code.
+	export CGO_ENABLED=0
 	export BERTH_E2E_PG=${BERTH_E2E_PG:-1}
 	export BERTH_E2E_SYSTEMD=${BERTH_E2E_SYSTEMD:-1}
 	export BERTH_E2E_OBSERVE=${BERTH_E2E_OBSERVE:-1}
