@@ -14,10 +14,10 @@ import (
 // written to a temporary file) at once, and only this is left of it.
 type output struct {
 	ok       bool
+	shared   bool              // other units generate a service of the same name
+	placed   bool              // it was put in place at once, else staged
 	name     string            // the service's file name
-	text     []byte            // dry run: the unit's text
-	staged   atomicfile.Staged // the file written, to be put in place, unless
-	placed   bool              // it was put in place at once
+	staged   atomicfile.Staged // the file written, to be put in place
 	err      error             // writing it failed
 	links    []Link            // the links its [Install] section asks for
 	problems []string
@@ -61,7 +61,7 @@ func (out *outputs) take(w, k int, svc *quadlet.Service) {
 	}
 	i := out.order[k]
 	o := &out.svcs[i]
-	o.ok, o.name = true, svc.Name
+	o.ok, o.shared, o.name = true, svc.Shared, svc.Name
 	o.support = quadlet.SupportFor([]*quadlet.Service{svc}, out.opts)
 	if out.printer != nil {
 		out.printer.put(k, svc)

@@ -205,9 +205,15 @@ func conversionOrder(units []*quadlet.Unit) []int {
 // the compiled units' indexes, in conversion order), and reports whether
 // any did.
 func (g *run) warnCollisions(units []*quadlet.Unit, out *outputs, done []int) bool {
-	first := make(map[string]int, len(done))
+	var first map[string]int // made for the first shared name: most runs have none
 	collided := false
 	for _, i := range done {
+		if !out.svcs[i].shared {
+			continue
+		}
+		if first == nil {
+			first = map[string]int{}
+		}
 		name := out.svcs[i].name
 		if f, ok := first[name]; ok {
 			g.log.Logf("Warning: %s and %s both generate %s; %s is the one kept (converted last)",

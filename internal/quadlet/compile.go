@@ -190,7 +190,10 @@ func compileWaves(units []*Unit, opts Options, workers int, each func(n int, sta
 	for i := range states {
 		states[i] = &convState{w: i, argv: new(argSlab), lines: new(unitfile.Lines)}
 	}
-	byName := make(map[string]*Service, len(ordered))
+	var byName map[string]*Service // CompileParallel: the services, to list in input order
+	if emit == nil {
+		byName = make(map[string]*Service, len(ordered))
+	}
 	for start := 0; start < len(ordered); {
 		end := start + 1
 		for end < len(ordered) && ordered[end].k.Order == ordered[start].k.Order {
@@ -217,7 +220,9 @@ func compileWaves(units []*Unit, opts Options, workers int, each func(n int, sta
 			if o.svc == nil {
 				continue
 			}
-			byName[wave[i].u.Name] = o.svc
+			if byName != nil {
+				byName[wave[i].u.Name] = o.svc
+			}
 			// As in podman, a pod starts only the containers that compiled
 			// (pods are compiled after containers: see Kind.Order).
 			if p := o.startsWithPod; p != nil {

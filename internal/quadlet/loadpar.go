@@ -78,27 +78,44 @@ type parsed struct {
 // The first file of each name is parsed in parallel; the rare later ones
 // (after a file that does not parse) are parsed in order.
 func (l *loader) units(workers int) ([]*Unit, diag.List) {
-	n := l.entries()                   // at most this many names (sized once: no growth)
-	first := make([]string, 0, n)      // paths of the first file of each name
-	regular := make([]bool, 0, n)      // index in first -> the listing says a regular file
-	firstAt := make(map[string]int, n) // name -> index in first
-	firstDir := make([]int, 0, n)      // index in first -> search folder
+	n := l.entries() // at most this many names (sized once: no growth)
+	// Names are unique within a folder: with one folder listing anything
+	// (the usual search path), no map of names is needed.
+	listing := 0
+	for _, lst := range l.listings {
+		if len(lst.entries) > 0 {
+			listing++
+		}
+	}
+	var firstAt map[string]int // name -> index in first (several folders)
+	if listing > 1 {
+		firstAt = make(map[string]int, n)
+	}
+	first := make([]string, 0, n) // paths of the first file of each name
+	regular := make([]bool, 0, n) // index in first -> the listing says a regular file
+	firstDir := make([]int, 0, n) // index in first -> search folder
 	for i, dir := range l.dirs {
 		// filepath.Join cleans the whole path each time; for a clean
 		// folder and a plain file name (a listing's) it is the same as
 		// joining the strings.
 		clean := filepath.Clean(dir) == dir && dir != "/" && dir != "."
 		for _, e := range l.listings[i].entries {
-			if _, ok := firstAt[e.Name()]; !ok && IsQuadlet(e.Name()) {
-				firstAt[e.Name()] = len(first)
-				path := dir + string(filepath.Separator) + e.Name()
-				if !clean {
-					path = filepath.Join(dir, e.Name())
-				}
-				first = append(first, path)
-				regular = append(regular, e.Type().IsRegular())
-				firstDir = append(firstDir, i)
+			if !IsQuadlet(e.Name()) {
+				continue
 			}
+			if firstAt != nil {
+				if _, ok := firstAt[e.Name()]; ok {
+					continue
+				}
+				firstAt[e.Name()] = len(first)
+			}
+			path := dir + string(filepath.Separator) + e.Name()
+			if !clean {
+				path = filepath.Join(dir, e.Name())
+			}
+			first = append(first, path)
+			regular = append(regular, e.Type().IsRegular())
+			firstDir = append(firstDir, i)
 		}
 	}
 	results := make([]parsed, len(first))
@@ -106,9 +123,13 @@ func (l *loader) units(workers int) ([]*Unit, diag.List) {
 		u, ds := loadFileFast(first[i], regular[i])
 		results[i] = parsed{u, ds}
 	})
-	var units []*Unit
+	units := make([]*Unit, 0, len(first))
 	var diags diag.List
-	seen := make(map[string]bool, len(first))
+	var seen map[string]bool // several folders: the names loaded
+	if firstAt != nil {
+		seen = make(map[string]bool, len(first))
+	}
+	next := 0 // one folder: the index in first of its next quadlet
 	for i, dir := range l.dirs {
 		if err := l.listings[i].err; err != nil {
 			diags.Errorf(diag.Pos{File: dir}, "unreadable", "cannot read directory: %v", err)
@@ -119,14 +140,22 @@ func (l *loader) units(workers int) ([]*Unit, diag.List) {
 				continue
 			}
 			var r parsed
-			if j, ok := firstAt[name]; ok && firstDir[j] == i {
+			j, ok := next, firstAt == nil
+			if firstAt == nil {
+				next++
+			} else {
+				j, ok = firstAt[name]
+			}
+			if ok && firstDir[j] == i {
 				r = results[j]
 			} else {
 				r.unit, r.diags = LoadFile(filepath.Join(dir, name))
 			}
 			diags = append(diags, r.diags...)
 			if r.unit != nil {
-				seen[name] = true
+				if seen != nil {
+					seen[name] = true
+				}
 				units = append(units, r.unit)
 			}
 		}

@@ -66,6 +66,13 @@ func TestLoadParallelMatchesLoad(t *testing.T) {
 	if !strings.Contains(want, "web-wins=1") || !strings.Contains(want, "quay.io/b/fallback") || !strings.Contains(want, "not a directory") {
 		t.Errorf("the tree does not exercise what it should:\n%s", want)
 	}
+	// One folder listing anything (LoadParallel then keeps no map of names).
+	for _, dirs := range [][]string{{missing, a}, {b, missing}, {a}} {
+		want := renderLoad(Load(dirs))
+		if got := renderLoad(LoadParallel(dirs, 2)); got != want {
+			t.Errorf("LoadParallel(%v) differs from Load:\n--- Load\n%s\n--- LoadParallel\n%s", dirs, want, got)
+		}
+	}
 }
 
 func renderLoad(units []*Unit, diags diag.List) string {

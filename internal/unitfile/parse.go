@@ -53,7 +53,10 @@ func Parse(path string, data []byte) (*File, diag.List) {
 	if text != "" && text[0] == '[' {
 		nSections++
 	}
-	nLines := strings.Count(text, "\n") + 1 - nSections
+	// Empty lines share one Line (blank): a unit has one between
+	// sections. (Count misses some of a run of them: a bound, not exact.)
+	nBlank := strings.Count(text, "\n\n")
+	nLines := strings.Count(text, "\n") + 1 - nSections - nBlank + 1
 	p.block = make([]Line, nLines)
 	p.ptrs = make([]*Line, 0, nLines)
 	p.sections = make([]Section, nSections)
@@ -131,8 +134,12 @@ func (p *parser) tooLong(n int, pos diag.Pos) {
 }
 
 type parser struct {
-	f       *File
-	src     *string // the file's name, for every line's position
+	f   *File
+	src *string // the file's name, for every line's position
+	// blank is the file's empty line, one Line for all of them: nothing
+	// changes a line, and an empty line's position is never asked for
+	// (it is the first's).
+	blank   *Line
 	cur     *Section
 	pending []*Line // comments not yet attached
 	diags   diag.List
@@ -182,6 +189,11 @@ func isComment(line string) bool { return line == "" || line[0] == '#' || line[0
 
 func (p *parser) line(line, raw string, pos diag.Pos) {
 	switch {
+	case raw == "":
+		if p.blank == nil {
+			p.blank = p.newLine(Line{Comment: true, src: p.src, line: int32(pos.Line)})
+		}
+		p.pending = append(p.pending, p.blank)
 	case isComment(line):
 		p.pending = append(p.pending, p.newLine(Line{Comment: true, Value: line, src: p.src, line: int32(pos.Line), raw: raw}))
 	case isSectionHeader(line):
