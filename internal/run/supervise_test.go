@@ -126,9 +126,8 @@ func TestSupervisorLeavesStoppedUnits(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	_ = s.Reload(ctx)
-	go s.Run(ctx)
+	defer runInBackground(ctx, cancel, s)()
 	time.Sleep(30 * time.Millisecond)
 	if len(s.Status()) != 0 || stub.Count("/usr/bin/podman run") != 0 {
 		t.Errorf("an unwanted unit is watched or restarted: %+v", s.Status())
@@ -136,14 +135,29 @@ func TestSupervisorLeavesStoppedUnits(t *testing.T) {
 }
 
 // startSupervisor loads s's units and runs it in the background until the
-// returned cancel is called.
-func startSupervisor(t *testing.T, s *Supervisor) context.CancelFunc {
+// returned stop is called; stop returns once Run has (so nothing writes to
+// the test's temporary folders while they are removed; a loaded run saw
+// "directory not empty" there). Calling stop again is harmless.
+func startSupervisor(t *testing.T, s *Supervisor) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := s.Reload(ctx); err != nil {
 		cancel()
 		t.Fatal(err)
 	}
-	go s.Run(ctx)
-	return cancel
+	return runInBackground(ctx, cancel, s)
+}
+
+// runInBackground runs s until the returned stop is called, and stop waits
+// for it.
+func runInBackground(ctx context.Context, cancel context.CancelFunc, s *Supervisor) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
