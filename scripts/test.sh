@@ -82,41 +82,71 @@ prepare_host() {
 
 # start_prep builds the test images and the two test hosts' rootfs in the
 # background: downloads and dpkg, mostly waiting on the network, while go
-# vet and the unit tests keep the cores busy. wait_prep waits for them
-# before the first test that needs them.
+# vet and the unit tests keep the cores busy. Two chains side by side: the
+# images (Go builds, then the pg debootstrap) and the rootfs, sid's first
+# (the sid host's tests run first), then bookworm's; the debootstraps take
+# turns (they share the .deb cache and its lock). Each part writes its
+# result file (RUN_DIR/{images,sid,bookworm}.rc) when it ends, and
+# wait_prep PART... waits only for the parts the next tests need: on a
+# first run the bookworm rootfs is built while the sid host's tests run.
+PREP_PARTS=(images sid bookworm)
 start_prep() {
 	local args=()
 	[[ $BERTH_E2E_PG == 1 ]] && args+=(--pg)
 	[[ ${BERTH_VERIFY_IMAGES:-1} == 1 ]] && args+=(--verify)
 	mkdir -p "$RUN_DIR"
-	rm -f "$RUN_DIR/prep.rc"
+	rm -f "$RUN_DIR/prep.took"
+	local p
+	for p in "${PREP_PARTS[@]}"; do rm -f "$RUN_DIR/$p.rc"; done
 	setsid bash -c '
 		out=$1 sd=$2 sid=$3
 		shift 3
-		# Two chains side by side: the images (Go builds, then the pg
-		# debootstrap) and the two rootfs (debootstraps); the debootstraps
-		# themselves take turns (they share the .deb cache and its lock).
-		bash scripts/build-test-images.sh "$@" &
-		images=$!
-		{ [[ $sd != 1 ]] || bash scripts/build-systemd-rootfs.sh; } &&
-			{ [[ $sid != 1 ]] || bash scripts/build-systemd-rootfs.sh --suite sid; }
-		rc=$?
-		wait "$images" || rc=$?
+		result() { echo "$2" >"$out/$1.rc.new" && mv "$out/$1.rc.new" "$out/$1.rc"; }
+		{
+			rc=0
+			bash scripts/build-test-images.sh "$@" || rc=$?
+			result images "$rc"
+		} &
+		{
+			rc=0
+			[[ $sid != 1 ]] || bash scripts/build-systemd-rootfs.sh --suite sid || rc=$?
+			result sid "$rc"
+			rc=0
+			[[ $sd != 1 ]] || bash scripts/build-systemd-rootfs.sh || rc=$?
+			result bookworm "$rc"
+		} &
+		wait
 		echo "$SECONDS" >"$out/prep.took"
-		echo "$rc" >"$out/prep.rc.new" && mv "$out/prep.rc.new" "$out/prep.rc"
 	' prep "$RUN_DIR" "$BERTH_E2E_SYSTEMD" "$BERTH_E2E_SID" "${args[@]}" >"$RUN_DIR/prep.log" 2>&1 </dev/null &
 	PREP_PID=$!
 	log "building the test images and test hosts in the background (log: $RUN_DIR/prep.log)"
 }
 
+# wait_prep PART...: wait until those parts of the background preparation
+# have ended (all of them, and the process, without arguments); fail on a
+# failed one.
 wait_prep() {
 	[[ -n $PREP_PID ]] || return 0
-	wait "$PREP_PID" || true
-	PREP_PID=""
-	sed 's/^/[prep] /' "$RUN_DIR/prep.log" >&2
-	[[ -f $RUN_DIR/prep.rc && $(<"$RUN_DIR/prep.rc") == 0 ]] ||
-		die "building the test images or test hosts failed (log above: $RUN_DIR/prep.log)"
-	log "test images and test hosts took $(cat "$RUN_DIR/prep.took")s (background builds: $(heavy_state))"
+	local parts=("$@") p rc
+	((${#parts[@]})) || parts=("${PREP_PARTS[@]}")
+	for p in "${parts[@]}"; do
+		while [[ ! -f $RUN_DIR/$p.rc ]]; do
+			kill -0 "$PREP_PID" 2>/dev/null || break
+			sleep 1
+		done
+		rc=$(cat "$RUN_DIR/$p.rc" 2>/dev/null || echo "none")
+		if [[ $rc != 0 ]]; then
+			sed 's/^/[prep] /' "$RUN_DIR/prep.log" >&2
+			die "building the test $p failed (exit $rc; log above: $RUN_DIR/prep.log)"
+		fi
+	done
+	log "test ${parts[*]} ready after $(elapsed "$T_START") of the run"
+	if (($# == 0)); then
+		wait "$PREP_PID" || true
+		PREP_PID=""
+		sed 's/^/[prep] /' "$RUN_DIR/prep.log" >&2
+		log "test images and test hosts took $(cat "$RUN_DIR/prep.took")s (background builds: $(heavy_state))"
+	fi
 }
 
 # start_heavy builds Jaeger and the collector (scripts/build-observe-images.sh)
@@ -285,6 +315,7 @@ e2e_tests() {
 	local pkgs
 	mapfile -t pkgs < <(grep -rl --include='*_test.go' '^//go:build e2e' . | xargs -n1 dirname | sort -u)
 	if [[ -n ${BERTH_E2E_RUN:-} ]]; then
+		wait_prep
 		wait_heavy
 		step "go test ${args[*]} -run $BERTH_E2E_RUN ${pkgs[*]}"
 		go test "${args[@]}" -run "$BERTH_E2E_RUN" "${pkgs[@]}"
@@ -295,6 +326,7 @@ e2e_tests() {
 	group sid-systemd go test "${args[@]}" -run '^TestSystemd/^sid$' ./test/e2e
 	group sid-executor go test "${args[@]}" -run '^TestSidExecutor$' ./test/e2e
 	wait_groups
+	wait_prep
 	step "e2e on the bookworm host: executor (podman 4.3.1) beside systemd 252 in nspawn"
 	group host go test "${args[@]}" -skip "$E2E_NSPAWN|$E2E_HEAVY" "${pkgs[@]}"
 	group bookworm go test "${args[@]}" -run '^TestSystemd/^bookworm$' ./test/e2e
@@ -336,8 +368,8 @@ main() {
 	gofmt_check
 	unit_tests
 	if ((root)); then
-		step "waiting for the test images and test hosts"
-		wait_prep
+		step "waiting for the test images and the sid host"
+		wait_prep images sid
 	fi
 	if ((root)) && [[ $BERTH_E2E_SID == 1 && ${BERTH_DIFFERENTIAL:-1} == 1 ]]; then
 		differential
@@ -347,7 +379,8 @@ main() {
 	elif [[ ! -d test/e2e ]]; then
 		log "no test/e2e directory: no end-to-end tests to run"
 	fi
-	wait_heavy # with BERTH_E2E=0 too: leave nothing running
+	wait_prep # with BERTH_E2E=0 too: leave nothing running
+	wait_heavy
 	log "all tests passed in $(elapsed "$T_START")"
 }
 
