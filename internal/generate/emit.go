@@ -143,10 +143,11 @@ func (out *outputs) commit(done []int, collided bool) []error {
 type printer struct {
 	w     io.Writer
 	mu    sync.Mutex
-	next  int      // the place in the order printed next
-	state []uint8  // by place: notYet, ready (texts holds it), nothing
-	texts [][]byte // by place: the formatted service, until printed
-	free  [][]byte // printed texts' buffers
+	next  int       // the place in the order printed next
+	state []uint8   // by place: notYet, ready (texts holds it), nothing
+	texts [][]byte  // by place: the formatted service, until printed
+	moved sync.Cond // signalled when next moves on
+	free  [][]byte  // printed texts' buffers
 	buf   []byte
 	err   error // the first error writing
 }
@@ -160,9 +161,14 @@ const (
 // printFlushAt is how much the printer holds before it writes.
 const printFlushAt = 64 << 10
 
+// maxAhead is how far past the next unit to print a goroutine may format
+// services: how many texts wait at most.
+const maxAhead = 64
+
 func newPrinter(w io.Writer, inOrder []*quadlet.Unit) *printer {
 	p := &printer{w: w, state: make([]uint8, len(inOrder)), texts: make([][]byte, len(inOrder)),
 		buf: make([]byte, 0, printFlushAt+8<<10)}
+	p.moved.L = &p.mu
 	for k, u := range inOrder {
 		if quadlet.KindOf(u.Name) == nil {
 			p.state[k] = nothing // never compiled (quadlet.CompileEach)
@@ -173,12 +179,25 @@ func newPrinter(w io.Writer, inOrder []*quadlet.Unit) *printer {
 
 // put formats svc, the service at place k, and prints what is ready.
 func (p *printer) put(k int, svc *quadlet.Service) {
+	need := len(svc.Name) + 8 + svc.File.FormatSize()
 	p.mu.Lock()
+	// Far ahead of the printing (the goroutine with the next unit is off
+	// the CPU: on a busy machine for several milliseconds), wait rather
+	// than hold hundreds of texts. The next unit is always being converted
+	// by a goroutine that does not wait: it is the lowest one not printed,
+	// units are handed out in order, and each goroutine converts its
+	// block's in order.
+	for k-p.next > maxAhead {
+		p.moved.Wait()
+	}
 	var b []byte
 	if n := len(p.free); n > 0 {
 		b, p.free = p.free[n-1][:0], p.free[:n-1]
 	}
 	p.mu.Unlock()
+	if cap(b) < need {
+		b = make([]byte, 0, need) // one allocation, not append's doublings
+	}
 	b = append(append(append(b, "---"...), svc.Name...), "---\n"...)
 	b = append(svc.File.AppendFormat(b), '\n')
 	p.mu.Lock()
@@ -197,6 +216,9 @@ func (p *printer) skip(k int) {
 
 // drain prints, in order, what is ready from p.next on.
 func (p *printer) drain() {
+	if p.next < len(p.state) && p.state[p.next] != notYet {
+		defer p.moved.Broadcast()
+	}
 	for ; p.next < len(p.state) && p.state[p.next] != notYet; p.next++ {
 		if p.state[p.next] != ready {
 			continue

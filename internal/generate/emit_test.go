@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/berth-dev/berth/internal/quadlet"
@@ -45,20 +47,32 @@ func TestPrinterKeepsOrder(t *testing.T) {
 	for _, workers := range []int{1, 3} {
 		var out strings.Builder
 		p := newPrinter(&out, units)
-		perm := rand.New(rand.NewSource(int64(workers))).Perm(n)
+		// As quadlet.CompileEach hands units out: blocks of consecutive
+		// places, in order; a goroutine converts its block's in order. The
+		// goroutines yield at random, so services arrive out of order.
+		var next atomic.Int64
 		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {
 			wg.Add(1)
 			go func(w int) {
 				defer wg.Done()
-				for j := w; j < n; j += workers {
-					k := perm[j]
-					switch {
-					case k%17 == 3:
-					case svcs[k] == nil:
-						p.skip(k)
-					default:
-						p.put(k, svcs[k])
+				rnd := rand.New(rand.NewSource(int64(w)))
+				for {
+					lo := int(next.Add(8)) - 8
+					if lo >= n {
+						return
+					}
+					for k := lo; k < min(lo+8, n); k++ {
+						if rnd.Intn(4) == 0 {
+							runtime.Gosched()
+						}
+						switch {
+						case k%17 == 3:
+						case svcs[k] == nil:
+							p.skip(k)
+						default:
+							p.put(k, svcs[k])
+						}
 					}
 				}
 			}(w)
@@ -69,6 +83,9 @@ func TestPrinterKeepsOrder(t *testing.T) {
 		}
 		if out.String() != want.String() {
 			t.Errorf("%d goroutines: printed %d bytes, want %d, or in another order", workers, out.Len(), want.Len())
+		}
+		if len(p.free) > maxAhead+workers {
+			t.Errorf("%d goroutines: %d texts were held at once, want at most %d", workers, len(p.free), maxAhead+workers)
 		}
 	}
 	fw := &failWriter{}
