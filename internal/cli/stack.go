@@ -90,6 +90,7 @@ func (a *app) openProject(ctx context.Context, withStack bool) (*run.Project, er
 		return nil, &usageError{err: fmt.Errorf("cannot derive a project name from %q", dir), hint: "pass -p NAME"}
 	}
 	client := podman.New()
+	client.VersionCache = podman.VersionCache{File: podman.DefaultVersionCacheFile(os.Geteuid(), a.env.LookupEnv)}
 	host := sd.HostFacts(os.Getuid() != 0)
 	if host.User && os.Getenv("XDG_RUNTIME_DIR") == "" {
 		if err := a.runtimeDirFallback(ctx, client, host, project); err != nil {

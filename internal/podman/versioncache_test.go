@@ -94,3 +94,37 @@ func TestDefaultVersionCacheFile(t *testing.T) {
 		}
 	}
 }
+
+// Version answers from the cache when the client has one (no `podman
+// version` at every command), with the features that follow from it, and
+// asks `podman version` without one.
+func TestVersionUsesTheCache(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "podman")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cache := VersionCache{File: filepath.Join(dir, "podman-version.json")}
+	for i, want := range []int{1, 0} {
+		stub := (&Stub{}).On(bin+" --version", 0, "podman version 5.8.2\n")
+		c := &Client{Runner: stub, Path: bin, VersionCache: cache}
+		v, err := c.Version(context.Background())
+		if err != nil || v.String() != "5.8.2" {
+			t.Fatalf("run %d: %v, %v", i, v, err)
+		}
+		if f, _ := c.Features(context.Background()); !f.SdnotifyHealthy || !f.CreateIgnore {
+			t.Errorf("run %d: features %+v for 5.8.2", i, f)
+		}
+		if len(stub.Calls) != want {
+			t.Errorf("run %d: %d podman calls %v, want %d", i, len(stub.Calls), stub.Commands(), want)
+		}
+	}
+	stub := (&Stub{}).On(bin+" version --format json", 0, `{"Client":{"Version":"4.3.1"}}`)
+	c := &Client{Runner: stub, Path: bin}
+	if v, err := c.Version(context.Background()); err != nil || v.String() != "4.3.1" {
+		t.Fatalf("without a cache: %v, %v", v, err)
+	}
+	if f, _ := c.Features(context.Background()); f.SdnotifyHealthy || f.CreateIgnore {
+		t.Errorf("features %+v for 4.3.1", f)
+	}
+}
