@@ -152,6 +152,11 @@ func needSystemd(t *testing.T) {
 // needImages skips the test unless the host's podman has the images.
 func needImages(t *testing.T, build string, images ...string) {
 	t.Helper()
+	// One podman process for all of them (this runs in every test); which
+	// one is missing is only asked when one is.
+	if len(images) == 0 || exec.Command("podman", append([]string{"image", "inspect", "--format", "{{.Id}}"}, images...)...).Run() == nil {
+		return
+	}
 	for _, img := range images {
 		if exec.Command("podman", "image", "exists", img).Run() != nil {
 			t.Skipf("no image %s on the host: build it with %s", img, build)
