@@ -28,7 +28,7 @@
 #    host, groups of one host side by side (see e2e_tests); the tests that
 #    need the background builds wait for them
 #
-# Time here (2 cores): first run on a fresh host about 3-5 min before the Go
+# Time here (2 cores): a first run with nothing cached ~23-24 min (README); about 3-5 min before the Go
 # steps (apt ~1 min, pg rootfs 1-3 min, systemd rootfs ~1 min); afterwards
 # everything is cached (/var/cache/berth, podman's image store) and steps 1-3
 # take under 10 s, mostly the --verify smoke test. pg is built by default
