@@ -24,7 +24,7 @@ services:
     command: ["-resolve", "localhost"]
   late:
     image: localhost/berth-test/client:latest
-    command: ["-wait", "http://web:8080/healthz", "-timeout", "20s"]
+    command: ["-wait", "http://web:8080/healthz", "-timeout", "60s"]
 `
 
 func TestComposeOneShotJobs(t *testing.T) {
@@ -35,7 +35,7 @@ func TestComposeOneShotJobs(t *testing.T) {
 	}
 	// hello exited within the settle time, late a moment after: both are
 	// kept with their output.
-	eventually(t, 20*time.Second, "late exited", func() bool {
+	eventually(t, 70*time.Second, "late exited", func() bool {
 		return strings.Contains(strings.Join(s.containers(), "\n"), s.project+"-late-1 exited")
 	})
 	if logs := s.must("logs", "hello"); !strings.Contains(logs, "hello | 127.0.0.1") {
@@ -105,7 +105,7 @@ services:
     image: localhost/berth-test/web:latest
   job:
     image: localhost/berth-test/client:latest
-    command: ["-wait", "http://web:8080/healthz", "-timeout", "20s"]
+    command: ["-wait", "http://web:8080/healthz", "-timeout", "60s"]
 `
 
 func TestComposeAbortOnContainerExit(t *testing.T) {
